@@ -1,0 +1,81 @@
+"""How the Central System answers the station's own CALLs: a table of defaults that
+a run configures and a test case can override for its duration.
+
+Pure: ``answer`` takes the call and the current UTC time text and returns the
+CALLRESULT payload; nothing here touches a socket.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+Payload = dict[str, Any]
+Override = Callable[[Payload], Payload]
+
+
+@dataclass
+class Answers:
+    """Answers to station-initiated calls (OCPP 1.6 chapter 4), per run."""
+
+    boot_status: str = "Accepted"  # Accepted / Pending / Rejected (section 4.2)
+    heartbeat_interval: int = 3600
+    id_tags: dict[str, str] = field(default_factory=dict)  # idTag -> AuthorizationStatus
+    default_id_status: str = "Accepted"
+    first_transaction_id: int = 1
+    data_transfer_status: str = "UnknownVendorId"  # section 4.3: no vendor extension here
+    _overrides: dict[str, list[Override]] = field(default_factory=dict, repr=False)
+    _transaction_ids: Iterator[int] | None = field(default=None, repr=False)
+
+    def id_tag_info(self, id_tag: str) -> Payload:
+        return {"status": self.id_tags.get(id_tag, self.default_id_status)}
+
+    def next_transaction_id(self) -> int:
+        """Unique and increasing for the lifetime of these answers."""
+        if self._transaction_ids is None:
+            self._transaction_ids = itertools.count(self.first_transaction_id)
+        return next(self._transaction_ids)
+
+    def answer(self, action: str, payload: Payload, now_text: str) -> Payload:
+        stack = self._overrides.get(action)
+        if stack:
+            return stack[-1](payload)
+        build = _DEFAULTS.get(action)
+        return build(self, payload, now_text) if build else {}
+
+    @contextmanager
+    def override(self, action: str, build: Override) -> Iterator[None]:
+        """Answer ``action`` with ``build(payload)`` inside the ``with`` block."""
+        stack = self._overrides.setdefault(action, [])
+        stack.append(build)
+        try:
+            yield
+        finally:
+            stack.remove(build)
+
+
+def _boot(a: Answers, _: Payload, now: str) -> Payload:
+    return {"status": a.boot_status, "currentTime": now, "interval": a.heartbeat_interval}
+
+
+def _start(a: Answers, p: Payload, _: str) -> Payload:
+    return {"transactionId": a.next_transaction_id(), "idTagInfo": a.id_tag_info(p["idTag"])}
+
+
+def _stop(a: Answers, p: Payload, _: str) -> Payload:
+    return {"idTagInfo": a.id_tag_info(p["idTag"])} if "idTag" in p else {}
+
+
+_DEFAULTS: dict[str, Callable[[Answers, Payload, str], Payload]] = {
+    "BootNotification": _boot,
+    "Heartbeat": lambda a, p, now: {"currentTime": now},
+    "Authorize": lambda a, p, now: {"idTagInfo": a.id_tag_info(p["idTag"])},
+    "StartTransaction": _start,
+    "StopTransaction": _stop,
+    "DataTransfer": lambda a, p, now: {"status": a.data_transfer_status},
+    "SignCertificate": lambda a, p, now: {"status": "Rejected"},
+    # StatusNotification, MeterValues, *StatusNotification, SecurityEventNotification: {}
+}

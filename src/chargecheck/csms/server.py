@@ -1,0 +1,236 @@
+"""The Central System's WebSocket server (OCPP-J 1.6 section 3, transport).
+
+A station connects to ``ws://HOST:PORT/<anything>/<identity>``; the last path segment,
+URL-decoded, is its charge box identity. The handshake must offer the subprotocol
+``ocpp1.6`` (OCPP-J 1.6 section 3.1.2) and, where a password is configured, carry
+HTTP Basic credentials with the identity as user (security profile 1). Every refusal is
+journaled with its reason; nothing is refused silently.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import hmac
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from types import TracebackType
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.datastructures import Headers
+from websockets.exceptions import ConnectionClosed
+from websockets.http11 import Request, Response
+
+from chargecheck.clock import Clock
+from chargecheck.csms.answers import Answers
+from chargecheck.csms.errors import NotConnected
+from chargecheck.csms.journal_writer import JournalWriter
+from chargecheck.csms.session import Session
+from chargecheck.journal.store import Journal
+from chargecheck.protocol.tracker import counter_ids
+
+SUBPROTOCOL = "ocpp1.6"
+
+
+@dataclass
+class ServerSettings:
+    host: str = "127.0.0.1"
+    port: int = 9000  # 0: any free port
+    # Security profile 1: password per identity, or one for every station ("*").
+    passwords: dict[str, str] = field(default_factory=dict)
+    ping_interval: float | None = 20.0
+    max_frame_bytes: int = 1 << 20
+    compression: str | None = "deflate"  # negotiated only if the station offers it
+
+
+def identity_from_path(path: str) -> str | None:
+    """The charge box identity: last non-empty path segment, URL-decoded."""
+    segments = [s for s in urlsplit(path).path.split("/") if s]
+    return unquote(segments[-1]) if segments else None
+
+
+def basic_credentials(headers: Headers) -> tuple[str, str] | None:
+    value = headers.get("Authorization", "")
+    scheme, _, encoded = value.partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        user, sep, password = base64.b64decode(encoded.strip(), validate=True).decode().partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    return (user, password) if sep else None
+
+
+class CentralSystem:
+    """The bench's Central System: ``async with CentralSystem(...) as cs:``."""
+
+    def __init__(
+        self,
+        journal: Journal,
+        settings: ServerSettings | None = None,
+        *,
+        clock: Clock | None = None,
+        answers: Callable[[str], Answers] = lambda identity: Answers(),
+    ) -> None:
+        self.settings = settings or ServerSettings()
+        self.clock = clock or Clock()
+        self.writer = JournalWriter(journal)
+        self.sessions: dict[str, Session] = {}
+        self.run_id: int | None = None
+        self._answers = answers
+        self._refused_until: dict[str, float] = {}
+        self._server: Server | None = None
+        self._arrived = asyncio.Event()
+
+    # -- lifecycle ----------------------------------------------------------------
+
+    async def __aenter__(self) -> CentralSystem:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+    async def start(self) -> None:
+        s = self.settings
+        self._server = await serve(
+            self._handle,
+            s.host,
+            s.port,
+            subprotocols=[SUBPROTOCOL],  # type: ignore[list-item]
+            process_request=self._check_request,
+            ping_interval=s.ping_interval,
+            max_size=s.max_frame_bytes,
+            compression=s.compression,
+        )
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+            self._server = None
+        await self.writer.persisted()
+        self.writer.journal.flush()
+
+    @property
+    def port(self) -> int:
+        assert self._server is not None, "the server is not started"
+        return int(self._server.sockets[0].getsockname()[1])
+
+    def url(self, identity: str = "") -> str:
+        host = self.settings.host
+        host = f"[{host}]" if ":" in host else host
+        return f"ws://{host}:{self.port}/ocpp/{identity}"
+
+    # -- what the script uses -----------------------------------------------------
+
+    async def wait_for_station(self, identity: str | None, timeout: float) -> Session:
+        """The session of ``identity`` (or of the first station) once it is connected."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            for session in self.sessions.values():
+                if session.connected and identity in (None, session.identity):
+                    return session
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                who = identity or "any station"
+                raise NotConnected(f"{who} did not connect within {timeout:g} s")
+            self._arrived.clear()
+            try:
+                await asyncio.wait_for(self._arrived.wait(), remaining)
+            except TimeoutError:
+                pass
+
+    def refuse(self, identity: str, seconds: float) -> None:
+        """Refuse connections of ``identity`` for ``seconds`` (a forced outage)."""
+        self._refused_until[identity] = self.clock.mono() + seconds
+
+    def session(self, identity: str) -> Session:
+        existing = self.sessions.get(identity)
+        if existing is None:
+            existing = Session(
+                identity, self.writer, self._answers(identity), self.clock,
+                counter_ids(f"cc{len(self.sessions)}"), lambda: self.run_id,
+            )
+            self.sessions[identity] = existing
+        return existing
+
+    # -- transport ------------------------------------------------------------------
+
+    def _refusal(self, request: Request) -> tuple[HTTPStatus, str, str | None]:
+        identity = identity_from_path(request.path)
+        if identity is None:
+            return HTTPStatus.NOT_FOUND, "no charge box identity in the URL", None
+        offered = [
+            p.strip()
+            for value in request.headers.get_all("Sec-WebSocket-Protocol")
+            for p in value.split(",")
+        ]
+        if SUBPROTOCOL not in offered:
+            return (
+                HTTPStatus.BAD_REQUEST,
+                f"subprotocol {SUBPROTOCOL} is required (offered: {offered or 'none'})",
+                identity,
+            )
+        password = self.settings.passwords.get(identity, self.settings.passwords.get("*"))
+        if password is not None:
+            credentials = basic_credentials(request.headers)
+            if credentials is None:
+                return HTTPStatus.UNAUTHORIZED, "missing HTTP Basic credentials", identity
+            user, given = credentials
+            if user != identity or not hmac.compare_digest(given.encode(), password.encode()):
+                return HTTPStatus.UNAUTHORIZED, f"wrong credentials for {identity}", identity
+        until = self._refused_until.get(identity)
+        if until is not None and self.clock.mono() < until:
+            return HTTPStatus.SERVICE_UNAVAILABLE, "refused: forced outage", identity
+        return HTTPStatus.OK, "", identity
+
+    def _check_request(self, connection: ServerConnection, request: Request) -> Response | None:
+        status, reason, identity = self._refusal(request)
+        if status is HTTPStatus.OK:
+            return None
+        self.writer.append(
+            "refuse", run_id=self.run_id, station=identity,
+            detail={"status": int(status), "reason": reason, "path": request.path,
+                    "remote": _remote(connection)},
+        )
+        response = connection.respond(status, reason + "\n")
+        if status is HTTPStatus.UNAUTHORIZED:
+            response.headers["WWW-Authenticate"] = 'Basic realm="chargecheck", charset="UTF-8"'
+        return response
+
+    async def _handle(self, connection: ServerConnection) -> None:
+        assert connection.request is not None
+        identity = identity_from_path(connection.request.path)
+        assert identity is not None  # _check_request refused the others
+        session = self.session(identity)
+        previous = session._connection
+        if previous is not None:
+            session.detach(previous, None, "replaced by a new connection")
+            await previous.close(1000, "replaced by a new connection")
+        session.attach(
+            connection, {"remote": _remote(connection), "path": connection.request.path,
+                         "subprotocol": connection.subprotocol}
+        )
+        self._arrived.set()
+        try:
+            async for message in connection:
+                await session.receive(message)
+        except ConnectionClosed:
+            pass
+        finally:
+            session.detach(connection, connection.close_code, connection.close_reason or "")
+            await self.writer.persisted()
+
+
+def _remote(connection: ServerConnection) -> Any:
+    address = connection.remote_address
+    return f"{address[0]}:{address[1]}" if address else None

@@ -1,0 +1,316 @@
+"""One ``Session`` per charge station identity: what a test case drives.
+
+A session outlives its connections: a station that reboots or loses the network
+and comes back gets the same session, its inbox intact, so a case can wait across a
+reboot. Every frame goes through the journal before it is acted on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from contextlib import suppress
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from chargecheck.clock import Clock
+from chargecheck.csms.answers import Answers
+from chargecheck.csms.errors import (
+    CallErrorReceived,
+    CallTimeout,
+    ExpectTimeout,
+    InvalidResult,
+    NotConnected,
+)
+from chargecheck.csms.journal_writer import JournalWriter
+from chargecheck.journal.store import FRAME_IN, FRAME_OUT
+from chargecheck.protocol.endpoint import Endpoint, Inbound, InboundKind, Role
+from chargecheck.protocol.frames import Call, CallError, CallResult, Frame, encode_frame
+
+
+class Connection(Protocol):
+    async def send(self, message: str) -> None: ...
+    async def close(self, code: int = 1000, reason: str = "") -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """A CALL the station sent, as the cases see it."""
+
+    index: int
+    entry_id: int
+    unique_id: str
+    action: str
+    payload: dict[str, Any]
+    mono: float
+    connection: int
+    valid: bool = True
+    violation: str | None = None
+
+
+class Result(dict[str, Any]):
+    """A CALLRESULT payload, plus the journal ids of the CALL and of the result."""
+
+    call_entry_id: int = 0
+    entry_id: int = 0
+
+
+@dataclass
+class Cursor:
+    """Where a case starts looking in the inbox, and what it already consumed."""
+
+    start: int = 0
+    consumed: set[int] = field(default_factory=set)
+
+
+Predicate = Callable[[dict[str, Any]], bool]
+
+
+class Session:
+    def __init__(
+        self,
+        identity: str,
+        writer: JournalWriter,
+        answers: Answers,
+        clock: Clock,
+        new_id: Callable[[], str],
+        run_id: Callable[[], int | None],
+    ) -> None:
+        self.identity = identity
+        self.answers = answers
+        self.inbox: list[Message] = []
+        self.cursor = Cursor()
+        self.connections = 0
+        self._writer = writer
+        self._clock = clock
+        self._run_id = run_id
+        self._endpoint = Endpoint(Role.CENTRAL_SYSTEM, new_id)
+        self._connection: Connection | None = None
+        self._waiting: dict[str, asyncio.Future[Result]] = {}
+        self._changed = asyncio.Event()
+
+    # -- what the test cases use ------------------------------------------------
+
+    @property
+    def connected(self) -> bool:
+        return self._connection is not None
+
+    def mark(self) -> Cursor:
+        """A fresh cursor that sees only what arrives from now on."""
+        return Cursor(len(self.inbox))
+
+    async def call(self, action: str, payload: dict[str, Any], timeout: float) -> Result:
+        """Send a CALL; return its CALLRESULT payload (a ``Result``).
+
+        Raises ``CallErrorReceived``, ``InvalidResult``, ``CallTimeout`` or
+        ``NotConnected``; results are matched by unique id only.
+        """
+        connection = self._connection
+        if connection is None:
+            raise NotConnected(f"{self.identity} is not connected; cannot send {action}")
+        call = self._endpoint.call(action, payload, self._clock.mono(), timeout)
+        future: asyncio.Future[Result] = asyncio.get_running_loop().create_future()
+        self._waiting[call.unique_id] = future
+        entry_id, text = await self._journal_out(call)
+        try:
+            await connection.send(text)
+            result = await asyncio.wait_for(asyncio.shield(future), timeout)
+            result.call_entry_id = entry_id
+            return result
+        except TimeoutError:
+            raise CallTimeout(action, timeout, entry_id) from None
+        except NotConnected:
+            raise
+        except Exception as exc:  # the socket went away under us
+            if isinstance(exc, CallErrorReceived | InvalidResult):
+                raise
+            raise NotConnected(f"{self.identity} dropped while sending {action}: {exc}") from exc
+        finally:
+            self._waiting.pop(call.unique_id, None)
+            self._endpoint.tracker.cancel(call.unique_id)
+
+    async def expect(
+        self,
+        action: str,
+        where: Predicate | None = None,
+        timeout: float = 30.0,
+        cursor: Cursor | None = None,
+    ) -> Message:
+        """The first valid ``action`` CALL since ``cursor`` (default: the session's)
+        that ``where`` accepts and that this cursor has not consumed yet."""
+        cursor = cursor or self.cursor
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            found = self._find(action, where, cursor)
+            if found is not None:
+                cursor.consumed.add(found.index)
+                return found
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise ExpectTimeout(action, timeout, self.inbox[cursor.start :])
+            changed = self._changed
+            with suppress(TimeoutError):
+                await asyncio.wait_for(changed.wait(), remaining)
+
+    def received(self, action: str | None = None, cursor: Cursor | None = None) -> list[Message]:
+        """Every CALL since ``cursor`` (default: the session's), of ``action`` if given."""
+        start = (cursor or self.cursor).start
+        return [m for m in self.inbox[start:] if action is None or m.action == action]
+
+    async def wait_connected(self, timeout: float) -> None:
+        await self._wait_for(lambda: self.connected, timeout, "to connect")
+
+    async def wait_disconnected(self, timeout: float) -> None:
+        await self._wait_for(lambda: not self.connected, timeout, "to disconnect")
+
+    async def disconnect(self, code: int = 1001, reason: str = "closed by the bench") -> None:
+        connection = self._connection
+        if connection is not None:
+            await connection.close(code, reason)
+            await self.wait_disconnected(10.0)
+
+    # -- what the transport uses ------------------------------------------------
+
+    def attach(self, connection: Connection, detail: dict[str, Any]) -> None:
+        self._connection = connection
+        self.connections += 1
+        self._journal_event("connect", {"connection": self.connections, **detail})
+        self._notify()
+
+    def detach(self, connection: Connection, code: int | None, reason: str) -> None:
+        if self._connection is not connection:
+            return
+        self._connection = None
+        self._journal_event("close", {"connection": self.connections, "code": code, "reason": reason})
+        for future in self._waiting.values():
+            if not future.done():
+                future.set_exception(NotConnected(f"{self.identity} closed the connection"))
+        self._notify()
+
+    async def receive(self, text: str | bytes) -> None:
+        """Handle one WebSocket message from the station (persisted, then acted on)."""
+        raw = text if isinstance(text, str) else text.decode("utf-8", "replace")
+        entry_id = self._writer.append(
+            FRAME_IN, run_id=self._run_id(), station=self.identity, raw=raw,
+            detail={"binary": True} if isinstance(text, bytes) else None,
+        )
+        await self._writer.persisted()
+        inbound = self._endpoint.receive(text)
+        _annotate = _ANNOTATORS.get(inbound.kind)
+        if _annotate is not None:
+            _annotate(self, inbound, entry_id)
+        if inbound.kind is InboundKind.CALL:
+            assert isinstance(inbound.frame, Call)
+            await self._answer(inbound.frame, entry_id)
+        elif inbound.answer is not None:
+            await self._send(inbound.answer)
+
+    # -- internals ---------------------------------------------------------------
+
+    def _find(self, action: str, where: Predicate | None, cursor: Cursor) -> Message | None:
+        for message in self.inbox[cursor.start :]:
+            if (
+                message.action == action
+                and message.valid
+                and message.index not in cursor.consumed
+                and (where is None or where(message.payload))
+            ):
+                return message
+        return None
+
+    async def _wait_for(self, condition: Callable[[], bool], timeout: float, what: str) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while not condition():
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise NotConnected(f"{self.identity} did not {what.removeprefix('to ')} "
+                                   f"within {timeout:g} s")
+            changed = self._changed
+            with suppress(TimeoutError):
+                await asyncio.wait_for(changed.wait(), remaining)
+
+    def _notify(self) -> None:
+        self._changed.set()
+        self._changed = asyncio.Event()
+
+    def _add_message(self, call: Call, entry_id: int, violation: str | None) -> Message:
+        message = Message(
+            len(self.inbox), entry_id, call.unique_id, call.action, call.payload,
+            self._clock.mono(), self.connections, violation is None, violation,
+        )
+        self.inbox.append(message)
+        self._notify()
+        return message
+
+    async def _answer(self, call: Call, entry_id: int) -> None:
+        self._add_message(call, entry_id, None)
+        payload = self.answers.answer(call.action, call.payload, self._clock.utc_text())
+        await self._send(self._endpoint.result(call, payload))
+
+    async def _send(self, frame: Frame) -> None:
+        _, text = await self._journal_out(frame)
+        connection = self._connection
+        if connection is not None:
+            await connection.send(text)
+
+    async def _journal_out(self, frame: Frame) -> tuple[int, str]:
+        text = encode_frame(frame)
+        entry_id = self._writer.append(
+            FRAME_OUT, run_id=self._run_id(), station=self.identity,
+            message_type=int(frame.message_type), unique_id=frame.unique_id,
+            action=frame.action if isinstance(frame, Call) else None,
+            raw=text,
+        )
+        await self._writer.persisted()
+        return entry_id, text
+
+    def _journal_event(self, kind: str, detail: dict[str, Any]) -> int:
+        return self._writer.append(kind, run_id=self._run_id(), station=self.identity, detail=detail)
+
+    def _on_rejected(self, inbound: Inbound, entry_id: int) -> None:
+        assert isinstance(inbound.frame, Call)
+        self._add_message(inbound.frame, entry_id, str(inbound.error))
+        self._journal_event("rejected_call", {"frame": entry_id, "error": str(inbound.error)})
+
+    def _on_bad_frame(self, inbound: Inbound, entry_id: int) -> None:
+        self._journal_event("bad_frame", {"frame": entry_id, "error": str(inbound.error)})
+
+    def _on_reply(self, inbound: Inbound, entry_id: int) -> None:
+        frame, pending = inbound.frame, inbound.pending
+        assert pending is not None
+        future = self._waiting.get(pending.call.unique_id)
+        if future is None or future.done():
+            return
+        action = pending.call.action
+        if isinstance(frame, CallError):
+            future.set_exception(
+                CallErrorReceived(
+                    action, frame.error_code, frame.error_description, frame.error_details,
+                    entry_id,
+                )
+            )
+        elif inbound.kind is InboundKind.INVALID_REPLY:
+            assert isinstance(frame, CallResult)
+            self._journal_event("invalid_reply", {"frame": entry_id, "error": str(inbound.error)})
+            future.set_exception(InvalidResult(action, frame.payload, str(inbound.error), entry_id))
+        else:
+            assert isinstance(frame, CallResult)
+            result = Result(frame.payload)
+            result.entry_id = entry_id
+            future.set_result(result)
+
+    def _on_unexpected(self, inbound: Inbound, entry_id: int) -> None:
+        self._journal_event(inbound.kind.value, {"frame": entry_id, "error": str(inbound.error)})
+
+
+_ANNOTATORS: dict[InboundKind, Callable[[Session, Inbound, int], None]] = {
+    InboundKind.REJECTED_CALL: Session._on_rejected,
+    InboundKind.BAD_FRAME: Session._on_bad_frame,
+    InboundKind.REPLY: Session._on_reply,
+    InboundKind.INVALID_REPLY: Session._on_reply,
+    InboundKind.UNEXPECTED_REPLY: Session._on_unexpected,
+    InboundKind.LATE_REPLY: Session._on_unexpected,
+}
+

@@ -1,0 +1,230 @@
+"""SQLite journal store (WAL mode), single writer.
+
+``append`` buffers an entry and returns its id at once; ``flush`` writes every
+buffered entry in one transaction. The asyncio layer flushes once per event-loop tick
+and acts on a frame only after the flush that holds it (see ``csms.journal_writer``),
+so a frame is persisted before it is acted on while writes stay batched. With WAL and
+``synchronous=NORMAL`` a committed transaction survives the process being killed.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL,
+    started_utc TEXT NOT NULL,
+    ended_utc TEXT,
+    station TEXT,
+    info TEXT NOT NULL DEFAULT '{}'
+);
+CREATE TABLE IF NOT EXISTS entries (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER,
+    station TEXT,
+    utc TEXT NOT NULL,
+    mono REAL NOT NULL,
+    kind TEXT NOT NULL,
+    message_type INTEGER,
+    unique_id TEXT,
+    action TEXT,
+    raw TEXT,
+    detail TEXT
+);
+CREATE INDEX IF NOT EXISTS entries_run ON entries (run_id, id);
+CREATE TABLE IF NOT EXISTS records (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS records_run ON records (run_id, kind);
+"""
+
+# Entry kinds. Frames carry ``raw``; events carry ``detail`` (JSON).
+FRAME_IN = "frame_in"
+FRAME_OUT = "frame_out"
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    id: int
+    run_id: int | None
+    station: str | None
+    utc: str
+    mono: float
+    kind: str
+    message_type: int | None = None
+    unique_id: str | None = None
+    action: str | None = None
+    raw: str | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_frame(self) -> bool:
+        return self.kind in (FRAME_IN, FRAME_OUT)
+
+
+@dataclass(frozen=True, slots=True)
+class RunInfo:
+    id: int
+    kind: str
+    started_utc: str
+    ended_utc: str | None
+    station: str | None
+    info: dict[str, Any]
+
+
+_Row = tuple[
+    int, int | None, str | None, str, float, str, int | None, str | None, str | None,
+    str | None, str | None,
+]
+
+
+class Journal:
+    """One journal database. Not thread-safe; one writer process at a time."""
+
+    def __init__(
+        self, path: str | Path, utc_now: Callable[[], str], mono_now: Callable[[], float]
+    ) -> None:
+        self.path = str(path)
+        self._utc_now = utc_now
+        self._mono_now = mono_now
+        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(_SCHEMA)
+        self._db.execute(
+            "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+        )
+        last = self._db.execute("SELECT COALESCE(MAX(id), 0) FROM entries").fetchone()[0]
+        self._next_id = int(last) + 1
+        self._buffer: list[_Row] = []
+
+    # -- writing -----------------------------------------------------------------
+
+    def append(
+        self,
+        kind: str,
+        *,
+        run_id: int | None = None,
+        station: str | None = None,
+        message_type: int | None = None,
+        unique_id: str | None = None,
+        action: str | None = None,
+        raw: str | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> int:
+        """Buffer one entry; return its id. It is durable after the next ``flush``."""
+        entry_id = self._next_id
+        self._next_id += 1
+        self._buffer.append(
+            (
+                entry_id, run_id, station, self._utc_now(), self._mono_now(), kind,
+                message_type, unique_id, action, raw,
+                json.dumps(detail, default=str) if detail else None,
+            )
+        )
+        return entry_id
+
+    @property
+    def dirty(self) -> bool:
+        return bool(self._buffer)
+
+    def flush(self) -> None:
+        """Write every buffered entry in one transaction."""
+        if not self._buffer:
+            return
+        rows, self._buffer = self._buffer, []
+        self._db.execute("BEGIN")
+        try:
+            self._db.executemany("INSERT INTO entries VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            self._buffer[:0] = rows
+            raise
+        self._db.execute("COMMIT")
+
+    def start_run(self, kind: str, station: str | None = None, **info: Any) -> int:
+        self.flush()
+        cursor = self._db.execute(
+            "INSERT INTO runs (kind, started_utc, station, info) VALUES (?,?,?,?)",
+            (kind, self._utc_now(), station, json.dumps(info, default=str)),
+        )
+        return int(cursor.lastrowid or 0)
+
+    def update_run(self, run_id: int, *, station: str | None = None, **info: Any) -> None:
+        current = self.run(run_id).info
+        current.update(info)
+        self._db.execute(
+            "UPDATE runs SET info = ?, station = COALESCE(?, station) WHERE id = ?",
+            (json.dumps(current, default=str), station, run_id),
+        )
+
+    def end_run(self, run_id: int) -> None:
+        self.flush()
+        self._db.execute("UPDATE runs SET ended_utc = ? WHERE id = ?", (self._utc_now(), run_id))
+
+    def add_record(self, run_id: int, kind: str, body: dict[str, Any]) -> int:
+        """Store a verdict, a finding or any other JSON document of a run."""
+        self.flush()
+        cursor = self._db.execute(
+            "INSERT INTO records (run_id, kind, body) VALUES (?,?,?)",
+            (run_id, kind, json.dumps(body, default=str)),
+        )
+        return int(cursor.lastrowid or 0)
+
+    def close(self) -> None:
+        self.flush()
+        self._db.close()
+
+    # -- reading -----------------------------------------------------------------
+
+    def entries(self, run_id: int | None = None, *, station: str | None = None) -> Iterator[Entry]:
+        """Entries in the order they happened, optionally of one run and/or station."""
+        self.flush()
+        query = "SELECT * FROM entries WHERE 1=1"
+        args: list[Any] = []
+        if run_id is not None:
+            query += " AND run_id = ?"
+            args.append(run_id)
+        if station is not None:
+            query += " AND station = ?"
+            args.append(station)
+        for row in self._db.execute(query + " ORDER BY id", args):
+            yield _entry(row)
+
+    def entry(self, entry_id: int) -> Entry | None:
+        self.flush()
+        row = self._db.execute("SELECT * FROM entries WHERE id = ?", (entry_id,)).fetchone()
+        return _entry(row) if row else None
+
+    def run(self, run_id: int) -> RunInfo:
+        row = self._db.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
+        if row is None:
+            raise KeyError(f"no run {run_id} in {self.path}")
+        return RunInfo(row[0], row[1], row[2], row[3], row[4], json.loads(row[5]))
+
+    def runs(self) -> list[RunInfo]:
+        rows = self._db.execute("SELECT id FROM runs ORDER BY id").fetchall()
+        return [self.run(r[0]) for r in rows]
+
+    def records(self, run_id: int, kind: str) -> list[dict[str, Any]]:
+        rows = self._db.execute(
+            "SELECT body FROM records WHERE run_id = ? AND kind = ? ORDER BY id", (run_id, kind)
+        )
+        return [json.loads(r[0]) for r in rows]
+
+
+def _entry(row: tuple[Any, ...]) -> Entry:
+    return Entry(*row[:10], detail=json.loads(row[10]) if row[10] else {})

@@ -1,0 +1,155 @@
+"""One side of an OCPP-J connection, sans I/O: text in -> classified event out.
+
+``Endpoint.receive`` turns one received WebSocket message into an ``Inbound`` that
+says what it was and, when the peer broke the rules, the CALLERROR to answer with.
+Nothing is dropped: a bad frame, a reply to an unknown id and a late reply each come
+out as an event of their own kind so that the caller can journal it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+from chargecheck.protocol.actions import CENTRAL_ACTIONS, STATION_ACTIONS
+from chargecheck.protocol.errors import (
+    ChargecheckError,
+    FrameError,
+    LocalProtocolError,
+    LateReply,
+    PeerProtocolError,
+    SchemaViolation,
+    UnexpectedReply,
+)
+from chargecheck.protocol.frames import (
+    UNKNOWN_UNIQUE_ID,
+    Call,
+    CallError,
+    CallResult,
+    Frame,
+    decode_frame,
+    encode_frame,
+)
+from chargecheck.protocol.schemas import validate
+from chargecheck.protocol.tracker import CallTracker, PendingCall
+
+
+class Role(Enum):
+    """Which side this endpoint plays; it decides which actions the peer may call."""
+
+    CENTRAL_SYSTEM = "central"
+    CHARGE_POINT = "station"
+
+    @property
+    def peer_actions(self) -> frozenset[str]:
+        return STATION_ACTIONS if self is Role.CENTRAL_SYSTEM else CENTRAL_ACTIONS
+
+    @property
+    def own_actions(self) -> frozenset[str]:
+        return CENTRAL_ACTIONS if self is Role.CENTRAL_SYSTEM else STATION_ACTIONS
+
+
+class InboundKind(Enum):
+    CALL = "call"  # a valid CALL; the application answers it
+    REJECTED_CALL = "rejected_call"  # a CALL answered with ``answer`` (a CALLERROR)
+    BAD_FRAME = "bad_frame"  # not an OCPP-J message; answered with ``answer``
+    REPLY = "reply"  # a CALLRESULT/CALLERROR for ``pending``, valid
+    INVALID_REPLY = "invalid_reply"  # a CALLRESULT for ``pending`` that breaks the schema
+    UNEXPECTED_REPLY = "unexpected_reply"  # a reply for an id never used
+    LATE_REPLY = "late_reply"  # a reply for a call that already timed out
+
+
+@dataclass(frozen=True, slots=True)
+class Inbound:
+    kind: InboundKind
+    frame: Frame | None = None
+    pending: PendingCall | None = None
+    answer: CallError | None = None
+    error: ChargecheckError | None = None
+
+    @property
+    def answer_text(self) -> str | None:
+        return encode_frame(self.answer) if self.answer is not None else None
+
+
+def _call_error(error: PeerProtocolError, unique_id: str | None) -> CallError:
+    return CallError(unique_id or UNKNOWN_UNIQUE_ID, error.code, error.description)
+
+
+def _validate_own(action: str, payload: dict[str, Any], *, response: bool) -> None:
+    try:
+        validate(action, payload, response=response)
+    except SchemaViolation as exc:
+        raise LocalProtocolError(f"refusing to send an invalid {exc.description}") from exc
+
+
+class Endpoint:
+    """Codec + validation + call tracking for one side of one station's link."""
+
+    def __init__(self, role: Role, new_id: Callable[[], str]) -> None:
+        self.role = role
+        self.tracker = CallTracker(new_id)
+
+    # -- receiving ---------------------------------------------------------------
+
+    def receive(self, text: str | bytes) -> Inbound:
+        try:
+            frame = decode_frame(text)
+        except FrameError as exc:
+            return Inbound(InboundKind.BAD_FRAME, answer=_call_error(exc, exc.unique_id), error=exc)
+        if isinstance(frame, Call):
+            return self._receive_call(frame)
+        return self._receive_reply(frame)
+
+    def _receive_call(self, call: Call) -> Inbound:
+        error: PeerProtocolError | None = None
+        if call.action not in self.role.peer_actions:
+            # OCPP-J 1.6 4.2.3: NotImplemented "Requested Action is not known by receiver",
+            # NotSupported "Requested Action is recognized but not supported".
+            known = call.action in self.role.own_actions
+            code = "NotSupported" if known else "NotImplemented"
+            error = PeerProtocolError(
+                code,
+                f"{call.action} is {'not an action the ' + self.role.name + ' answers'}"
+                if known
+                else f"unknown action {call.action!r}",
+                call.unique_id,
+            )
+        else:
+            try:
+                validate(call.action, call.payload, unique_id=call.unique_id)
+            except SchemaViolation as exc:
+                error = exc
+        if error is not None:
+            return Inbound(
+                InboundKind.REJECTED_CALL, call, answer=_call_error(error, call.unique_id), error=error
+            )
+        return Inbound(InboundKind.CALL, call)
+
+    def _receive_reply(self, reply: CallResult | CallError) -> Inbound:
+        try:
+            pending = self.tracker.resolve(reply)
+        except LateReply as exc:
+            return Inbound(InboundKind.LATE_REPLY, reply, error=exc)
+        except UnexpectedReply as exc:
+            return Inbound(InboundKind.UNEXPECTED_REPLY, reply, error=exc)
+        if isinstance(reply, CallResult):
+            try:
+                validate(pending.call.action, reply.payload, response=True)
+            except SchemaViolation as exc:
+                return Inbound(InboundKind.INVALID_REPLY, reply, pending, error=exc)
+        return Inbound(InboundKind.REPLY, reply, pending)
+
+    # -- sending -----------------------------------------------------------------
+
+    def call(self, action: str, payload: dict[str, Any], now: float, timeout: float) -> Call:
+        """A new CALL, validated: ``LocalProtocolError`` if this side's payload is bad."""
+        _validate_own(action, payload, response=False)
+        return self.tracker.new_call(action, payload, now, timeout)
+
+    def result(self, call: Call, payload: dict[str, Any]) -> CallResult:
+        """The CALLRESULT answering ``call``, validated against the response schema."""
+        _validate_own(call.action, payload, response=True)
+        return CallResult(call.unique_id, payload)

@@ -1,0 +1,172 @@
+"""The OCPP-J 1.6 frame codec: text <-> ``Call`` / ``CallResult`` / ``CallError``.
+
+OCPP-J 1.6 section 4: every message is a JSON array whose first element is the
+MessageTypeId (2 CALL, 3 CALLRESULT, 4 CALLERROR) and whose second is the UniqueId,
+"a maximum of 36 characters". Decoding never rounds numbers it can avoid rounding and
+never rewrites a field name: the payload is the peer's JSON object as parsed.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import Any
+
+import orjson
+
+from chargecheck.protocol.errors import ERROR_CODES, FrameError, LocalProtocolError
+
+MAX_UNIQUE_ID_LENGTH = 36  # OCPP-J 1.6 section 4.1.4
+UNKNOWN_UNIQUE_ID = "-1"  # answer id for a frame whose own id could not be read
+
+
+class MessageType(IntEnum):
+    CALL = 2
+    CALL_RESULT = 3
+    CALL_ERROR = 4
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    unique_id: str
+    action: str
+    payload: dict[str, Any]
+
+    message_type = MessageType.CALL
+
+
+@dataclass(frozen=True, slots=True)
+class CallResult:
+    unique_id: str
+    payload: dict[str, Any]
+
+    message_type = MessageType.CALL_RESULT
+
+
+@dataclass(frozen=True, slots=True)
+class CallError:
+    unique_id: str
+    error_code: str
+    error_description: str = ""
+    error_details: dict[str, Any] | None = None
+
+    message_type = MessageType.CALL_ERROR
+
+
+Frame = Call | CallResult | CallError
+
+# Expected array length per message type (OCPP-J 1.6 sections 4.2.1 - 4.2.3).
+_LENGTHS = {MessageType.CALL: 4, MessageType.CALL_RESULT: 3, MessageType.CALL_ERROR: 5}
+
+
+def _loads(text: str | bytes) -> Any:
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        pass
+    # orjson refuses integers beyond 64 bits; the standard parser keeps them exact.
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise FrameError("FormationViolation", f"not valid JSON: {exc}") from None
+
+
+def decode_frame(text: str | bytes) -> Frame:
+    """Parse one WebSocket text message into a frame.
+
+    Raises ``FrameError`` whose ``code`` is the CALLERROR code to answer with
+    (FormationViolation for a malformed structure, ProtocolError for an incomplete
+    or unknown message) and whose ``unique_id`` is set when it could be read.
+    """
+    message = _loads(text)
+    if not isinstance(message, list) or not message:
+        raise FrameError("FormationViolation", "an OCPP-J message must be a non-empty JSON array")
+    type_id = message[0]
+    if not isinstance(type_id, int) or isinstance(type_id, bool):
+        raise FrameError("FormationViolation", f"MessageTypeId must be an integer, got {type_id!r}")
+    unique_id = _read_unique_id(message)
+    try:
+        message_type = MessageType(type_id)
+    except ValueError:
+        raise FrameError(
+            "ProtocolError", f"unknown MessageTypeId {type_id} (2, 3 or 4 expected)", unique_id
+        ) from None
+    expected = _LENGTHS[message_type]
+    if len(message) != expected:
+        raise FrameError(
+            "ProtocolError",
+            f"{message_type.name} must have {expected} elements, got {len(message)}",
+            unique_id,
+        )
+    if unique_id is None:
+        raise FrameError(
+            "FormationViolation",
+            f"UniqueId must be a string of 1 to {MAX_UNIQUE_ID_LENGTH} characters, "
+            f"got {message[1]!r}",
+        )
+    if message_type is MessageType.CALL:
+        return _decode_call(message, unique_id)
+    if message_type is MessageType.CALL_RESULT:
+        return CallResult(unique_id, _payload(message[2], "CALLRESULT payload", unique_id))
+    return _decode_call_error(message, unique_id)
+
+
+def _read_unique_id(message: list[Any]) -> str | None:
+    if len(message) < 2:
+        return None
+    value = message[1]
+    if isinstance(value, str) and 0 < len(value) <= MAX_UNIQUE_ID_LENGTH:
+        return value
+    return None
+
+
+def _payload(value: Any, what: str, unique_id: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise FrameError(
+            "FormationViolation", f"{what} must be a JSON object, got {type(value).__name__}",
+            unique_id,
+        )
+    return value
+
+
+def _decode_call(message: list[Any], unique_id: str) -> Call:
+    action = message[2]
+    if not isinstance(action, str) or not action:
+        raise FrameError("FormationViolation", f"Action must be a string, got {action!r}", unique_id)
+    return Call(unique_id, action, _payload(message[3], f"{action} payload", unique_id))
+
+
+def _decode_call_error(message: list[Any], unique_id: str) -> CallError:
+    _, _, code, description, details = message
+    if not isinstance(code, str) or not isinstance(description, str):
+        raise FrameError(
+            "FormationViolation", "CALLERROR errorCode and errorDescription must be strings",
+            unique_id,
+        )
+    return CallError(unique_id, code, description, _payload(details, "errorDetails", unique_id))
+
+
+def encode_frame(frame: Frame) -> str:
+    """Serialise a frame to the text of one WebSocket message.
+
+    Raises ``LocalProtocolError`` for a frame the bench must never send (an id of
+    more than 36 characters, a CALLERROR code that OCPP-J does not define).
+    """
+    if not 0 < len(frame.unique_id) <= MAX_UNIQUE_ID_LENGTH and frame.unique_id != "-1":
+        raise LocalProtocolError(f"unique id {frame.unique_id!r} is not 1 to 36 characters")
+    message: list[Any]
+    if isinstance(frame, Call):
+        message = [2, frame.unique_id, frame.action, frame.payload]
+    elif isinstance(frame, CallResult):
+        message = [3, frame.unique_id, frame.payload]
+    else:
+        if frame.error_code not in ERROR_CODES:
+            raise LocalProtocolError(f"{frame.error_code!r} is not an OCPP-J error code")
+        details = frame.error_details if frame.error_details is not None else {}
+        message = [4, frame.unique_id, frame.error_code, frame.error_description, details]
+    try:
+        return orjson.dumps(message).decode()
+    except TypeError:
+        # Integers beyond 64 bits: the standard encoder writes them exactly.
+        return json.dumps(message, separators=(",", ":"), ensure_ascii=False)

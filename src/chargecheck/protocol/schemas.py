@@ -1,0 +1,68 @@
+"""Validation of OCPP 1.6 payloads against the JSON schemas of the ``ocpp`` package.
+
+Each schema is compiled once with fastjsonschema, on first use, and kept. A rejected
+payload raises ``SchemaViolation`` carrying the OCPP-J error code that answers it,
+chosen by the JSON-schema keyword that failed (OCPP-J 1.6 section 4.2.3):
+
+- ``required``  -> OccurenceConstraintViolation ("violates occurence constraints")
+- ``type``      -> TypeConstraintViolation ("violates data type constraints")
+- ``additionalProperties`` -> FormationViolation ("not conform the PDU structure")
+- any other (``enum``, ``maxLength``, ``format``, ...) -> PropertyConstraintViolation
+  ("at least one field contains an invalid value")
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import fastjsonschema
+
+from chargecheck.protocol.actions import ALL_ACTIONS
+from chargecheck.protocol.errors import LocalProtocolError, SchemaViolation
+
+_CODE_BY_RULE = {
+    "required": "OccurenceConstraintViolation",
+    "type": "TypeConstraintViolation",
+    "additionalProperties": "FormationViolation",
+}
+_DEFAULT_CODE = "PropertyConstraintViolation"
+
+Validator = Callable[[Any], Any]
+
+
+def schema_text(action: str, response: bool) -> str:
+    """The JSON text of the schema of ``action``'s request or response."""
+    if action not in ALL_ACTIONS:
+        raise LocalProtocolError(f"{action!r} is not an OCPP 1.6 action")
+    name = f"{action}Response.json" if response else f"{action}.json"
+    return resources.files("ocpp.v16").joinpath("schemas", name).read_text(encoding="utf-8")
+
+
+@cache
+def compiled(action: str, response: bool) -> Validator:
+    """The compiled validator of ``action``'s request (or response) schema."""
+    schema = json.loads(schema_text(action, response))
+    return fastjsonschema.compile(schema)  # type: ignore[no-any-return]
+
+
+def validate(
+    action: str, payload: dict[str, Any], *, response: bool = False, unique_id: str | None = None
+) -> None:
+    """Check ``payload`` against the 1.6 schema; raise ``SchemaViolation`` if it fails."""
+    try:
+        compiled(action, response)(payload)
+    except fastjsonschema.JsonSchemaValueException as exc:
+        path = ".".join(str(part) for part in exc.path[1:]) if exc.path else ""
+        what = f"{action}{'Response' if response else ''}"
+        message = exc.message.replace("data.", "", 1).replace("data ", "payload ", 1)
+        raise SchemaViolation(
+            _CODE_BY_RULE.get(exc.rule or "", _DEFAULT_CODE),
+            f"{what}: {message}",
+            unique_id,
+            rule=exc.rule or "",
+            path=path,
+        ) from None
