@@ -24,6 +24,7 @@ def demo(
     """Start the Central System and a scripted station over loopback; show the frames."""
     from chargecheck.demo import run_demo
 
+    out.mkdir(parents=True, exist_ok=True)
     asyncio.run(run_demo(out, console))
 
 

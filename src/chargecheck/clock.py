@@ -8,7 +8,9 @@ from datetime import UTC, datetime
 
 def utc_iso(moment: datetime) -> str:
     """OCPP's timestamp form: ISO 8601 UTC with milliseconds and a ``Z``."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    return (
+        moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    )
 
 
 class Clock:

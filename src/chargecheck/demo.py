@@ -21,7 +21,6 @@ _BOOT = {
 
 
 async def run_demo(out: Path, console: Console) -> None:
-    out.mkdir(parents=True, exist_ok=True)
     clock = Clock()
     journal = Journal(out / "journal.sqlite", clock.utc_text, clock.mono)
     run_id = journal.start_run("demo")
@@ -33,8 +32,10 @@ async def run_demo(out: Path, console: Console) -> None:
             for n, (action, payload) in enumerate(
                 [
                     ("BootNotification", _BOOT),
-                    ("StatusNotification", {"connectorId": 0, "errorCode": "NoError",
-                                            "status": "Available"}),
+                    (
+                        "StatusNotification",
+                        {"connectorId": 0, "errorCode": "NoError", "status": "Available"},
+                    ),
                     ("Heartbeat", {}),
                 ],
                 1,

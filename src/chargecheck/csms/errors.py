@@ -1,12 +1,12 @@
 """Errors a ``Session`` raises to the test cases that drive it::
 
-    ChargecheckError
-    └── SessionError                 something a station did (or did not do) in time
-        ├── CallErrorReceived        the station answered our CALL with a CALLERROR
-        ├── InvalidResult            the station's CALLRESULT breaks the 1.6 schema
-        ├── CallTimeout              no answer to our CALL within the timeout
-        ├── ExpectTimeout            no matching CALL from the station in time
-        └── NotConnected             the station is not connected (or dropped mid-call)
+ChargecheckError
+└── SessionError                 something a station did (or did not do) in time
+    ├── CallErrorReceived        the station answered our CALL with a CALLERROR
+    ├── InvalidResult            the station's CALLRESULT breaks the 1.6 schema
+    ├── CallTimeout              no answer to our CALL within the timeout
+    ├── ExpectTimeout            no matching CALL from the station in time
+    └── NotConnected             the station is not connected (or dropped mid-call)
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ import base64
 import binascii
 import hmac
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from types import TracebackType
@@ -59,7 +60,9 @@ def basic_credentials(headers: Headers) -> tuple[str, str] | None:
     if scheme.lower() != "basic":
         return None
     try:
-        user, sep, password = base64.b64decode(encoded.strip(), validate=True).decode().partition(":")
+        user, sep, password = (
+            base64.b64decode(encoded.strip(), validate=True).decode().partition(":")
+        )
     except (binascii.Error, UnicodeDecodeError):
         return None
     return (user, password) if sep else None
@@ -93,7 +96,9 @@ class CentralSystem:
         return self
 
     async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
         await self.stop()
@@ -144,10 +149,8 @@ class CentralSystem:
                 who = identity or "any station"
                 raise NotConnected(f"{who} did not connect within {timeout:g} s")
             self._arrived.clear()
-            try:
+            with suppress(TimeoutError):
                 await asyncio.wait_for(self._arrived.wait(), remaining)
-            except TimeoutError:
-                pass
 
     def refuse(self, identity: str, seconds: float) -> None:
         """Refuse connections of ``identity`` for ``seconds`` (a forced outage)."""
@@ -157,8 +160,12 @@ class CentralSystem:
         existing = self.sessions.get(identity)
         if existing is None:
             existing = Session(
-                identity, self.writer, self._answers(identity), self.clock,
-                counter_ids(f"cc{len(self.sessions)}"), lambda: self.run_id,
+                identity,
+                self.writer,
+                self._answers(identity),
+                self.clock,
+                counter_ids(f"cc{len(self.sessions)}"),
+                lambda: self.run_id,
             )
             self.sessions[identity] = existing
         return existing
@@ -198,9 +205,15 @@ class CentralSystem:
         if status is HTTPStatus.OK:
             return None
         self.writer.append(
-            "refuse", run_id=self.run_id, station=identity,
-            detail={"status": int(status), "reason": reason, "path": request.path,
-                    "remote": _remote(connection)},
+            "refuse",
+            run_id=self.run_id,
+            station=identity,
+            detail={
+                "status": int(status),
+                "reason": reason,
+                "path": request.path,
+                "remote": _remote(connection),
+            },
         )
         response = connection.respond(status, reason + "\n")
         if status is HTTPStatus.UNAUTHORIZED:
@@ -217,8 +230,12 @@ class CentralSystem:
             session.detach(previous, None, "replaced by a new connection")
             await previous.close(1000, "replaced by a new connection")
         session.attach(
-            connection, {"remote": _remote(connection), "path": connection.request.path,
-                         "subprotocol": connection.subprotocol}
+            connection,
+            {
+                "remote": _remote(connection),
+                "path": connection.request.path,
+                "subprotocol": connection.subprotocol,
+            },
         )
         self._arrived.set()
         try:

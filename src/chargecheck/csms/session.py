@@ -182,7 +182,9 @@ class Session:
         if self._connection is not connection:
             return
         self._connection = None
-        self._journal_event("close", {"connection": self.connections, "code": code, "reason": reason})
+        self._journal_event(
+            "close", {"connection": self.connections, "code": code, "reason": reason}
+        )
         for future in self._waiting.values():
             if not future.done():
                 future.set_exception(NotConnected(f"{self.identity} closed the connection"))
@@ -192,7 +194,10 @@ class Session:
         """Handle one WebSocket message from the station (persisted, then acted on)."""
         raw = text if isinstance(text, str) else text.decode("utf-8", "replace")
         entry_id = self._writer.append(
-            FRAME_IN, run_id=self._run_id(), station=self.identity, raw=raw,
+            FRAME_IN,
+            run_id=self._run_id(),
+            station=self.identity,
+            raw=raw,
             detail={"binary": True} if isinstance(text, bytes) else None,
         )
         await self._writer.persisted()
@@ -225,8 +230,9 @@ class Session:
         while not condition():
             remaining = deadline - loop.time()
             if remaining <= 0:
-                raise NotConnected(f"{self.identity} did not {what.removeprefix('to ')} "
-                                   f"within {timeout:g} s")
+                raise NotConnected(
+                    f"{self.identity} did not {what.removeprefix('to ')} within {timeout:g} s"
+                )
             changed = self._changed
             with suppress(TimeoutError):
                 await asyncio.wait_for(changed.wait(), remaining)
@@ -237,8 +243,15 @@ class Session:
 
     def _add_message(self, call: Call, entry_id: int, violation: str | None) -> Message:
         message = Message(
-            len(self.inbox), entry_id, call.unique_id, call.action, call.payload,
-            self._clock.mono(), self.connections, violation is None, violation,
+            len(self.inbox),
+            entry_id,
+            call.unique_id,
+            call.action,
+            call.payload,
+            self._clock.mono(),
+            self.connections,
+            violation is None,
+            violation,
         )
         self.inbox.append(message)
         self._notify()
@@ -258,8 +271,11 @@ class Session:
     async def _journal_out(self, frame: Frame) -> tuple[int, str]:
         text = encode_frame(frame)
         entry_id = self._writer.append(
-            FRAME_OUT, run_id=self._run_id(), station=self.identity,
-            message_type=int(frame.message_type), unique_id=frame.unique_id,
+            FRAME_OUT,
+            run_id=self._run_id(),
+            station=self.identity,
+            message_type=int(frame.message_type),
+            unique_id=frame.unique_id,
             action=frame.action if isinstance(frame, Call) else None,
             raw=text,
         )
@@ -267,7 +283,9 @@ class Session:
         return entry_id, text
 
     def _journal_event(self, kind: str, detail: dict[str, Any]) -> int:
-        return self._writer.append(kind, run_id=self._run_id(), station=self.identity, detail=detail)
+        return self._writer.append(
+            kind, run_id=self._run_id(), station=self.identity, detail=detail
+        )
 
     def _on_rejected(self, inbound: Inbound, entry_id: int) -> None:
         assert isinstance(inbound.frame, Call)
@@ -287,7 +305,10 @@ class Session:
         if isinstance(frame, CallError):
             future.set_exception(
                 CallErrorReceived(
-                    action, frame.error_code, frame.error_description, frame.error_details,
+                    action,
+                    frame.error_code,
+                    frame.error_description,
+                    frame.error_details,
                     entry_id,
                 )
             )
@@ -313,4 +334,3 @@ _ANNOTATORS: dict[InboundKind, Callable[[Session, Inbound, int], None]] = {
     InboundKind.UNEXPECTED_REPLY: Session._on_unexpected,
     InboundKind.LATE_REPLY: Session._on_unexpected,
 }
-

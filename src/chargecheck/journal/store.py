@@ -86,8 +86,17 @@ class RunInfo:
 
 
 _Row = tuple[
-    int, int | None, str | None, str, float, str, int | None, str | None, str | None,
-    str | None, str | None,
+    int,
+    int | None,
+    str | None,
+    str,
+    float,
+    str,
+    int | None,
+    str | None,
+    str | None,
+    str | None,
+    str | None,
 ]
 
 
@@ -130,8 +139,16 @@ class Journal:
         self._next_id += 1
         self._buffer.append(
             (
-                entry_id, run_id, station, self._utc_now(), self._mono_now(), kind,
-                message_type, unique_id, action, raw,
+                entry_id,
+                run_id,
+                station,
+                self._utc_now(),
+                self._mono_now(),
+                kind,
+                message_type,
+                unique_id,
+                action,
+                raw,
                 json.dumps(detail, default=str) if detail else None,
             )
         )
@@ -227,4 +244,4 @@ class Journal:
 
 
 def _entry(row: tuple[Any, ...]) -> Entry:
-    return Entry(*row[:10], detail=json.loads(row[10]) if row[10] else {})
+    return Entry(*row[:10], json.loads(row[10]) if row[10] else {})

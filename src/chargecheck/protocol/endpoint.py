@@ -17,8 +17,8 @@ from chargecheck.protocol.actions import CENTRAL_ACTIONS, STATION_ACTIONS
 from chargecheck.protocol.errors import (
     ChargecheckError,
     FrameError,
-    LocalProtocolError,
     LateReply,
+    LocalProtocolError,
     PeerProtocolError,
     SchemaViolation,
     UnexpectedReply,
@@ -124,7 +124,10 @@ class Endpoint:
                 error = exc
         if error is not None:
             return Inbound(
-                InboundKind.REJECTED_CALL, call, answer=_call_error(error, call.unique_id), error=error
+                InboundKind.REJECTED_CALL,
+                call,
+                answer=_call_error(error, call.unique_id),
+                error=error,
             )
         return Inbound(InboundKind.CALL, call)
 

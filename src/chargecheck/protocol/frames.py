@@ -9,7 +9,9 @@ never rewrites a field name: the payload is the peer's JSON object as parsed.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
+from decimal import Decimal
 from enum import IntEnum
 from typing import Any
 
@@ -60,14 +62,18 @@ Frame = Call | CallResult | CallError
 _LENGTHS = {MessageType.CALL: 4, MessageType.CALL_RESULT: 3, MessageType.CALL_ERROR: 5}
 
 
+# A run of 16+ digits may exceed float precision or 64-bit integers, which orjson would
+# round. Such text goes to the standard parser, which keeps integers exact and reads
+# decimals as ``Decimal``.
+_LONG_NUMBER = re.compile(rb"\d{16,}")
+
+
 def _loads(text: str | bytes) -> Any:
+    data = text.encode() if isinstance(text, str) else text
     try:
-        return orjson.loads(text)
-    except orjson.JSONDecodeError:
-        pass
-    # orjson refuses integers beyond 64 bits; the standard parser keeps them exact.
-    try:
-        return json.loads(text)
+        if _LONG_NUMBER.search(data) is None:
+            return orjson.loads(data)
+        return json.loads(data, parse_float=Decimal)
     except (ValueError, RecursionError) as exc:
         raise FrameError("FormationViolation", f"not valid JSON: {exc}") from None
 
@@ -124,7 +130,8 @@ def _read_unique_id(message: list[Any]) -> str | None:
 def _payload(value: Any, what: str, unique_id: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise FrameError(
-            "FormationViolation", f"{what} must be a JSON object, got {type(value).__name__}",
+            "FormationViolation",
+            f"{what} must be a JSON object, got {type(value).__name__}",
             unique_id,
         )
     return value
@@ -133,7 +140,9 @@ def _payload(value: Any, what: str, unique_id: str) -> dict[str, Any]:
 def _decode_call(message: list[Any], unique_id: str) -> Call:
     action = message[2]
     if not isinstance(action, str) or not action:
-        raise FrameError("FormationViolation", f"Action must be a string, got {action!r}", unique_id)
+        raise FrameError(
+            "FormationViolation", f"Action must be a string, got {action!r}", unique_id
+        )
     return Call(unique_id, action, _payload(message[3], f"{action} payload", unique_id))
 
 
@@ -141,7 +150,8 @@ def _decode_call_error(message: list[Any], unique_id: str) -> CallError:
     _, _, code, description, details = message
     if not isinstance(code, str) or not isinstance(description, str):
         raise FrameError(
-            "FormationViolation", "CALLERROR errorCode and errorDescription must be strings",
+            "FormationViolation",
+            "CALLERROR errorCode and errorDescription must be strings",
             unique_id,
         )
     return CallError(unique_id, code, description, _payload(details, "errorDetails", unique_id))
@@ -168,5 +178,18 @@ def encode_frame(frame: Frame) -> str:
     try:
         return orjson.dumps(message).decode()
     except TypeError:
-        # Integers beyond 64 bits: the standard encoder writes them exactly.
-        return json.dumps(message, separators=(",", ":"), ensure_ascii=False)
+        # Integers beyond 64 bits or Decimals: written digit for digit.
+        return _exact_json(message)
+
+
+def _exact_json(value: Any) -> str:
+    if isinstance(value, dict):
+        items = (
+            f"{json.dumps(str(k), ensure_ascii=False)}:{_exact_json(v)}" for k, v in value.items()
+        )
+        return "{" + ",".join(items) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ",".join(_exact_json(v) for v in value) + "]"
+    if isinstance(value, Decimal):
+        return str(value)
+    return json.dumps(value, ensure_ascii=False)

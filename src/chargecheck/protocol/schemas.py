@@ -46,7 +46,7 @@ def schema_text(action: str, response: bool) -> str:
 def compiled(action: str, response: bool) -> Validator:
     """The compiled validator of ``action``'s request (or response) schema."""
     schema = json.loads(schema_text(action, response))
-    return fastjsonschema.compile(schema)  # type: ignore[no-any-return]
+    return fastjsonschema.compile(schema)
 
 
 def validate(

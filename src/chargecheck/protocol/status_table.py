@@ -41,8 +41,15 @@ LETTER = {
 # OCPP 1.6 section 4.9, the table of status transitions for connectors > 0.
 TRANSITIONS: dict[ChargePointStatus, frozenset[ChargePointStatus]] = {
     S.AVAILABLE: frozenset(
-        {S.PREPARING, S.CHARGING, S.SUSPENDED_EV, S.SUSPENDED_EVSE, S.RESERVED, S.UNAVAILABLE,
-         S.FAULTED}
+        {
+            S.PREPARING,
+            S.CHARGING,
+            S.SUSPENDED_EV,
+            S.SUSPENDED_EVSE,
+            S.RESERVED,
+            S.UNAVAILABLE,
+            S.FAULTED,
+        }
     ),
     S.PREPARING: frozenset(
         {S.AVAILABLE, S.CHARGING, S.SUSPENDED_EV, S.SUSPENDED_EVSE, S.FINISHING, S.FAULTED}
@@ -62,8 +69,16 @@ TRANSITIONS: dict[ChargePointStatus, frozenset[ChargePointStatus]] = {
         {S.AVAILABLE, S.PREPARING, S.CHARGING, S.SUSPENDED_EV, S.SUSPENDED_EVSE, S.FAULTED}
     ),
     S.FAULTED: frozenset(
-        {S.AVAILABLE, S.PREPARING, S.CHARGING, S.SUSPENDED_EV, S.SUSPENDED_EVSE, S.FINISHING,
-         S.RESERVED, S.UNAVAILABLE}
+        {
+            S.AVAILABLE,
+            S.PREPARING,
+            S.CHARGING,
+            S.SUSPENDED_EV,
+            S.SUSPENDED_EVSE,
+            S.FINISHING,
+            S.RESERVED,
+            S.UNAVAILABLE,
+        }
     ),
 }
 
