@@ -244,4 +244,17 @@ class Journal:
 
 
 def _entry(row: tuple[Any, ...]) -> Entry:
-    return Entry(*row[:10], json.loads(row[10]) if row[10] else {})
+    entry_id, run_id, station, utc, mono, kind, message_type, unique_id, action, raw, detail = row
+    return Entry(
+        entry_id,
+        run_id,
+        station,
+        utc,
+        mono,
+        kind,
+        message_type,
+        unique_id,
+        action,
+        raw,
+        json.loads(detail) if detail else {},
+    )
