@@ -1,0 +1,135 @@
+"""What a test case works with: the station's session, the settings, the operator, the
+file services, and the list of criteria it records as it goes."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, NoReturn
+
+from chargecheck.csms.errors import SessionError
+from chargecheck.csms.session import Cursor, Message, Predicate, Result, Session
+from chargecheck.script.operator import Operator, PhysicalStep, StepKind, StepNotDone
+from chargecheck.script.settings import Settings
+from chargecheck.script.verdict import Criterion, Outcome
+
+if TYPE_CHECKING:
+    from chargecheck.csms.server import CentralSystem
+
+
+class CaseAborted(Exception):
+    """Ends a case early; the criteria recorded so far decide the verdict."""
+
+
+@dataclass
+class CaseContext:
+    session: Session
+    settings: Settings
+    operator: Operator
+    central: CentralSystem | None = None
+    files: Any = None  # chargecheck.files.FileServices when the run has file services
+    say: Callable[[str], None] = lambda text: None
+    criteria: list[Criterion] = field(default_factory=list)
+    values: dict[str, Any] = field(default_factory=dict)
+    _connectors: list[int] | None = None
+
+    # -- recording criteria ---------------------------------------------------------
+
+    def record(
+        self,
+        name: str,
+        outcome: Outcome,
+        detail: str = "",
+        evidence: tuple[int, ...] = (),
+        connector_id: int | None = None,
+    ) -> Outcome:
+        self.criteria.append(Criterion(name, outcome, detail, tuple(evidence), connector_id))
+        self.say(f"  {outcome}: {name}{' - ' + detail if detail else ''}")
+        return outcome
+
+    def check(
+        self,
+        ok: bool,
+        name: str,
+        detail: str,
+        evidence: tuple[int, ...] = (),
+        connector_id: int | None = None,
+    ) -> bool:
+        """Record ``name`` as PASS if ``ok`` else FAIL, with ``detail`` either way."""
+        self.record(name, Outcome.PASS if ok else Outcome.FAIL, detail, evidence, connector_id)
+        return ok
+
+    def abort(self) -> NoReturn:
+        raise CaseAborted
+
+    # -- the station ------------------------------------------------------------------
+
+    def mark(self) -> Cursor:
+        return self.session.mark()
+
+    async def call(
+        self, action: str, payload: dict[str, Any], timeout: float | None = None
+    ) -> Result:
+        self.say(f"  -> {action} {payload}")
+        return await self.session.call(action, payload, timeout or self.settings.timeouts.call)
+
+    async def expect(
+        self,
+        action: str,
+        where: Predicate | None = None,
+        timeout: float | None = None,
+        cursor: Cursor | None = None,
+    ) -> Message:
+        self.say(f"  waiting for {action}")
+        return await self.session.expect(
+            action, where, timeout or self.settings.timeouts.status, cursor
+        )
+
+    async def attempt(
+        self, name: str, step: Awaitable[Any], connector_id: int | None = None
+    ) -> Any | None:
+        """Await ``step``; a station error becomes a FAIL criterion and ``None``."""
+        try:
+            return await step
+        except SessionError as exc:
+            evidence = tuple(x for x in [getattr(exc, "entry_id", None)] if x)
+            self.record(name, Outcome.FAIL, str(exc), evidence, connector_id)
+            return None
+
+    async def physical(
+        self, kind: StepKind, connector_id: int, name: str, id_tag: str | None = None
+    ) -> bool:
+        """Have the operator do a step; if not done, record ``name`` as NOT TESTED."""
+        step = PhysicalStep(kind, connector_id, id_tag)
+        self.say(f"  operator: {step.instruction}")
+        try:
+            await self.operator.perform(step, self.settings.timeouts.physical_step)
+        except StepNotDone as exc:
+            self.record(name, Outcome.NOT_TESTED, str(exc), connector_id=connector_id)
+            return False
+        return True
+
+    async def connectors(self) -> list[int]:
+        """Connector 0 and every connector the station reports (NumberOfConnectors, or the
+        StatusNotifications it sent)."""
+        if self._connectors is None:
+            count = 0
+            try:
+                result = await self.session.call(
+                    "GetConfiguration",
+                    {"key": ["NumberOfConnectors"]},
+                    self.settings.timeouts.call,
+                )
+                for item in result.get("configurationKey", []):
+                    if item.get("key") == "NumberOfConnectors":
+                        count = int(item.get("value", "0"))
+            except (SessionError, ValueError):
+                count = 0
+            seen = [
+                m.payload["connectorId"]
+                for m in self.session.inbox
+                if m.action == "StatusNotification" and m.valid
+            ]
+            count = max([count, *seen])
+            self._connectors = list(range(count + 1))
+        return self._connectors

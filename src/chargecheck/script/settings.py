@@ -1,0 +1,118 @@
+"""Every wait and interval of the script, from one TOML settings profile.
+
+``bench`` (the default, realistic values for a real charger) and ``demo`` (short values
+for the simulator) ship in ``script/profiles/``; a user's file (``--settings FILE``)
+overrides any subset of keys. An unknown key or a wrong type is a bench error that
+names the key, never silently ignored.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field, fields, is_dataclass, replace
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+
+class SettingsError(ValueError):
+    """A settings file is unreadable or holds an unknown key or a wrong type."""
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    connect: float = 600.0  # for the station to connect to the bench
+    boot: float = 60.0  # for the BootNotification after connecting
+    call: float = 30.0  # for the answer to any CALL
+    status: float = 30.0  # for a StatusNotification after a command
+    transaction: float = 60.0  # for Start/StopTransaction after an action
+    reboot: float = 300.0  # for the station to boot again after a reset
+    physical_step: float = 120.0  # for the operator to do a physical step
+    firmware: float = 600.0  # from UpdateFirmware to Installed
+    diagnostics: float = 300.0  # from GetDiagnostics to the file on the server
+    negative: float = 15.0  # how long to watch for something that must not happen
+
+
+@dataclass(frozen=True)
+class Heartbeat:
+    interval: int = 60  # HeartbeatInterval the bench sets to measure it
+    max_interval: int = 3600  # the seed: "at least every 1 hour"
+    samples: int = 2  # intervals measured
+    tolerance: float = 0.25  # fraction of the interval a heartbeat may be late
+
+
+@dataclass(frozen=True)
+class Meter:
+    interval: int = 30  # MeterValueSampleInterval the bench sets (seed: at most 30 s)
+    samples: int = 2
+    tolerance: float = 0.5
+    measurands: tuple[str, ...] = ("Voltage", "Current.Import", "Power.Active.Import")
+
+
+@dataclass(frozen=True)
+class Settings:
+    name: str = "bench"
+    station: str = ""  # identity to wait for; empty: the first station to connect
+    connector: int = 1  # the connector used for transactions
+    valid_id_tag: str = "04A2B3C4D5E6F7"
+    invalid_id_tag: str = "DEADBEEF0BAD"
+    connection_timeout: int = 30  # ConnectionTimeOut set for row 11
+    outage: float = 60.0  # row 16: how long the bench refuses reconnects
+    charging_limit_a: float = 16.0  # row 14
+    configuration_changes: dict[str, str] = field(
+        default_factory=lambda: {"MeterValueSampleInterval": "60"}
+    )
+    timeouts: Timeouts = field(default_factory=Timeouts)
+    heartbeat: Heartbeat = field(default_factory=Heartbeat)
+    meter: Meter = field(default_factory=Meter)
+
+
+def load(source: str | Path | None = None) -> Settings:
+    """Settings from a profile name (``bench``, ``demo``) or a TOML file path."""
+    name = "bench" if source is None else str(source)
+    if name in PROFILES:
+        text = resources.files("chargecheck.script").joinpath("profiles", f"{name}.toml")
+        data = tomllib.loads(text.read_text(encoding="utf-8"))
+    else:
+        try:
+            data = tomllib.loads(Path(name).read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise SettingsError(f"cannot read settings file {name}: {exc}") from None
+        data.setdefault("name", Path(name).stem)
+    return _merge(Settings(), data, "")
+
+
+PROFILES = ("bench", "demo")
+
+
+def _merge(base: Any, data: dict[str, Any], prefix: str) -> Any:
+    known = {f.name: f for f in fields(base)}
+    changes: dict[str, Any] = {}
+    for key, value in data.items():
+        where = f"{prefix}{key}"
+        if key not in known:
+            raise SettingsError(f"unknown setting {where!r} (known: {', '.join(known)})")
+        current = getattr(base, key)
+        if is_dataclass(current):
+            if not isinstance(value, dict):
+                raise SettingsError(f"setting {where!r} must be a table")
+            changes[key] = _merge(current, value, f"{where}.")
+        else:
+            changes[key] = _coerce(current, value, where)
+    return replace(base, **changes)
+
+
+def _coerce(current: Any, value: Any, where: str) -> Any:
+    if isinstance(current, bool) or isinstance(value, bool):
+        if not isinstance(value, bool) or not isinstance(current, bool):
+            raise SettingsError(f"setting {where!r} must be {type(current).__name__}")
+        return value
+    if isinstance(current, float) and isinstance(value, int | float):
+        return float(value)
+    if isinstance(current, tuple) and isinstance(value, list):
+        return tuple(str(v) for v in value)
+    if isinstance(current, dict) and isinstance(value, dict):
+        return {str(k): str(v) for k, v in value.items()}
+    if type(value) is not type(current):
+        raise SettingsError(f"setting {where!r} must be {type(current).__name__}, got {value!r}")
+    return value
