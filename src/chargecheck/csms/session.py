@@ -79,6 +79,7 @@ class Session:
         self.identity = identity
         self.answers = answers
         self.inbox: list[Message] = []
+        self.replies: dict[int, dict[str, Any]] = {}  # inbox index -> the bench's answer
         self.cursor = Cursor()
         self.connections = 0
         self._writer = writer
@@ -90,6 +91,10 @@ class Session:
         self._changed = asyncio.Event()
 
     # -- what the test cases use ------------------------------------------------
+
+    @property
+    def clock(self) -> Clock:
+        return self._clock
 
     @property
     def connected(self) -> bool:
@@ -258,8 +263,9 @@ class Session:
         return message
 
     async def _answer(self, call: Call, entry_id: int) -> None:
-        self._add_message(call, entry_id, None)
+        message = self._add_message(call, entry_id, None)
         payload = self.answers.answer(call.action, call.payload, self._clock.utc_text())
+        self.replies[message.index] = payload
         await self._send(self._endpoint.result(call, payload))
 
     async def _send(self, frame: Frame) -> None:

@@ -28,6 +28,8 @@ class CaseContext:
     operator: Operator
     central: CentralSystem | None = None
     files: Any = None  # chargecheck.files.FileServices when the run has file services
+    firmware: str | None = None  # name of the firmware file the file services serve
+    firmware_version: str | None = None  # the version that file installs, when known
     say: Callable[[str], None] = lambda text: None
     criteria: list[Criterion] = field(default_factory=list)
     values: dict[str, Any] = field(default_factory=dict)

@@ -90,3 +90,13 @@ async def run_case(case: Case, ctx: CaseContext, clock: Clock) -> Verdict:
         round(clock.mono() - t0, 3),
         dict(ctx.values),
     )
+
+
+def seed_case(
+    row: int, run: Callable[[CaseContext], Awaitable[str]], physical: bool = False
+) -> Case:
+    """The case of a seed row, its function and acceptance criteria taken from the seed."""
+    from chargecheck.script.seed import ROWS
+
+    function, criteria = ROWS[row]
+    return Case(row, function, criteria, run, physical)

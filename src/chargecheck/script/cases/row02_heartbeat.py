@@ -1,0 +1,95 @@
+"""Row 2 - Heartbeat (automatic).
+
+Acceptance criteria (seed): Receive OCPP command from CS i.e.. heartbeat registered.
+When CS is not providing heartbeat, send OCPP command to see heartbeat. Provide TCPIP
+default heartbeat at least every 1 hour from CS (configurable under Set Configuration).
+
+The bench reads HeartbeatInterval (at most the seed's hour), sets it to the settings'
+interval and measures the gaps between heartbeats, then asks for one with TriggerMessage
+(OCPP 1.6 section 5.17). The old interval is put back afterwards.
+"""
+
+from __future__ import annotations
+
+from chargecheck.csms.errors import SessionError
+from chargecheck.script.context import CaseContext
+from chargecheck.script.runner import seed_case
+from chargecheck.script.steps import change_configuration, configuration
+from chargecheck.script.verdict import Outcome
+
+
+async def run(ctx: CaseContext) -> str:
+    hb = ctx.settings.heartbeat
+    original = await configuration(ctx, "HeartbeatInterval")
+    fits = original is not None and original.isdigit() and 0 < int(original) <= hb.max_interval
+    ctx.check(
+        fits,
+        f"default heartbeat at least every {hb.max_interval} s",
+        f"HeartbeatInterval={original}",
+    )
+    changed = await change_configuration(
+        ctx, "HeartbeatInterval", str(hb.interval), "HeartbeatInterval is configurable"
+    )
+    try:
+        if changed:
+            await _measure(ctx, hb.interval, hb.samples, hb.tolerance)
+        await _trigger(ctx)
+    finally:
+        if changed and original and original != str(hb.interval):
+            await change_configuration(ctx, "HeartbeatInterval", original)
+    return "OK"
+
+
+async def _measure(ctx: CaseContext, interval: int, samples: int, tolerance: float) -> None:
+    cursor = ctx.mark()
+    limit = interval * (1 + tolerance)
+    first = await ctx.attempt(
+        "heartbeat registered",
+        ctx.expect(
+            "Heartbeat", timeout=max(limit, ctx.settings.timeouts.status) + limit, cursor=cursor
+        ),
+    )
+    if first is None:
+        return
+    ctx.check(True, "heartbeat registered", "Heartbeat received", (first.entry_id,))
+    previous, gaps, evidence = first, [], [first.entry_id]
+    for _ in range(samples):
+        try:
+            beat = await ctx.expect("Heartbeat", timeout=limit + 1, cursor=cursor)
+        except SessionError:
+            ctx.record(
+                f"heartbeat every {interval} s",
+                Outcome.FAIL,
+                f"no Heartbeat within {limit:g} s of the previous one",
+                tuple(evidence),
+            )
+            return
+        gaps.append(beat.mono - previous.mono)
+        evidence.append(beat.entry_id)
+        previous = beat
+    worst = max(gaps)
+    ctx.check(
+        worst <= limit,
+        f"heartbeat every {interval} s",
+        f"measured gaps {', '.join(f'{g:.1f}' for g in gaps)} s (limit {limit:g} s)",
+        tuple(evidence),
+    )
+
+
+async def _trigger(ctx: CaseContext) -> None:
+    cursor = ctx.mark()
+    name = "TriggerMessage(Heartbeat) gives a heartbeat"
+    result = await ctx.attempt(name, ctx.call("TriggerMessage", {"requestedMessage": "Heartbeat"}))
+    if result is None:
+        return
+    if result.get("status") != "Accepted":
+        ctx.check(False, name, f"TriggerMessage: {result.get('status')}", (result.entry_id,))
+        return
+    beat = await ctx.attempt(name, ctx.expect("Heartbeat", cursor=cursor))
+    if beat is not None:
+        ctx.check(
+            True, name, "Heartbeat after TriggerMessage", (result.call_entry_id, beat.entry_id)
+        )
+
+
+CASE = seed_case(2, run)

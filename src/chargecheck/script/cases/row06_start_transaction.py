@@ -1,0 +1,151 @@
+"""Row 6 - Start charge transaction (OCPP 1.6 sections 5.11, 4.1, 4.8, 4.9).
+
+Remote: the car is plugged, RemoteStartTransaction must be Accepted and followed by a
+StartTransaction (the bench answers with the transactionId) and StatusNotifications that
+follow section 4.9 into a charging state. Local: a card is presented; an Authorize must
+come first, then, being approved, StartTransaction and the statuses. Not approved: the
+bench refuses the card, and no transaction may start.
+"""
+
+from __future__ import annotations
+
+from contextlib import suppress
+
+from chargecheck.csms.errors import ExpectTimeout
+from chargecheck.script.context import CaseContext
+from chargecheck.script.operator import StepKind
+from chargecheck.script.runner import seed_case
+from chargecheck.script.steps import (
+    CHARGING_STATES,
+    check_status_sequence,
+    last_status,
+    make_idle,
+    start_remote,
+    stop_remote,
+    transaction_of,
+    unplug_quietly,
+)
+
+
+async def run(ctx: CaseContext) -> str:
+    c = ctx.settings.connector
+    await make_idle(ctx)
+    before = last_status(ctx, c)
+    cursor = ctx.mark()
+    tx = await start_remote(ctx, c, "RemoteStartTransaction starts a transaction")
+    if tx is not None:
+        check_status_sequence(
+            ctx, "remote start: StatusNotifications per OCPP 1.6", c, cursor, before
+        )
+        await stop_remote(ctx, tx, c)
+    local = await _local_start(ctx, c)
+    await _refused_start(ctx, c)
+    return f"OK, remote start and local start with {local}" if local else "OK"
+
+
+async def _local_start(ctx: CaseContext, c: int) -> str | None:
+    name = "local start: Authorize, then StartTransaction"
+    before = last_status(ctx, c)
+    cursor = ctx.mark()
+    tag = ctx.settings.valid_id_tag
+    if not await ctx.physical(StepKind.PLUG, c, name):
+        return None
+    if not await ctx.physical(StepKind.PRESENT_CARD, c, name, tag):
+        await unplug_quietly(ctx, c)
+        return None
+    authorize = await ctx.attempt(
+        name, ctx.expect("Authorize", cursor=cursor, timeout=ctx.settings.timeouts.transaction)
+    )
+    start = await ctx.attempt(
+        name,
+        ctx.expect(
+            "StartTransaction",
+            lambda p: p["connectorId"] == c,
+            ctx.settings.timeouts.transaction,
+            cursor,
+        ),
+    )
+    tx = transaction_of(ctx, start) if start else None
+    if authorize is not None and start is not None:
+        first = authorize.index < start.index
+        same = authorize.payload["idTag"] == start.payload["idTag"]
+        ctx.check(
+            first and same,
+            name,
+            f"Authorize({authorize.payload['idTag']}) then "
+            f"StartTransaction({start.payload['idTag']}), transaction {tx}"
+            if first
+            else "StartTransaction came before Authorize",
+            (authorize.entry_id, start.entry_id),
+            c,
+        )
+        with suppress(ExpectTimeout):
+            await ctx.expect(
+                "StatusNotification",
+                lambda p: p["connectorId"] == c and p["status"] in CHARGING_STATES,
+                cursor=cursor,
+            )
+        check_status_sequence(
+            ctx, "local start: StatusNotifications per OCPP 1.6", c, cursor, before
+        )
+    if tx is not None:
+        await stop_remote(ctx, tx, c)
+    else:
+        await unplug_quietly(ctx, c)
+    return f"card {authorize.payload['idTag']}" if authorize else None
+
+
+async def _refused_start(ctx: CaseContext, c: int) -> None:
+    name = "not approved: the sequence stops"
+    cursor = ctx.mark()
+    tag = ctx.settings.invalid_id_tag
+    with ctx.session.answers.override("Authorize", lambda p: {"idTagInfo": {"status": "Invalid"}}):
+        if not await ctx.physical(StepKind.PLUG, c, name):
+            return
+        if not await ctx.physical(StepKind.PRESENT_INVALID_CARD, c, name, tag):
+            await unplug_quietly(ctx, c)
+            return
+        authorize = await ctx.attempt(
+            name, ctx.expect("Authorize", cursor=cursor, timeout=ctx.settings.timeouts.transaction)
+        )
+        if authorize is None:
+            await unplug_quietly(ctx, c)
+            return
+        started = None
+        with suppress(ExpectTimeout):
+            started = await ctx.expect(
+                "StartTransaction",
+                lambda p: p["connectorId"] == c,
+                ctx.settings.timeouts.negative,
+                cursor,
+            )
+        charging = [
+            m
+            for m in ctx.session.received("StatusNotification", cursor)
+            if m.payload["connectorId"] == c and m.payload["status"] in CHARGING_STATES
+        ]
+        evidence = (
+            authorize.entry_id,
+            *(m.entry_id for m in [started, *charging] if m is not None),
+        )
+        ctx.check(
+            started is None and not charging,
+            name,
+            "Authorize answered Invalid, then "
+            + (
+                "StartTransaction anyway"
+                if started
+                else "a charging status"
+                if charging
+                else "no transaction"
+            ),
+            evidence,
+            c,
+        )
+        if started is not None and (tx := transaction_of(ctx, started)) is not None:
+            await stop_remote(ctx, tx, c)
+        else:
+            await unplug_quietly(ctx, c)
+
+
+CASE = seed_case(6, run, physical=True)

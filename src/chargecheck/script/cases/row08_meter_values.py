@@ -1,0 +1,148 @@
+"""Row 8 - Receive meter reading (OCPP 1.6 sections 4.7, 9.1 MeterValueSampleInterval).
+
+The bench sets MeterValueSampleInterval to the settings' interval (the seed asks for at
+most 30 s while charging) and MeterValuesSampledData to include voltage, current and
+power, starts a transaction, and checks: meter values at its start and stop
+(meterStart / meterStop, plus Transaction.Begin / Transaction.End readings where sent),
+periodic MeterValues of that transaction at the interval, and each measurand in them.
+"""
+
+from __future__ import annotations
+
+from itertools import pairwise
+from typing import Any
+
+from chargecheck.csms.errors import SessionError
+from chargecheck.csms.session import Message
+from chargecheck.script.context import CaseContext
+from chargecheck.script.runner import seed_case
+from chargecheck.script.steps import configured, make_idle, start_remote, stop_remote
+from chargecheck.script.verdict import Outcome
+
+ENERGY = "Energy.Active.Import.Register"
+
+
+def measurands(message: Message) -> set[str]:
+    return {
+        sv.get("measurand", ENERGY)
+        for mv in message.payload.get("meterValue", [])
+        for sv in mv.get("sampledValue", [])
+    }
+
+
+def is_periodic(message: Message) -> bool:
+    return any(
+        sv.get("context", "Sample.Periodic") == "Sample.Periodic"
+        for mv in message.payload.get("meterValue", [])
+        for sv in mv.get("sampledValue", [])
+    )
+
+
+async def run(ctx: CaseContext) -> str:
+    meter, c = ctx.settings.meter, ctx.settings.connector
+    await make_idle(ctx)
+    wanted = ",".join([ENERGY, *meter.measurands])
+    async with (
+        configured(
+            ctx, "MeterValueSampleInterval", str(meter.interval), "the meter interval can be set"
+        ) as interval_set,
+        configured(ctx, "MeterValuesSampledData", wanted, "the measurands can be set"),
+    ):
+        if not interval_set:
+            return ""
+        cursor = ctx.mark()
+        tx = await start_remote(ctx, c, "a transaction to measure")
+        if tx is None:
+            return ""
+        try:
+            periodic = await _periodic(
+                ctx, tx, meter.interval, meter.samples, meter.tolerance, cursor
+            )
+        finally:
+            stopped = await stop_remote(ctx, tx, c)
+        _start_and_stop(ctx, tx, cursor, stopped)
+        if periodic:
+            got = set().union(*(measurands(m) for m in periodic))
+            for measurand in meter.measurands:
+                ctx.check(
+                    measurand in got,
+                    f"{measurand} is received",
+                    "present" if measurand in got else f"missing (got {sorted(got)})",
+                    tuple(m.entry_id for m in periodic),
+                )
+    return f"OK, meter values every {meter.interval} s"
+
+
+async def _periodic(
+    ctx: CaseContext, tx: int, interval: int, samples: int, tolerance: float, cursor: Any
+) -> list[Message]:
+    name = f"meter values every {interval} s while charging"
+    limit = interval * (1 + tolerance)
+    found: list[Message] = []
+    try:
+        while len(found) < samples + 1:
+            found.append(
+                await ctx.expect(
+                    "MeterValues",
+                    lambda p: p.get("transactionId") == tx and p["meterValue"] != [],
+                    timeout=limit + (0 if found else ctx.settings.timeouts.status),
+                    cursor=cursor,
+                )
+            )
+            found = [m for m in found if is_periodic(m)]
+    except SessionError:
+        ctx.record(
+            name,
+            Outcome.FAIL,
+            f"{len(found)} periodic MeterValues of transaction {tx}, "
+            f"{samples + 1} expected, none later than {limit:g} s apart",
+            tuple(m.entry_id for m in found),
+        )
+        return found
+    gaps = [b.mono - a.mono for a, b in pairwise(found)]
+    ctx.check(
+        max(gaps) <= limit,
+        name,
+        f"gaps {', '.join(f'{g:.1f}' for g in gaps)} s (limit {limit:g} s)",
+        tuple(m.entry_id for m in found),
+    )
+    return found
+
+
+def _start_and_stop(ctx: CaseContext, tx: int, cursor: Any, stopped: bool) -> None:
+    starts = [m for m in ctx.session.received("StartTransaction", cursor) if m.valid]
+    start = starts[-1] if starts else None
+    ctx.check(
+        start is not None and "meterStart" in start.payload,
+        "a meter value at the start of the transaction",
+        f"meterStart={start.payload.get('meterStart')} Wh" if start else "none",
+        (start.entry_id,) if start else (),
+    )
+    stops = [
+        m
+        for m in ctx.session.received("StopTransaction", cursor)
+        if m.valid and m.payload["transactionId"] == tx
+    ]
+    if not stops:
+        ctx.record(
+            "a meter value at the stop of the transaction",
+            Outcome.FAIL,
+            "no StopTransaction" + ("" if stopped else " after RemoteStopTransaction"),
+        )
+        return
+    stop = stops[-1].payload
+    ends = [
+        sv
+        for mv in stop.get("transactionData", [])
+        for sv in mv.get("sampledValue", [])
+        if sv.get("context") == "Transaction.End"
+    ]
+    ctx.check(
+        "meterStop" in stop,
+        "a meter value at the stop of the transaction",
+        f"meterStop={stop.get('meterStop')} Wh, {len(ends)} Transaction.End readings",
+        (stops[-1].entry_id,),
+    )
+
+
+CASE = seed_case(8, run)

@@ -1,0 +1,105 @@
+"""Row 12 - Remote firmware update (OCPP 1.6 sections 5.19, 4.5).
+
+The bench serves the firmware file (the user's ``--firmware`` file, or for the simulator
+a generated one) and sends UpdateFirmware with retrieveDate now. The station must fetch
+the file, report FirmwareStatusNotification Downloading and then Installed (never
+DownloadFailed / InstallationFailed), and reboot by itself with its connectors available:
+a new BootNotification, with the new firmwareVersion where the bench knows it.
+"""
+
+from __future__ import annotations
+
+from chargecheck.script.context import CaseContext
+from chargecheck.script.runner import seed_case
+from chargecheck.script.steps import make_idle
+from chargecheck.script.verdict import Outcome
+
+FAILED = {"DownloadFailed", "InstallationFailed"}
+
+
+async def run(ctx: CaseContext) -> str:
+    if ctx.files is None or ctx.firmware is None:
+        ctx.record(
+            "a firmware file to install",
+            Outcome.NOT_TESTED,
+            "no firmware file given (chargecheck run --firmware FILE)",
+        )
+        return ""
+    await make_idle(ctx)
+    cursor = ctx.mark()
+    url = ctx.files.firmware_url(ctx.firmware)
+    now = ctx.session.clock.utc_text()
+    result = await ctx.call(
+        "UpdateFirmware", {"location": url, "retrieveDate": now, "retries": 1, "retryInterval": 30}
+    )
+    timeout = ctx.settings.timeouts.firmware
+    downloading = await ctx.attempt(
+        "FirmwareStatusNotification Downloading",
+        ctx.expect(
+            "FirmwareStatusNotification",
+            lambda p: p["status"] == "Downloading",
+            timeout=timeout,
+            cursor=cursor,
+        ),
+    )
+    if downloading is not None:
+        ctx.check(
+            True,
+            "FirmwareStatusNotification Downloading",
+            "received",
+            (result.call_entry_id, downloading.entry_id),
+        )
+    final = await ctx.attempt(
+        "FirmwareStatusNotification Installed",
+        ctx.expect(
+            "FirmwareStatusNotification",
+            lambda p: p["status"] in FAILED | {"Installed"},
+            timeout=timeout,
+            cursor=cursor,
+        ),
+    )
+    statuses = [
+        m.payload["status"] for m in ctx.session.received("FirmwareStatusNotification", cursor)
+    ]
+    fetched = await ctx.attempt(
+        "the firmware file is fetched from the bench",
+        ctx.files.wait_for_download(timeout=ctx.settings.timeouts.status, name_glob=ctx.firmware),
+    )
+    if fetched is not None:
+        ctx.check(
+            True,
+            "the firmware file is fetched from the bench",
+            f"{fetched.name}, {fetched.size} bytes",
+        )
+    if final is None:
+        return ""
+    installed = final.payload["status"] == "Installed"
+    ctx.check(
+        installed, "FirmwareStatusNotification Installed", " -> ".join(statuses), (final.entry_id,)
+    )
+    if not installed:
+        return ""
+    boot = await ctx.attempt(
+        "reboots by itself after Installed",
+        ctx.expect("BootNotification", timeout=ctx.settings.timeouts.reboot, cursor=cursor),
+    )
+    if boot is None:
+        return ""
+    version = boot.payload.get("firmwareVersion")
+    ctx.check(
+        boot.index > final.index,
+        "reboots by itself after Installed",
+        f"BootNotification with firmwareVersion {version}",
+        (boot.entry_id,),
+    )
+    if ctx.firmware_version is not None:
+        ctx.check(
+            version == ctx.firmware_version,
+            "boots with the new firmware",
+            f"firmwareVersion {version}, expected {ctx.firmware_version}",
+            (boot.entry_id,),
+        )
+    return f"OK, {' -> '.join(statuses)}, rebooted with firmware {version}"
+
+
+CASE = seed_case(12, run)

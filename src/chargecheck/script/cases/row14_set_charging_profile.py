@@ -1,0 +1,61 @@
+"""Row 14 - Set charging profile (OCPP 1.6 sections 5.16, 3.13).
+
+For every connector: SetChargingProfile with a TxDefaultProfile (absolute, starting now,
+the settings' current limit) must be answered Accepted. The profiles are cleared after.
+"""
+
+from __future__ import annotations
+
+from chargecheck.script.context import CaseContext
+from chargecheck.script.runner import seed_case
+
+PROFILE_ID_BASE = 9140
+
+
+def tx_default_profile(profile_id: int, limit_a: float, start: str) -> dict[str, object]:
+    return {
+        "chargingProfileId": profile_id,
+        "stackLevel": 0,
+        "chargingProfilePurpose": "TxDefaultProfile",
+        "chargingProfileKind": "Absolute",
+        "chargingSchedule": {
+            "startSchedule": start,
+            "chargingRateUnit": "A",
+            "chargingSchedulePeriod": [{"startPeriod": 0, "limit": limit_a}],
+        },
+    }
+
+
+async def run(ctx: CaseContext) -> str:
+    connectors = [c for c in await ctx.connectors() if c > 0]
+    limit = ctx.settings.charging_limit_a
+    accepted = 0
+    for c in connectors:
+        name = "SetChargingProfile Accepted"
+        profile = tx_default_profile(PROFILE_ID_BASE + c, limit, ctx.session.clock.utc_text())
+        result = await ctx.attempt(
+            name,
+            ctx.call("SetChargingProfile", {"connectorId": c, "csChargingProfiles": profile}),
+            c,
+        )
+        if result is None:
+            continue
+        if ctx.check(
+            result.get("status") == "Accepted",
+            name,
+            f"TxDefaultProfile {limit:g} A: {result.get('status')}",
+            (result.call_entry_id, result.entry_id),
+            c,
+        ):
+            accepted += 1
+            await ctx.attempt(
+                "ClearChargingProfile removes it",
+                ctx.call("ClearChargingProfile", {"id": PROFILE_ID_BASE + c}),
+                c,
+            )
+    if not connectors:
+        ctx.check(False, "SetChargingProfile Accepted", "the station reports no connector")
+    return f"OK, {accepted} connectors accept a {limit:g} A profile"
+
+
+CASE = seed_case(14, run)

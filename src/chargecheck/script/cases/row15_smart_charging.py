@@ -1,0 +1,81 @@
+"""Row 15 - Smart charging enable/disable (OCPP 1.6 sections 3.13, 4.9).
+
+In 1.6 words (DESIGN.md): during a transaction, a TxProfile with limit 0 must give a
+StatusNotification SuspendedEVSE; clearing it must give Charging again.
+"""
+
+from __future__ import annotations
+
+from chargecheck.script.context import CaseContext
+from chargecheck.script.runner import seed_case
+from chargecheck.script.steps import make_idle, start_remote, stop_remote
+
+PROFILE_ID = 9150
+
+
+async def run(ctx: CaseContext) -> str:
+    c = ctx.settings.connector
+    await make_idle(ctx)
+    tx = await start_remote(ctx, c, "a transaction to control")
+    if tx is None:
+        return ""
+    try:
+        profile = {
+            "chargingProfileId": PROFILE_ID,
+            "transactionId": tx,
+            "stackLevel": 1,
+            "chargingProfilePurpose": "TxProfile",
+            "chargingProfileKind": "Relative",
+            "chargingSchedule": {
+                "chargingRateUnit": "A",
+                "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 0}],
+            },
+        }
+        disabled = await _switch(
+            ctx,
+            c,
+            "disabled (limit 0): SuspendedEVSE",
+            "SuspendedEVSE",
+            "SetChargingProfile",
+            {"connectorId": c, "csChargingProfiles": profile},
+        )
+        if disabled:
+            await _switch(
+                ctx,
+                c,
+                "enabled again (profile cleared): Charging",
+                "Charging",
+                "ClearChargingProfile",
+                {"id": PROFILE_ID},
+            )
+    finally:
+        await stop_remote(ctx, tx, c)
+    return "OK, SuspendedEVSE at limit 0, Charging once cleared"
+
+
+async def _switch(
+    ctx: CaseContext, c: int, name: str, status: str, action: str, payload: dict[str, object]
+) -> bool:
+    cursor = ctx.mark()
+    result = await ctx.attempt(name, ctx.call(action, payload), c)
+    if result is None:
+        return False
+    if result.get("status") != "Accepted":
+        return ctx.check(False, name, f"{action}: {result.get('status')}", (result.entry_id,), c)
+    seen = await ctx.attempt(
+        name,
+        ctx.expect(
+            "StatusNotification",
+            lambda p: p["connectorId"] == c and p["status"] == status,
+            cursor=cursor,
+        ),
+        c,
+    )
+    if seen is None:
+        return False
+    return ctx.check(
+        True, name, f"{action} Accepted, then {status}", (result.call_entry_id, seen.entry_id), c
+    )
+
+
+CASE = seed_case(15, run)

@@ -1,0 +1,223 @@
+"""Steps several rows share: reading and changing configuration, starting and stopping a
+transaction, checking a sequence of StatusNotifications against section 4.9."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+
+from chargecheck.csms.errors import SessionError
+from chargecheck.csms.session import Cursor, Message, Predicate
+from chargecheck.protocol.status_table import TRANSACTION_STATUSES, allowed
+from chargecheck.script.context import CaseContext
+from chargecheck.script.operator import StepKind
+from chargecheck.script.verdict import Outcome
+
+CHARGING_STATES = {str(s) for s in TRANSACTION_STATUSES}
+
+
+def on_connector(connector_id: int) -> Predicate:
+    return lambda payload: payload["connectorId"] == connector_id
+
+
+def statuses(ctx: CaseContext, connector_id: int, cursor: Cursor) -> list[Message]:
+    return [
+        m
+        for m in ctx.session.received("StatusNotification", cursor)
+        if m.valid and m.payload["connectorId"] == connector_id
+    ]
+
+
+def check_status_sequence(
+    ctx: CaseContext, name: str, connector_id: int, cursor: Cursor, before: str | None = None
+) -> bool:
+    """Every StatusNotification of the connector since ``cursor`` is a 4.9 transition."""
+    seen = statuses(ctx, connector_id, cursor)
+    names = [m.payload["status"] for m in seen]
+    previous = before
+    bad = []
+    for status in names:
+        if previous is not None and not allowed(connector_id, previous, status):
+            bad.append(f"{previous} -> {status}")
+        previous = status
+    detail = " -> ".join(([before] if before else []) + names) or "none"
+    if not names:
+        return ctx.check(False, name, "no StatusNotification received", (), connector_id)
+    if bad:
+        return ctx.check(
+            False,
+            name,
+            f"{detail}; not allowed by OCPP 1.6 section 4.9: {', '.join(bad)}",
+            tuple(m.entry_id for m in seen),
+            connector_id,
+        )
+    return ctx.check(True, name, detail, tuple(m.entry_id for m in seen), connector_id)
+
+
+def last_status(ctx: CaseContext, connector_id: int) -> str | None:
+    seen = statuses(ctx, connector_id, Cursor())
+    return seen[-1].payload["status"] if seen else None
+
+
+async def configuration(ctx: CaseContext, key: str) -> str | None:
+    try:
+        result = await ctx.session.call(
+            "GetConfiguration", {"key": [key]}, ctx.settings.timeouts.call
+        )
+    except SessionError:
+        return None
+    for item in result.get("configurationKey", []):
+        if item.get("key") == key:
+            value = item.get("value")
+            return value if isinstance(value, str) else None
+    return None
+
+
+async def change_configuration(
+    ctx: CaseContext, key: str, value: str, name: str | None = None
+) -> bool:
+    """ChangeConfiguration; with ``name``, record a criterion that it was Accepted."""
+    try:
+        result = await ctx.call("ChangeConfiguration", {"key": key, "value": value})
+    except SessionError as exc:
+        if name:
+            ctx.record(
+                name,
+                Outcome.FAIL,
+                str(exc),
+                tuple(x for x in [getattr(exc, "entry_id", None)] if x),
+            )
+        return False
+    ok = result.get("status") == "Accepted"
+    if name:
+        ctx.check(ok, name, f"{key}={value}: {result.get('status')}", (result.entry_id,))
+    return ok
+
+
+@asynccontextmanager
+async def configured(ctx: CaseContext, key: str, value: str, name: str) -> AsyncIterator[bool]:
+    """Set a key for the block and put the old value back afterwards."""
+    old = await configuration(ctx, key)
+    ok = await change_configuration(ctx, key, value, name)
+    try:
+        yield ok
+    finally:
+        if ok and old is not None and old != value:
+            await change_configuration(ctx, key, old)
+
+
+def transaction_of(ctx: CaseContext, start: Message) -> int | None:
+    reply = ctx.session.replies.get(start.index, {})
+    value = reply.get("transactionId")
+    return value if isinstance(value, int) else None
+
+
+def open_transactions(ctx: CaseContext) -> dict[int, int]:
+    """connector id -> transaction id of every transaction the bench saw start and not stop."""
+    running: dict[int, int] = {}
+    for message in ctx.session.inbox:
+        if not message.valid:
+            continue
+        if message.action == "StartTransaction":
+            tx = transaction_of(ctx, message)
+            if tx is not None:
+                running[message.payload["connectorId"]] = tx
+        elif message.action == "StopTransaction":
+            running = {c: t for c, t in running.items() if t != message.payload["transactionId"]}
+    return running
+
+
+async def start_remote(ctx: CaseContext, connector_id: int, name: str) -> int | None:
+    """Plug (operator), RemoteStartTransaction, StartTransaction and a charging status.
+
+    Records ``name`` as PASS with the transaction id, or FAIL/NOT TESTED, and returns the
+    transaction id (None when it did not start)."""
+    if not await ctx.physical(StepKind.PLUG, connector_id, name):
+        return None
+    cursor = ctx.mark()
+    result = await ctx.attempt(
+        name,
+        ctx.call(
+            "RemoteStartTransaction",
+            {"connectorId": connector_id, "idTag": ctx.settings.valid_id_tag},
+        ),
+        connector_id,
+    )
+    if result is None:
+        return None
+    if result.get("status") != "Accepted":
+        ctx.check(
+            False,
+            name,
+            f"RemoteStartTransaction: {result.get('status')}",
+            (result.entry_id,),
+            connector_id,
+        )
+        return None
+    start = await ctx.attempt(
+        name,
+        ctx.expect(
+            "StartTransaction",
+            lambda p: p["connectorId"] == connector_id,
+            ctx.settings.timeouts.transaction,
+            cursor,
+        ),
+        connector_id,
+    )
+    if start is None:
+        return None
+    tx = transaction_of(ctx, start)
+    charging = await ctx.attempt(
+        name,
+        ctx.expect(
+            "StatusNotification",
+            lambda p: p["connectorId"] == connector_id and p["status"] in CHARGING_STATES,
+            ctx.settings.timeouts.status,
+            cursor,
+        ),
+        connector_id,
+    )
+    if charging is None:
+        return None
+    ctx.check(
+        True,
+        name,
+        f"transaction {tx} on connector {connector_id}",
+        (result.call_entry_id, start.entry_id, charging.entry_id),
+        connector_id,
+    )
+    return tx
+
+
+async def stop_remote(ctx: CaseContext, transaction_id: int, connector_id: int) -> bool:
+    """Clean-up: RemoteStopTransaction, wait for the StopTransaction, unplug."""
+    cursor = ctx.mark()
+    try:
+        await ctx.call("RemoteStopTransaction", {"transactionId": transaction_id})
+        await ctx.expect(
+            "StopTransaction",
+            lambda p: p["transactionId"] == transaction_id,
+            ctx.settings.timeouts.transaction,
+            cursor,
+        )
+    except SessionError:
+        return False
+    finally:
+        await unplug_quietly(ctx, connector_id)
+    return True
+
+
+async def unplug_quietly(ctx: CaseContext, connector_id: int) -> None:
+    """Clean-up unplug: not a criterion, so a skipped step changes no verdict."""
+    from chargecheck.script.operator import PhysicalStep, StepNotDone
+
+    with suppress(StepNotDone):
+        await ctx.operator.perform(
+            PhysicalStep(StepKind.UNPLUG, connector_id), ctx.settings.timeouts.physical_step
+        )
+
+
+async def make_idle(ctx: CaseContext) -> None:
+    """Stop whatever transaction the bench knows to be running (left by an earlier row)."""
+    for connector_id, tx in open_transactions(ctx).items():
+        await stop_remote(ctx, tx, connector_id)
