@@ -90,10 +90,11 @@ class CaseContext:
     async def attempt(
         self, name: str, step: Awaitable[Any], connector_id: int | None = None
     ) -> Any | None:
-        """Await ``step``; a station error becomes a FAIL criterion and ``None``."""
+        """Await ``step``; a station error or a wait that timed out (a file that never
+        arrived) becomes a FAIL criterion and ``None``."""
         try:
             return await step
-        except SessionError as exc:
+        except (SessionError, TimeoutError) as exc:
             evidence = tuple(x for x in [getattr(exc, "entry_id", None)] if x)
             self.record(name, Outcome.FAIL, str(exc), evidence, connector_id)
             return None

@@ -26,7 +26,7 @@ async def run(ctx: CaseContext) -> str:
         )
         return ""
     await make_idle(ctx)
-    cursor = ctx.mark()
+    cursor, since = ctx.mark(), ctx.files.mark()
     url = ctx.files.firmware_url(ctx.firmware)
     now = ctx.session.clock.utc_text()
     result = await ctx.call(
@@ -63,7 +63,9 @@ async def run(ctx: CaseContext) -> str:
     ]
     fetched = await ctx.attempt(
         "the firmware file is fetched from the bench",
-        ctx.files.wait_for_download(timeout=ctx.settings.timeouts.status, name_glob=ctx.firmware),
+        ctx.files.wait_for_download(
+            timeout=ctx.settings.timeouts.status, name_glob=ctx.firmware, since=since
+        ),
     )
     if fetched is not None:
         ctx.check(

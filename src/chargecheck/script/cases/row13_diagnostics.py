@@ -21,7 +21,7 @@ async def run(ctx: CaseContext) -> str:
             "an FTP location for the upload", Outcome.NOT_TESTED, "the run has no file services"
         )
         return ""
-    cursor = ctx.mark()
+    cursor, since = ctx.mark(), ctx.files.mark()
     now = ctx.session.clock.utc()
     result = await ctx.call(
         "GetDiagnostics",
@@ -60,7 +60,9 @@ async def run(ctx: CaseContext) -> str:
     upload = await ctx.attempt(
         "the file arrives on the FTP server",
         ctx.files.wait_for_upload(
-            timeout=ctx.settings.timeouts.status if status else timeout, name_glob=name or "*"
+            timeout=ctx.settings.timeouts.status if status else timeout,
+            name_glob=name or "*",
+            since=since,
         ),
     )
     if upload is None:
