@@ -36,7 +36,7 @@ def test_kwh_and_wh_readings_are_compared_in_wh(w: TraceWriter) -> None:
     w.stop(given, 1700)
     assert w.of("meter.energy_register") == []
     w.tick(60)
-    w.meter_values(1, 1.2, unit="kWh", context="Sample.Clock")
+    w.meter_values(1, 1.2, unit="kWh", context="Other")
     found = w.of("meter.energy_register")
     assert len(found) == 1 and "from 1700 Wh (meterStop" in found[0].message
 
@@ -89,6 +89,26 @@ def test_transaction_data_going_back_is_a_violation(w: TraceWriter) -> None:
         ],
     )
     assert w.rules() == ["meter.energy_register"]
+
+
+def test_clock_aligned_readings_bearing_interval_start_times_are_compared_apart(
+    w: TraceWriter,
+) -> None:
+    w.connect()
+    w.tick(7 * 60)  # 12:07
+    given = w.start(1, meter_start=1000)
+    w.tick(7 * 60)
+    w.meter_values(1, 1900, transaction_id=given)
+    w.tick(60)  # 12:15: the 12:00 - 12:15 interval, stamped with its start
+    w.meter_values(
+        1, 2000, transaction_id=given, context="Sample.Clock", timestamp="2024-05-01T12:00:00Z"
+    )
+    w.tick(60)
+    w.stop(given, 2100)
+    assert w.rules() == []
+    w.meter_values(1, 1950, context="Sample.Clock", timestamp="2024-05-01T12:30:00Z")
+    found = w.of("meter.energy_register")
+    assert len(found) == 1 and "Sample.Clock energy register went back" in found[0].message
 
 
 def test_registers_of_other_phases_and_connectors_are_kept_apart(w: TraceWriter) -> None:

@@ -12,6 +12,11 @@ Energy readings come from meterStart / meterStop (Wh, OCPP 1.6 sections 6.45 and
 MeterValues and StopTransaction.transactionData (Wh or kWh per the ``unit`` of each
 sampled value). They are compared in the order of their timestamps, so the samples a
 StopTransaction repeats from earlier in the transaction are not taken for a step back.
+
+Sample.Clock values are kept out of the comparisons with other readings: section 3.16.2
+has clock-aligned data sent at the end of an interval "bearing the interval start time
+timestamp", so its timestamp is not when it was read. Clock-aligned register readings
+are compared among themselves, and they are not held to the Begin / End order.
 """
 
 from __future__ import annotations
@@ -92,7 +97,8 @@ class Reading:
     source: str
 
 
-_Key = tuple[int, str | None, str | None]  # connector, phase, location (None: the outlet)
+# connector, phase, location (None: the outlet), clock-aligned or not
+_Key = tuple[int, str | None, str | None, bool]
 
 
 def _energy_readings(trace: StationTrace) -> dict[_Key, list[Reading]]:
@@ -106,7 +112,7 @@ def _energy_readings(trace: StationTrace) -> dict[_Key, list[Reading]]:
         moment = parse_time(payload.get("timestamp"))
         if exchange.action == "StartTransaction" and moment is not None:
             reading = Reading(moment, payload["meterStart"], entry_id, "meterStart")
-            readings.setdefault((payload["connectorId"], None, None), []).append(reading)
+            readings.setdefault((payload["connectorId"], None, None, False), []).append(reading)
         elif exchange.action == "StopTransaction":
             stopped = by_id(found, payload["transactionId"])
             if stopped is None:
@@ -115,7 +121,7 @@ def _energy_readings(trace: StationTrace) -> dict[_Key, list[Reading]]:
                 _add_sample(readings, stopped.connector_id, sample, entry_id, "transactionData")
             if moment is not None:
                 reading = Reading(moment, payload["meterStop"], entry_id, "meterStop")
-                readings.setdefault((stopped.connector_id, None, None), []).append(reading)
+                readings.setdefault((stopped.connector_id, None, None, False), []).append(reading)
         elif exchange.action == "MeterValues":
             for sample in samples(payload["meterValue"]):
                 _add_sample(readings, payload["connectorId"], sample, entry_id, "MeterValues")
@@ -132,19 +138,20 @@ def _add_sample(
     wh = sample.energy_wh
     if wh is not None and sample.timestamp is not None:
         location = sample.location if sample.location != "Outlet" else None
-        key = (connector, sample.phase, location)
+        key = (connector, sample.phase, location, sample.context == CLOCK)
         readings.setdefault(key, []).append(Reading(sample.timestamp, wh, entry_id, source))
 
 
 def _register_never_decreases(trace: StationTrace, settings: CheckSettings) -> Iterator[Finding]:
-    for (connector, phase, location), readings in _energy_readings(trace).items():
+    for (connector, phase, location, clock), readings in _energy_readings(trace).items():
         ordered = sorted(readings, key=lambda r: r.moment)  # stable: journal order on ties
         for before, after in itertools.pairwise(ordered):
             if after.wh < before.wh:
+                kind = "Sample.Clock " if clock else ""
                 where = "".join(f" {part}" for part in (phase, location) if part)
                 yield ENERGY_REGISTER.finding(
                     trace.station,
-                    f"connector {connector}{where}: energy register went back from "
+                    f"connector {connector}{where}: {kind}energy register went back from "
                     f"{before.wh:g} Wh ({before.source} at {before.moment.isoformat()}) to "
                     f"{after.wh:g} Wh ({after.source} at {after.moment.isoformat()})",
                     before.entry_id,
@@ -192,7 +199,7 @@ def _begin_end_of(trace: StationTrace, transaction: Transaction) -> Iterator[Fin
     timed = [
         (s.timestamp, s, e) for s, e in _transaction_samples(trace, transaction) if s.timestamp
     ]
-    others = [(moment, s, e) for moment, s, e in timed if s.context not in (TX_BEGIN, TX_END)]
+    others = [(at, s, e) for at, s, e in timed if s.context not in (TX_BEGIN, TX_END, CLOCK)]
     for moment, sample, entry_id in timed:
         if sample.context == TX_BEGIN:
             wrong = [(s, e) for at, s, e in others if at < moment]

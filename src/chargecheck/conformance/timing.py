@@ -25,7 +25,8 @@ the connection, or the last entry of the journal.
 
 Sampled intervals are measured on the timestamps the station put on its samples, not
 on arrival times, so that a batch sent after an offline period is judged by when it
-was sampled. OCPP 1.6 has no clock-accuracy requirement (the Central System hands out
+was sampled; they are held to the MeterValueSampleInterval in force when the
+transaction started. OCPP 1.6 has no clock-accuracy requirement (the Central System hands out
 its time in BootNotification and Heartbeat results, section 4.2 "RECOMMENDED to
 synchronize"), so clock findings are warnings. Transaction messages (StartTransaction,
 StopTransaction, MeterValues) may be queued while offline (section 4.7 / 3.x), so only

@@ -11,6 +11,10 @@
 A transaction runs on its connector from its StartTransaction CALL to the
 StopTransaction CALL that names its id (or to the next StartTransaction on that
 connector, for a transaction the station never stopped).
+
+The checks see one run: a StopTransaction for a transaction started in an earlier run
+(a station reconnecting with a transaction in its offline queue) is a
+``transaction.stop_id`` finding, with the transactionId in the message to look up.
 """
 
 from __future__ import annotations
