@@ -59,28 +59,20 @@ class Exchange:
     """
 
     call: Item
+    request: Call
     reply: Item | None = None
     ended_by: Entry | None = None
     action_known: bool = True
     violation: str | None = None
     reply_violation: str | None = None
+    action: str = field(init=False)
+    payload: dict[str, Any] = field(init=False)
+    unique_id: str = field(init=False)
 
-    @property
-    def request(self) -> Call:
-        assert isinstance(self.call.frame, Call)
-        return self.call.frame
-
-    @property
-    def action(self) -> str:
-        return self.request.action
-
-    @property
-    def payload(self) -> dict[str, Any]:
-        return self.request.payload
-
-    @property
-    def unique_id(self) -> str:
-        return self.request.unique_id
+    def __post_init__(self) -> None:
+        self.action = self.request.action
+        self.payload = self.request.payload
+        self.unique_id = self.request.unique_id
 
     @property
     def valid(self) -> bool:
@@ -124,14 +116,16 @@ class StationTrace:
     station_calls: list[Exchange] = field(default_factory=list)
     bench_calls: list[Exchange] = field(default_factory=list)
     stray_replies: list[StrayReply] = field(default_factory=list)
+    _by_action: dict[tuple[bool, str], list[Exchange]] = field(default_factory=dict)
 
     def calls(self, action: str, *, valid: bool = True) -> list[Exchange]:
         """Station CALLs of ``action`` (only the schema-valid ones unless ``valid=False``)."""
-        return [e for e in self.station_calls if e.action == action and (e.valid or not valid)]
+        found = self._by_action.get((True, action), [])
+        return [e for e in found if e.valid] if valid else list(found)
 
     def commands(self, action: str) -> list[Exchange]:
         """Bench CALLs of ``action``."""
-        return [e for e in self.bench_calls if e.action == action]
+        return list(self._by_action.get((False, action), []))
 
     def events(self, kind: str) -> list[Entry]:
         return [e for e in self.entries if e.kind == kind]
@@ -190,7 +184,8 @@ class _Builder:
             self._add_reply(item, frame, inbound)
 
     def _add_call(self, item: Item, call: Call, inbound: bool) -> None:
-        exchange = Exchange(item)
+        exchange = Exchange(item, call)
+        self.trace._by_action.setdefault((inbound, call.action), []).append(exchange)
         if inbound:
             exchange.action_known = call.action in STATION_ACTIONS
             if exchange.action_known:
