@@ -34,12 +34,13 @@ _STYLES = {
 
 _DB_OPTION = typer.Option(DEFAULT_DB, "--db", help="The journal (SQLite) holding the runs.")
 
-console = Console()
-errors = Console(stderr=True, highlight=False, soft_wrap=True)
+
+def _console() -> Console:
+    return Console(highlight=False)
 
 
 def _usage_error(message: str) -> typer.Exit:
-    errors.print(f"error: {message}", markup=False)
+    Console(stderr=True, highlight=False, soft_wrap=True).print(f"error: {message}", markup=False)
     return typer.Exit(2)
 
 
@@ -107,8 +108,9 @@ def report_command(
             raise _usage_error(str(exc)) from None
     finally:
         journal.close()
+    console = _console()
     for name, path in written.items():
-        console.print(f"{name:5} {path}", markup=False, highlight=False)
+        console.print(f"{name:5} {path}", markup=False, soft_wrap=True)
 
 
 def runs_command(db: Path = _DB_OPTION) -> None:
@@ -139,9 +141,9 @@ def runs_command(db: Path = _DB_OPTION) -> None:
     finally:
         journal.close()
     if not table.rows:
-        console.print(f"No runs in {db} yet.")
+        _console().print(f"No runs in {db} yet.", markup=False)
         return
-    console.print(table)
+    _console().print(table)
 
 
 def diff_command(
@@ -160,6 +162,7 @@ def diff_command(
         (info_a, before), (info_b, after) = _load(journal, a, db), _load(journal, b, db)
     finally:
         journal.close()
+    console = _console()
     for label, info, verdicts in (("A", info_a, before), ("B", info_b, after)):
         station = station_identity(info, tuple(verdicts), ())
         console.print(
