@@ -300,31 +300,42 @@ def _verdicts(journal: Journal, rec: Recorder) -> None:
 
 
 def _findings(journal: Journal, rec: Recorder) -> None:
+    """Finding records as ``chargecheck.conformance.Finding.to_dict()`` stores them."""
     ids = rec.ids
-    for body in (
-        {
-            "severity": "warning",
-            "rule": "status.error_code",
-            "title": "errorCode is NoError unless Faulted (OCPP 1.6 section 4.9)",
-            "message": "connector 2 reported GroundFailure",
-            "station": STATION,
-            "evidence": [ids["faulted2"]],
-        },
-        {
-            "severity": "violation",
-            "rule": "status.transition",
-            "title": "StatusNotification transitions follow the table of OCPP 1.6 section 4.9",
-            "message": "connector 1 went from Charging to Reserved",
-            "station": STATION,
-            "evidence": [ids["charging1"], ids["reserved1"]],
-        },
-        {
-            "severity": "note",
-            "rule": "wire.no_reply",
-            "title": "Every CALL gets an answer (OCPP-J 1.6 section 4.1.1)",
-            "message": "ClearCache | got no reply before the connection closed",
-            "station": STATION,
-            "evidence": [ids["clearcache"]],
-        },
+    for severity, rule, section, text, message, entries in (
+        (
+            "warning",
+            "status.error_code",
+            "OCPP 1.6 section 4.9",
+            "errorCode is NoError unless the status is Faulted",
+            "connector 2 reported GroundFailure",
+            [ids["faulted2"]],
+        ),
+        (
+            "violation",
+            "status.transition",
+            "OCPP 1.6 section 4.9",
+            "StatusNotification transitions follow the table of connector statuses",
+            "connector 1 went from Charging to Reserved",
+            [ids["charging1"], ids["reserved1"]],
+        ),
+        (
+            "note",
+            "wire.no_reply",
+            "OCPP-J 1.6 section 4.1.1",
+            "Every CALL gets an answer",
+            "ClearCache | got no reply before the connection closed",
+            [ids["clearcache"]],
+        ),
     ):
+        body = {
+            "schema": 1,
+            "severity": severity,
+            "rule": rule,
+            "section": section,
+            "text": text,
+            "message": message,
+            "station": STATION,
+            "entries": entries,
+        }
         journal.add_record(rec.run_id, "finding", body)

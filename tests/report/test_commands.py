@@ -176,3 +176,18 @@ def test_the_installed_command_regenerates_a_report_in_a_real_process(recorded, 
     )  # fmt: skip
     assert missing.returncode == 2 and missing.stderr.startswith("error: no journal at")
     assert "Traceback" not in missing.stderr
+
+
+def test_a_run_with_an_unreadable_verdict_is_listed_with_unknown_counts_and_not_reported(
+    recorded,
+):
+    journal, _ = recorded
+    broken = journal.start_run("bench", "CP-OLD")
+    journal.add_record(broken, "verdict", {"schema_version": 0, "row": 2})
+    listed = runner.invoke(app, ["runs", "--db", journal.path])
+    assert listed.exit_code == 0, listed.output
+    (line,) = [line for line in listed.output.splitlines() if "CP-OLD" in line]
+    assert line.replace("│", " ").split()[-4:] == ["?", "?", "?", "?"]
+    refused = runner.invoke(app, ["report", str(broken), "--db", journal.path])
+    assert refused.exit_code == 2
+    assert refused.stderr.startswith(f"error: run {broken} has an unreadable verdict record")

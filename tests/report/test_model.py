@@ -124,33 +124,39 @@ def test_unknown_run_and_unreadable_verdict_raise_report_error(tmp_path):
     journal.close()
 
 
-def test_finding_records_map_from_the_conformance_names_and_older_spellings():
-    current = finding_from_record(
+def test_finding_records_map_from_the_conformance_names_and_other_spellings():
+    conformance = finding_from_record(
         {
-            "severity": "Violation",
+            "schema": 1,
+            "severity": "violation",
             "rule": "status.transition",
-            "title": "OCPP 1.6 section 4.9",
+            "section": "OCPP 1.6 section 4.9",
+            "text": "StatusNotification transitions follow the table",
             "message": "Charging -> Reserved",
-            "station": "CP1",
-            "evidence": [4, "5"],
+            "station": None,
+            "entries": [4, "5"],
             "connector_id": 1,
         }
     )
-    assert (current.severity, current.rule, current.title, current.message) == (
+    assert (conformance.severity, conformance.rule, conformance.message) == (
         "violation",
         "status.transition",
-        "OCPP 1.6 section 4.9",
         "Charging -> Reserved",
     )
-    assert current.evidence == (4, 5) and current.extra == {"connector_id": 1}
-    older = finding_from_record(
-        {"level": "warning", "rule_id": "x.y", "text": "T", "detail": "D", "entry_ids": 9}
+    assert conformance.title == (
+        "StatusNotification transitions follow the table (OCPP 1.6 section 4.9)"
     )
-    assert (older.severity, older.rule, older.title, older.message, older.evidence) == (
+    assert conformance.evidence == (4, 5) and conformance.station == ""
+    assert conformance.extra == {"connector_id": 1}
+    other = finding_from_record(
+        {"level": "Warning", "rule_id": "x.y", "title": "T", "detail": "D", "evidence": 9}
+    )
+    assert (other.severity, other.rule, other.title, other.message, other.evidence) == (
         "warning",
         "x.y",
         "T",
         "D",
         (9,),
     )
+    assert finding_from_record({"section": "OCPP-J 4"}).title == "OCPP-J 4"
     assert finding_from_record({}).severity == "note"

@@ -19,7 +19,7 @@ from rich.text import Text
 from chargecheck.clock import Clock
 from chargecheck.journal.store import Journal, RunInfo
 from chargecheck.report.compare import changed_rows
-from chargecheck.report.model import OUTCOMES, ReportError, station_identity
+from chargecheck.report.model import OUTCOMES, ReportError, load_verdicts, station_identity
 from chargecheck.script.verdict import Outcome, Verdict
 
 DEFAULT_DB = Path("runs/journal.sqlite")
@@ -73,10 +73,9 @@ def _load(journal: Journal, run_id: int, db: Path) -> tuple[RunInfo, list[Verdic
             f"no run {run_id} in {db}: `chargecheck runs --db {db}` lists the runs"
         ) from None
     try:
-        verdicts = [Verdict.from_dict(v) for v in journal.records(run_id, "verdict")]
-    except (KeyError, ValueError, TypeError) as exc:
-        raise _usage_error(f"run {run_id} in {db} has an unreadable verdict: {exc}") from None
-    return run, sorted(verdicts, key=lambda v: v.row)
+        return run, list(load_verdicts(journal, run_id))
+    except ReportError as exc:
+        raise _usage_error(f"{exc} in {db}") from None
 
 
 def report_command(
@@ -124,11 +123,13 @@ def runs_command(db: Path = _DB_OPTION) -> None:
             table.add_column(str(outcome), justify="right", style=_STYLES[outcome])
         for run in journal.runs():
             try:
-                _, verdicts = _load(journal, run.id, db)
-            except typer.Exit:
-                verdicts = []
-            station = station_identity(run, tuple(verdicts), ())
-            counts = {o: sum(v.outcome is o for v in verdicts) for o in OUTCOMES}
+                verdicts = load_verdicts(journal, run.id)
+            except ReportError:
+                verdicts = ()
+                counts = dict.fromkeys(OUTCOMES, "?")  # an unreadable record: not zero
+            else:
+                counts = {o: str(sum(v.outcome is o for v in verdicts) or "-") for o in OUTCOMES}
+            station = station_identity(run, verdicts, ())
             table.add_row(
                 str(run.id),
                 Text(run.kind),
@@ -136,7 +137,7 @@ def runs_command(db: Path = _DB_OPTION) -> None:
                 Text(station.model or "-"),
                 Text(station.firmware_version or "-"),
                 run.started_utc[:19].replace("T", " "),
-                *(str(counts[o]) if counts[o] else "-" for o in OUTCOMES),
+                *(counts[o] for o in OUTCOMES),
             )
     finally:
         journal.close()

@@ -161,8 +161,7 @@ def load_run(journal: Journal, run_id: int) -> RunReport:
         run = journal.run(run_id)
     except KeyError:
         raise ReportError(f"no run {run_id} in {journal.path}") from None
-    verdicts = tuple(_verdict(body, run_id) for body in journal.records(run_id, "verdict"))
-    verdicts = tuple(sorted(verdicts, key=lambda v: v.row))
+    verdicts = load_verdicts(journal, run_id)
     findings = tuple(finding_from_record(body) for body in journal.records(run_id, "finding"))
     entries = tuple(log_entries(journal.entries(run_id)))
     central = str(run.info.get("central_system") or f"chargecheck {__version__}")
@@ -180,6 +179,12 @@ def load_run(journal: Journal, run_id: int) -> RunReport:
         findings=findings,
         entries=entries,
     )
+
+
+def load_verdicts(journal: Journal, run_id: int) -> tuple[Verdict, ...]:
+    """The run's verdicts in row order; ``ReportError`` if a record cannot be read."""
+    verdicts = [_verdict(body, run_id) for body in journal.records(run_id, "verdict")]
+    return tuple(sorted(verdicts, key=lambda v: v.row))
 
 
 def _verdict(body: dict[str, Any], run_id: int) -> Verdict:
@@ -226,33 +231,43 @@ def station_identity(
     )
 
 
-# Where each field of a finding may be found, first match wins: the conformance records
-# use the first name; the others keep older or hand-written records readable.
+# Where each field of a finding may be found, first match wins. ``chargecheck.conformance``
+# stores ``Finding.to_dict()``: severity, rule, section, text, message, station, entries
+# (and ``schema``); the other names keep hand-written or older records readable.
 _FINDING_KEYS: dict[str, tuple[str, ...]] = {
     "severity": ("severity", "level"),
     "rule": ("rule", "rule_id", "id"),
-    "title": ("title", "text", "rule_text", "section"),
+    "title": ("title", "rule_text"),
+    "text": ("text",),
+    "section": ("section",),
     "message": ("message", "detail", "description"),
     "station": ("station", "identity"),
-    "evidence": ("evidence", "entry_ids", "entries"),
+    "evidence": ("entries", "evidence", "entry_ids"),
 }
+_FINDING_BOOKKEEPING = {"schema", "schema_version", "type"}
 
 
 def finding_from_record(body: dict[str, Any]) -> Finding:
-    """The one mapping from a stored finding record to what the reports show."""
+    """The one mapping from a stored finding record to what the reports show.
+
+    The title is the rule's wording with its OCPP section, ``text (section)``, as the
+    conformance rules table words it.
+    """
 
     def pick(name: str) -> Any:
         return next((body[k] for k in _FINDING_KEYS[name] if body.get(k) not in (None, "")), "")
 
-    used = {k for keys in _FINDING_KEYS.values() for k in keys}
+    used = {k for keys in _FINDING_KEYS.values() for k in keys} | _FINDING_BOOKKEEPING
     evidence = pick("evidence")
     if isinstance(evidence, int):
         evidence = [evidence]
     ids = tuple(int(e) for e in evidence or () if str(e).lstrip("-").isdigit())
+    text, section = str(pick("text")), str(pick("section"))
+    rule_text = f"{text} ({section})" if text and section else text or section
     return Finding(
         severity=str(pick("severity") or "note").lower(),
         rule=str(pick("rule")),
-        title=str(pick("title")),
+        title=str(pick("title") or rule_text),
         message=str(pick("message")),
         station=str(pick("station")),
         evidence=ids,
