@@ -191,3 +191,19 @@ def test_a_run_with_an_unreadable_verdict_is_listed_with_unknown_counts_and_not_
     refused = runner.invoke(app, ["report", str(broken), "--db", journal.path])
     assert refused.exit_code == 2
     assert refused.stderr.startswith(f"error: run {broken} has an unreadable verdict record")
+
+
+def test_runs_reads_the_station_from_the_boot_frame_when_nothing_else_names_it(recorded):
+    from tests.report.recorded import Recorder
+
+    journal, rec = recorded
+    bare = journal.start_run("demo", None)
+    other = Recorder(journal, rec.clock, bare, station="DEMO-7")
+    other.station_call(
+        "BootNotification",
+        {"chargePointVendor": "V", "chargePointModel": "M-1", "firmwareVersion": "fw-9"},
+        {"status": "Accepted", "interval": 60, "currentTime": "2020-02-18T15:00:00.000Z"},
+    )
+    listed = runner.invoke(app, ["runs", "--db", journal.path])
+    (line,) = [line for line in listed.output.splitlines() if "DEMO-7" in line]
+    assert line.replace("│", " ").split()[:5] == [str(bare), "demo", "DEMO-7", "M-1", "fw-9"]

@@ -10,7 +10,7 @@ from chargecheck.report.json_report import REPORT_SCHEMA_VERSION, render_json, r
 from chargecheck.report.junit import render_junit
 from chargecheck.report.markdown import render_markdown
 from chargecheck.report.model import (
-    Finding,
+    FindingView,
     LogEntry,
     ReportError,
     RunReport,
@@ -23,7 +23,7 @@ from chargecheck.report.writer import FORMATS, write_reports
 __all__ = [
     "FORMATS",
     "REPORT_SCHEMA_VERSION",
-    "Finding",
+    "FindingView",
     "LogEntry",
     "ReportError",
     "RunReport",

@@ -9,6 +9,7 @@ mistake.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 import typer
@@ -19,7 +20,14 @@ from rich.text import Text
 from chargecheck.clock import Clock
 from chargecheck.journal.store import Journal, RunInfo
 from chargecheck.report.compare import changed_rows
-from chargecheck.report.model import OUTCOMES, ReportError, load_verdicts, station_identity
+from chargecheck.report.model import (
+    OUTCOMES,
+    LogEntry,
+    ReportError,
+    decode_entry,
+    load_verdicts,
+    station_identity,
+)
 from chargecheck.script.verdict import Outcome, Verdict
 
 DEFAULT_DB = Path("runs/journal.sqlite")
@@ -78,6 +86,10 @@ def _load(journal: Journal, run_id: int, db: Path) -> tuple[RunInfo, list[Verdic
         raise _usage_error(f"{exc} in {db}") from None
 
 
+def _lazy_entries(journal: Journal, run_id: int) -> Iterator[LogEntry]:
+    return (decode_entry(e) for e in journal.entries(run_id))
+
+
 def report_command(
     run_id: str = typer.Argument(..., help="The run to report (`chargecheck runs` lists them)."),
     db: Path = _DB_OPTION,
@@ -129,7 +141,7 @@ def runs_command(db: Path = _DB_OPTION) -> None:
                 counts = dict.fromkeys(OUTCOMES, "?")  # an unreadable record: not zero
             else:
                 counts = {o: str(sum(v.outcome is o for v in verdicts) or "-") for o in OUTCOMES}
-            station = station_identity(run, verdicts, ())
+            station = station_identity(run, verdicts, _lazy_entries(journal, run.id))
             table.add_row(
                 str(run.id),
                 Text(run.kind),
@@ -161,11 +173,14 @@ def diff_command(
     try:
         a, b = _run_id(run_a, db), _run_id(run_b, db)
         (info_a, before), (info_b, after) = _load(journal, a, db), _load(journal, b, db)
+        stations = [
+            station_identity(info, tuple(verdicts), _lazy_entries(journal, info.id))
+            for info, verdicts in ((info_a, before), (info_b, after))
+        ]
     finally:
         journal.close()
     console = _console()
-    for label, info, verdicts in (("A", info_a, before), ("B", info_b, after)):
-        station = station_identity(info, tuple(verdicts), ())
+    for label, info, station in (("A", info_a, stations[0]), ("B", info_b, stations[1])):
         console.print(
             f"Run {label}: {info.id}  station {station.identity or '-'}  "
             f"model {station.model or '-'}  firmware {station.firmware_version or '-'}  "

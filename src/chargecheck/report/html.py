@@ -73,9 +73,7 @@ def _template() -> jinja2.Template:
     env.filters["clock"] = lambda utc: utc[11:23] if len(utc) >= 19 else utc
     env.filters["as_json"] = lambda value: json.dumps(value, indent=2, default=str)
     env.filters["compact_json"] = lambda value: json.dumps(value, default=str, ensure_ascii=False)
-    env.globals.update(
-        direction_text=_DIRECTION_TEXT, outcome_css=OUTCOME_CLASSES, format_number=_number
-    )
+    env.globals.update(direction_text=_DIRECTION_TEXT, format_number=_number)
     return env.get_template("report.html.j2")
 
 

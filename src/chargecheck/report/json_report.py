@@ -14,7 +14,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from chargecheck.report.model import SEVERITIES, Finding, LogEntry, RunReport
+from chargecheck.report.model import SEVERITIES, FindingView, LogEntry, RunReport
 from chargecheck.report.text import testcase_name, title
 
 REPORT_SCHEMA_VERSION = 1
@@ -69,7 +69,7 @@ def render_json(report: RunReport) -> str:
     return json.dumps(report_document(report), indent=2, ensure_ascii=False, default=str) + "\n"
 
 
-def _finding(finding: Finding) -> dict[str, Any]:
+def _finding(finding: FindingView) -> dict[str, Any]:
     return {
         "severity": finding.severity,
         "rule": finding.rule,

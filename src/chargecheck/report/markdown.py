@@ -8,7 +8,7 @@ severity. Cells are escaped so that text from the station cannot break the table
 
 from __future__ import annotations
 
-from chargecheck.report.model import Finding, RunReport
+from chargecheck.report.model import FindingView, RunReport
 from chargecheck.report.text import (
     OUTCOME_LABELS,
     SEVERITY_TITLES,
@@ -95,7 +95,7 @@ def _findings(report: RunReport) -> list[str]:
     return lines[:-1]
 
 
-def _finding(finding: Finding, station: str) -> str:
+def _finding(finding: FindingView, station: str) -> str:
     head = f"- **{finding.rule or 'finding'}**"
     if finding.title:
         head += f" ({finding.title})"

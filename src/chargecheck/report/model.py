@@ -25,7 +25,7 @@ from chargecheck.script.verdict import Outcome, Verdict, combine
 # The order of the report's summary and of its colours.
 OUTCOMES = (Outcome.PASS, Outcome.FAIL, Outcome.NOT_TESTED, Outcome.ERROR)
 
-# Finding severities, most serious first (``chargecheck.conformance``).
+# FindingView severities, most serious first (``chargecheck.conformance``).
 SEVERITIES = ("violation", "warning", "note")
 
 # BootNotification.req fields in the order of the OCPP 1.6 schema (section 6.2), the
@@ -87,8 +87,9 @@ class StationIdentity:
 
 
 @dataclass(frozen=True)
-class Finding:
-    """A conformance finding as the reports show it, whatever keys its record used."""
+class FindingView:
+    """A conformance finding as the reports show it, whatever keys its record used
+    (``chargecheck.conformance.Finding`` is the value the checks produce)."""
 
     severity: str
     rule: str
@@ -111,7 +112,7 @@ class RunReport:
     settings: str
     info: dict[str, Any]
     verdicts: tuple[Verdict, ...]
-    findings: tuple[Finding, ...]
+    findings: tuple[FindingView, ...]
     entries: tuple[LogEntry, ...]
     _by_id: dict[int, LogEntry] = field(init=False, repr=False, compare=False)
 
@@ -135,9 +136,9 @@ class RunReport:
         """The run's outcome: a failed row fails the run; no row at all is an ERROR."""
         return combine([v.outcome for v in self.verdicts])
 
-    def findings_by_severity(self) -> dict[str, list[Finding]]:
+    def findings_by_severity(self) -> dict[str, list[FindingView]]:
         """Findings grouped by severity, most serious first; unknown severities last."""
-        groups: dict[str, list[Finding]] = {s: [] for s in SEVERITIES}
+        groups: dict[str, list[FindingView]] = {s: [] for s in SEVERITIES}
         for finding in self.findings:
             groups.setdefault(finding.severity, []).append(finding)
         return groups
@@ -197,30 +198,33 @@ def _verdict(body: dict[str, Any], run_id: int) -> Verdict:
 
 
 def station_identity(
-    run: RunInfo, verdicts: tuple[Verdict, ...], entries: tuple[LogEntry, ...]
+    run: RunInfo, verdicts: tuple[Verdict, ...], entries: Iterable[LogEntry]
 ) -> StationIdentity:
     """The station's identity and boot values: from row 1's recorded request, else the
-    run info's ``boot``, else the first BootNotification the station sent."""
-    boot: dict[str, Any] = {}
+    run info's ``boot``, else the first BootNotification the station sent.
+
+    ``entries`` is read once and only as far as needed, so a lazy iterator over a long
+    journal costs only its first frames.
+    """
+    boot: dict[str, Any] | None = None
     row1 = next((v for v in verdicts if v.row == 1), None)
     if row1 is not None and isinstance(row1.values.get("request"), dict):
         boot = row1.values["request"]
     elif isinstance(run.info.get("boot"), dict):
         boot = run.info["boot"]
-    else:
-        first = next(
-            (
-                e
-                for e in entries
-                if e.direction == "in"
-                and e.message_type == "CALL"
-                and e.action == "BootNotification"
-            ),
-            None,
-        )
-        if first is not None and first.payload is not None:
-            boot = first.payload
-    identity = run.station or next((e.station for e in entries if e.station), "")
+    identity = run.station or ""
+    for entry in entries:
+        if boot is not None and identity:
+            break
+        identity = identity or entry.station or ""
+        if (
+            boot is None
+            and entry.direction == "in"
+            and entry.message_type == "CALL"
+            and entry.action == "BootNotification"
+        ):
+            boot = entry.payload
+    boot = boot or {}
     return StationIdentity(
         identity=identity,
         vendor=str(boot.get("chargePointVendor", "")),
@@ -232,7 +236,7 @@ def station_identity(
 
 
 # Where each field of a finding may be found, first match wins. ``chargecheck.conformance``
-# stores ``Finding.to_dict()``: severity, rule, section, text, message, station, entries
+# stores ``FindingView.to_dict()``: severity, rule, section, text, message, station, entries
 # (and ``schema``); the other names keep hand-written or older records readable.
 _FINDING_KEYS: dict[str, tuple[str, ...]] = {
     "severity": ("severity", "level"),
@@ -247,7 +251,7 @@ _FINDING_KEYS: dict[str, tuple[str, ...]] = {
 _FINDING_BOOKKEEPING = {"schema", "schema_version", "type"}
 
 
-def finding_from_record(body: dict[str, Any]) -> Finding:
+def finding_from_record(body: dict[str, Any]) -> FindingView:
     """The one mapping from a stored finding record to what the reports show.
 
     The title is the rule's wording with its OCPP section, ``text (section)``, as the
@@ -264,7 +268,7 @@ def finding_from_record(body: dict[str, Any]) -> Finding:
     ids = tuple(int(e) for e in evidence or () if str(e).lstrip("-").isdigit())
     text, section = str(pick("text")), str(pick("section"))
     rule_text = f"{text} ({section})" if text and section else text or section
-    return Finding(
+    return FindingView(
         severity=str(pick("severity") or "note").lower(),
         rule=str(pick("rule")),
         title=str(pick("title") or rule_text),
@@ -280,7 +284,7 @@ def log_entries(entries: Iterable[Entry]) -> list[LogEntry]:
     out: list[LogEntry] = []
     open_calls: dict[tuple[str, str], int] = {}  # (direction of the CALL, unique id) -> index
     for entry in entries:
-        item = _decode(entry)
+        item = decode_entry(entry)
         if item.message_type == "CALL" and item.direction and item.unique_id is not None:
             open_calls[(item.direction, item.unique_id)] = len(out)
         elif item.message_type in ("CALLRESULT", "CALLERROR") and item.unique_id is not None:
@@ -294,7 +298,8 @@ def log_entries(entries: Iterable[Entry]) -> list[LogEntry]:
     return out
 
 
-def _decode(entry: Entry) -> LogEntry:
+def decode_entry(entry: Entry) -> LogEntry:
+    """One journal entry as the reports show it, its frame decoded but not yet paired."""
     direction = _DIRECTIONS.get(entry.kind)
     base = LogEntry(
         id=entry.id,
