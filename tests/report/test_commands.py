@@ -204,6 +204,7 @@ def test_runs_reads_the_station_from_the_boot_frame_when_nothing_else_names_it(r
         {"chargePointVendor": "V", "chargePointModel": "M-1", "firmwareVersion": "fw-9"},
         {"status": "Accepted", "interval": 60, "currentTime": "2020-02-18T15:00:00.000Z"},
     )
+    journal.flush()  # the command reads the file through its own connection
     listed = runner.invoke(app, ["runs", "--db", journal.path])
     (line,) = [line for line in listed.output.splitlines() if "DEMO-7" in line]
     assert line.replace("│", " ").split()[:5] == [str(bare), "demo", "DEMO-7", "M-1", "fw-9"]
