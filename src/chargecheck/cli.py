@@ -8,6 +8,8 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from chargecheck.report.commands import diff_command, report_command, runs_command
+
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 console = Console()
 
@@ -26,6 +28,11 @@ def demo(
 
     out.mkdir(parents=True, exist_ok=True)
     asyncio.run(run_demo(out, console))
+
+
+app.command("report")(report_command)
+app.command("runs")(runs_command)
+app.command("diff")(diff_command)
 
 
 def main() -> None:

@@ -1,0 +1,210 @@
+"""Wording shared by every report format: the seed's phrases, names, pretty JSON.
+
+Kept in one place so that the Markdown, HTML, JSON and JUnit reports say the same
+thing in the same words.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from chargecheck.report.model import BOOT_FIELDS, RunReport
+from chargecheck.report.timeline import parse_utc
+from chargecheck.script.verdict import Criterion, Outcome, Verdict
+
+# How each outcome reads in a list of a row's criteria.
+OUTCOME_LABELS = {
+    Outcome.PASS: "Passed",
+    Outcome.FAIL: "Failed",
+    Outcome.NOT_TESTED: "Not tested",
+    Outcome.ERROR: "Bench error",
+}
+
+SEVERITY_TITLES = {"violation": "Violations", "warning": "Warnings", "note": "Notes"}
+
+UNSET = "unset"  # the seed's word for a BootNotification field the station left out
+
+
+def title(report: RunReport) -> str:
+    """The seed's title, naming the station and the Central System."""
+    model = report.station.model or report.station.identity or "(unknown model)"
+    return f"TestScript Charge Station {model} connected with OCPP 1.6 to {report.central_system}"
+
+
+def header_fields(report: RunReport) -> list[tuple[str, str]]:
+    """The report's header, in the seed's words first, then the bench's own."""
+    station = report.station
+    ended = f" - {_clock_time(report.ended_utc)}" if report.ended_utc else " (not ended)"
+    return [
+        ("Manufacturer Name", station.vendor or UNSET),
+        ("Manufacturer Number", station.serial_number or UNSET),
+        ("Manufacturer Model", station.model or UNSET),
+        ("Firmware Version", station.firmware_version or UNSET),
+        ("Charge Point Identity", station.identity or UNSET),
+        ("Date", f"{report.started_utc[:10]} {_clock_time(report.started_utc)}{ended} UTC"),
+        ("Bench Version", report.bench_version),
+        ("Settings", report.settings or UNSET),
+        ("Run", f"{report.run_id} ({report.kind})"),
+    ]
+
+
+def _clock_time(utc: str | None) -> str:
+    if not utc:
+        return ""
+    try:
+        return parse_utc(utc).strftime("%H:%M:%S")
+    except ValueError:
+        return utc
+
+
+def summary_line(report: RunReport) -> str:
+    counts = report.counts()
+    return ", ".join(f"{n} {outcome}" for outcome, n in counts.items())
+
+
+# -- row 1: the BootNotification values ---------------------------------------------------
+
+
+def boot_request_values(request: dict[str, Any]) -> list[str]:
+    """``chargePointVendor=Alfen BV`` ... in schema order, ``unset`` for absent fields,
+    then any field the schema does not name, as the station sent it."""
+    values = [f"{name}={_plain(request.get(name, UNSET))}" for name in BOOT_FIELDS]
+    values += [f"{k}={_plain(v)}" for k, v in request.items() if k not in BOOT_FIELDS]
+    return values
+
+
+def boot_response_text(response: dict[str, Any]) -> str:
+    """``Status: Accepted; Heartbeat Interval: 3600, System Time: 2/18/2020 2:28:27 PM (UTC)``"""
+    return (
+        f"Status: {_plain(response.get('status', UNSET))}; "
+        f"Heartbeat Interval: {_plain(response.get('interval', UNSET))}, "
+        f"System Time: {seed_time(str(response.get('currentTime', '')))}"
+    )
+
+
+def seed_time(utc: str) -> str:
+    """An OCPP timestamp in the seed's form, ``2/18/2020 2:28:27 PM (UTC)``."""
+    try:
+        moment = parse_utc(utc)
+    except ValueError:
+        return utc or UNSET
+    hour = moment.hour % 12 or 12
+    noon = "AM" if moment.hour < 12 else "PM"
+    return (
+        f"{moment.month}/{moment.day}/{moment.year} "
+        f"{hour}:{moment.minute:02d}:{moment.second:02d} {noon} (UTC)"
+    )
+
+
+def boot_values(verdict: Verdict) -> tuple[list[str], str] | None:
+    """Row 1's request values and response text, if the row recorded them."""
+    request, response = verdict.values.get("request"), verdict.values.get("response")
+    if not isinstance(request, dict) and not isinstance(response, dict):
+        return None
+    return (
+        boot_request_values(request if isinstance(request, dict) else {}),
+        boot_response_text(response) if isinstance(response, dict) else "",
+    )
+
+
+def _plain(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, default=str)
+
+
+# -- rows ---------------------------------------------------------------------------------
+
+
+def criteria_items(text: str) -> list[str]:
+    """A row's acceptance criteria as list items: one per line, bullets stripped."""
+    items = [
+        re.sub(r"^\s*(?:[-*\u2022]|\d+[.)]|[ivx]+\.)\s+", "", line) for line in text.split("\n")
+    ]
+    return [item.strip() for item in items if item.strip()]
+
+
+def criterion_label(criterion: Criterion) -> str:
+    if criterion.connector_id is None:
+        return criterion.name
+    return f"{criterion.name} (connector {criterion.connector_id})"
+
+
+def criteria_groups(verdict: Verdict) -> list[tuple[Outcome, list[Criterion]]]:
+    """A row's criteria grouped by outcome, passed first; only the outcomes present."""
+    order = (Outcome.PASS, Outcome.FAIL, Outcome.NOT_TESTED, Outcome.ERROR)
+    return [
+        (outcome, group)
+        for outcome in order
+        if (group := [c for c in verdict.criteria if c.outcome is outcome])
+    ]
+
+
+def testcase_name(verdict: Verdict) -> str:
+    """``row06_start_charge_transaction``: the row number and the function's words,
+    without its parenthesis, in snake case (``TriggerMessage`` -> ``trigger_message``)."""
+    words = re.sub(r"\(.*?\)|\(.*$", "", verdict.function)
+    words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", words)
+    slug = "_".join(re.findall(r"[a-z0-9]+", words.lower()))
+    return f"row{verdict.row:02d}_{slug}" if slug else f"row{verdict.row:02d}"
+
+
+def reason(verdict: Verdict) -> str:
+    """Why a row did not pass: its result line (which names the criteria)."""
+    return verdict.result or str(verdict.outcome)
+
+
+def criteria_report(verdict: Verdict) -> str:
+    """Plain-text lines, one per criterion, for JUnit's system-out and consoles."""
+    lines = []
+    for criterion in verdict.criteria:
+        line = f"[{criterion.outcome}] {criterion_label(criterion)}"
+        if criterion.detail:
+            line += f": {criterion.detail}"
+        if criterion.evidence:
+            line += f" (journal entries {', '.join(map(str, criterion.evidence))})"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+# -- frames --------------------------------------------------------------------------------
+
+
+class _Number(str):
+    """A JSON number kept as the text the peer sent, so nothing is rounded on display."""
+
+
+def pretty_json(raw: str) -> str:
+    """An OCPP-J frame laid out for reading: the array's header on one line, its payload
+    object indented. Numbers keep their exact text. Text that is not JSON is returned
+    as it is: a malformed frame is shown exactly as received."""
+    try:
+        value = json.loads(raw, parse_int=_Number, parse_float=_Number, parse_constant=_Number)
+    except ValueError:
+        return raw
+    if isinstance(value, list) and value and not any(isinstance(v, list) for v in value):
+        parts = [_pretty(v, 0) for v in value]
+        return "[" + ", ".join(parts) + "]"
+    return _pretty(value, 0)
+
+
+def _pretty(value: Any, depth: int) -> str:
+    pad, inner = "  " * depth, "  " * (depth + 1)
+    if isinstance(value, _Number):
+        return str(value)
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        items = [
+            f"{inner}{json.dumps(k, ensure_ascii=False)}: {_pretty(v, depth + 1)}"
+            for k, v in value.items()
+        ]
+        return "{\n" + ",\n".join(items) + "\n" + pad + "}"
+    if isinstance(value, list):
+        if not value:
+            return "[]"
+        if all(not isinstance(v, dict | list) for v in value):
+            return "[" + ", ".join(_pretty(v, depth + 1) for v in value) + "]"
+        items = [f"{inner}{_pretty(v, depth + 1)}" for v in value]
+        return "[\n" + ",\n".join(items) + "\n" + pad + "]"
+    return json.dumps(value, ensure_ascii=False)
