@@ -1,17 +1,33 @@
-"""The ``chargecheck`` command line."""
+"""The ``chargecheck`` command line: the bench (run, demo), the simulator (simulate), and
+past runs (runs, report, check, diff).
+
+A bad option gets one line that says what is wrong and what to do, and exit code 2.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import sys
+from collections.abc import Coroutine
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
 
 from chargecheck.report.commands import diff_command, report_command, runs_command
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
 console = Console()
+T = TypeVar("T")
+
+if TYPE_CHECKING:
+    from chargecheck.script.settings import Settings
 
 
 @app.callback()
@@ -19,15 +35,132 @@ def _root() -> None:
     """chargecheck: OCPP 1.6J acceptance test bench for EV charge stations."""
 
 
+def usage_error(message: str) -> NoReturn:
+    """One line on standard error, exit code 2."""
+    print(f"chargecheck: error: {message}", file=sys.stderr)
+    raise SystemExit(2)
+
+
+def parse_rows(text: str, option: str) -> list[int]:
+    """``"6,7"`` -> ``[6, 7]``; anything else is a usage error."""
+    if not text:
+        return []
+    try:
+        return [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        usage_error(f"{option} takes row numbers separated by commas, e.g. {option} 6,7")
+
+
+def load_settings(source: str | None) -> Settings:
+    from chargecheck.script.settings import SettingsError, load
+
+    try:
+        return load(source)
+    except SettingsError as exc:
+        usage_error(f"{exc} (see chargecheck/script/profiles/bench.toml for every setting)")
+
+
+@app.command()
+def run(
+    port: int = typer.Option(9000, help="Port the Central System listens on."),
+    host: str = typer.Option("0.0.0.0", help="Address to listen on (0.0.0.0: every interface)."),
+    public_host: str = typer.Option(
+        None,
+        help="Host name written into the FTP/HTTP URLs given "
+        "to the station (default: the listen address).",
+    ),
+    station: str = typer.Option(
+        None, help="Identity of the station to test (default: the first to connect)."
+    ),
+    settings: str = typer.Option(None, help="Settings profile name (bench, demo) or TOML file."),
+    only: str = typer.Option("", help="Rows to run, in this order, e.g. 6,7."),
+    skip: str = typer.Option("", help="Rows to leave out, e.g. 10."),
+    out: Path = typer.Option(Path("runs"), help="Directory for the journal, files and reports."),
+    firmware: Path = typer.Option(None, help="Firmware file the station installs in row 12."),
+    password: str = typer.Option(
+        None, help="HTTP Basic Auth password the station must give (security profile 1)."
+    ),
+    non_interactive: bool = typer.Option(
+        False, "--non-interactive", help="Make every physical step NOT TESTED at once."
+    ),
+    junit: Path = typer.Option(None, help="Also write the JUnit XML report to this path."),
+    lenient: bool = typer.Option(
+        False,
+        "--lenient",
+        help="Protocol violations found in the trace do not fail the run (rows still do).",
+    ),
+) -> None:
+    """Wait for a station, run the 18-row script, write the reports. Exit 0 only if no row
+    failed."""
+    from chargecheck.run import RunOptions, run_bench
+    from chargecheck.script.cases import CASES
+    from chargecheck.script.operator import ConsoleOperator, NonInteractiveOperator
+    from chargecheck.script.runner import SelectionError, select
+
+    chosen = load_settings(settings)
+    if station:
+        from dataclasses import replace
+
+        chosen = replace(chosen, station=station)
+    rows_only, rows_skip = parse_rows(only, "--only"), parse_rows(skip, "--skip")
+    try:
+        select(CASES, rows_only, rows_skip)
+    except SelectionError as exc:
+        usage_error(str(exc))
+    if firmware is not None and not firmware.is_file():
+        usage_error(f"--firmware {firmware}: no such file")
+    options = RunOptions(
+        chosen,
+        out=out,
+        host=host,
+        port=port,
+        public_host=public_host,
+        passwords={"*": password} if password else {},
+        only=rows_only,
+        skip=rows_skip,
+        firmware=firmware,
+        strict=not lenient,
+    )
+    operator = NonInteractiveOperator() if non_interactive else ConsoleOperator(console)
+    summary = _run_async(run_bench(options, operator, console))
+    if junit is not None and "junit" in summary.reports:
+        junit.write_bytes(summary.reports["junit"].read_bytes())
+    raise SystemExit(1 if summary.failed else 0)
+
+
 @app.command()
 def demo(
-    out: Path = typer.Option(Path("runs"), help="Directory for the journal and reports."),
+    out: Path = typer.Option(Path("runs"), help="Directory for the journal, files and reports."),
 ) -> None:
-    """Start the Central System and a scripted station over loopback; show the frames."""
+    """Start the simulated Alfen NG920 and the bench over loopback; run all 18 rows."""
     from chargecheck.demo import run_demo
 
-    out.mkdir(parents=True, exist_ok=True)
-    asyncio.run(run_demo(out, console))
+    _run_async(run_demo(out, console))
+
+
+@app.command()
+def check(
+    run_id: int = typer.Argument(..., help="Run id (see chargecheck runs)."),
+    db: Path = typer.Option(Path("runs/journal.sqlite"), help="The journal of the runs."),
+    lenient: bool = typer.Option(False, "--lenient", help="Exit 0 even with violations."),
+) -> None:
+    """Print the protocol findings of a past run, grouped by severity."""
+    from chargecheck.conformance import CheckSettings
+    from chargecheck.conformance.command import check_command
+
+    raise SystemExit(
+        check_command(db, run_id, settings=CheckSettings(strict=not lenient), console=console)
+    )
+
+
+def _run_async(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run on uvloop where it is installed (it is a dependency off Windows)."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(coroutine)
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        return runner.run(coroutine)
 
 
 app.command("report")(report_command)
@@ -36,4 +169,18 @@ app.command("diff")(diff_command)
 
 
 def main() -> None:
-    app()
+    try:
+        # Outside standalone mode an Exit's code comes back as the return value.
+        code = app(standalone_mode=False)
+        if isinstance(code, int) and code:
+            raise SystemExit(code)
+    except typer.Exit as exc:
+        raise SystemExit(exc.exit_code) from None
+    except typer.Abort:
+        raise SystemExit(130) from None
+    except typer.TyperException as exc:  # a usage error: unknown option, bad value, ...
+        context = getattr(exc, "ctx", None)
+        command = f" {context.command.name}" if context is not None and context.parent else ""
+        format_message = getattr(exc, "format_message", None)
+        message = format_message() if callable(format_message) else str(exc)
+        usage_error(f"{message} (see chargecheck{command} --help)")

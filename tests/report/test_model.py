@@ -160,3 +160,14 @@ def test_finding_records_map_from_the_conformance_names_and_other_spellings():
     )
     assert finding_from_record({"section": "OCPP-J 4"}).title == "OCPP-J 4"
     assert finding_from_record({}).severity == "note"
+
+
+def test_passwords_in_urls_never_reach_a_report():
+    from chargecheck.journal.store import Entry
+    from chargecheck.report.model import decode_entry, redact_credentials
+
+    raw = '[2,"a","GetDiagnostics",{"location":"ftp://cc-ab12:S3cr3tPw@127.0.0.1:2121/"}]'
+    shown = decode_entry(Entry(1, 1, "CP1", "t", 0.0, "frame_out", raw=raw))
+    assert "S3cr3tPw" not in (shown.raw or "") and "S3cr3tPw" not in str(shown.payload)
+    assert shown.payload == {"location": "ftp://cc-ab12:***@127.0.0.1:2121/"}
+    assert redact_credentials("http://host/x@y") == "http://host/x@y"

@@ -12,6 +12,7 @@ sent the other way.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -298,8 +299,22 @@ def log_entries(entries: Iterable[Entry]) -> list[LogEntry]:
     return out
 
 
+# "scheme://user:password@": the file services' per-run password travels in the
+# UpdateFirmware / GetDiagnostics frames; a report never shows it (issue: files).
+_CREDENTIALS = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://[^/:@\s\"]*:)[^@\s\"/]+@")
+
+
+def redact_credentials(text: str) -> str:
+    """``text`` with the password of every URL in it replaced by ``***``."""
+    return _CREDENTIALS.sub(r"\1***@", text)
+
+
 def decode_entry(entry: Entry) -> LogEntry:
-    """One journal entry as the reports show it, its frame decoded but not yet paired."""
+    """One journal entry as the reports show it, its frame decoded but not yet paired.
+
+    Passwords inside URLs are masked before anything is decoded or shown."""
+    if entry.raw is not None and "@" in entry.raw:
+        entry = replace(entry, raw=redact_credentials(entry.raw))
     direction = _DIRECTIONS.get(entry.kind)
     base = LogEntry(
         id=entry.id,

@@ -1,0 +1,222 @@
+"""A whole bench run: Central System, file services, the script, verdicts, findings and
+reports, journaled in one SQLite file. ``chargecheck run`` and ``chargecheck demo`` both
+come through here; the demo adds the simulator and an operator that drives it."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from chargecheck import __version__
+from chargecheck.clock import Clock
+from chargecheck.csms import Answers, CentralSystem, ServerSettings, Session
+from chargecheck.journal import Journal
+from chargecheck.script.cases import CASES
+from chargecheck.script.context import CaseContext
+from chargecheck.script.operator import Operator
+from chargecheck.script.runner import run_case, select
+from chargecheck.script.settings import Settings
+from chargecheck.script.verdict import Outcome, Verdict
+
+STYLE = {
+    Outcome.PASS: "green",
+    Outcome.FAIL: "red",
+    Outcome.NOT_TESTED: "yellow",
+    Outcome.ERROR: "magenta",
+}
+
+
+@dataclass
+class RunOptions:
+    settings: Settings
+    out: Path = Path("runs")
+    host: str = "127.0.0.1"
+    port: int = 9000
+    public_host: str | None = None
+    passwords: dict[str, str] = field(default_factory=dict)
+    only: list[int] = field(default_factory=list)
+    skip: list[int] = field(default_factory=list)
+    firmware: Path | None = None
+    firmware_version: str | None = None  # for a generated image (the simulator's)
+    formats: tuple[str, ...] = ("md", "html", "json", "junit")
+    kind: str = "run"
+    strict: bool = True  # a violation of the specification fails the run
+
+
+@dataclass
+class RunSummary:
+    run_id: int
+    station: str
+    verdicts: list[Verdict]
+    reports: dict[str, Path]
+    violations: int
+    strict: bool = True
+
+    @property
+    def failed(self) -> bool:
+        """A row failed or errored, or (strict) the trace breaks the specification."""
+        rows = any(v.outcome in (Outcome.FAIL, Outcome.ERROR) for v in self.verdicts)
+        return rows or (self.strict and self.violations > 0)
+
+
+Hook = Callable[[CentralSystem, Any], Awaitable[None]]
+
+
+async def run_bench(
+    options: RunOptions,
+    operator: Operator,
+    console: Console,
+    *,
+    ready: Hook | None = None,
+    clock: Clock | None = None,
+) -> RunSummary:
+    """Run the script against the first station (or ``settings.station``) to connect.
+
+    ``ready(central, files)`` is awaited once the servers listen (the demo starts its
+    simulator there)."""
+    from chargecheck.files import FileServices, journal_sink
+
+    clock = clock or Clock()
+    settings = options.settings
+    cases = select(CASES, options.only, options.skip)
+    options.out.mkdir(parents=True, exist_ok=True)
+    journal = Journal(options.out / "journal.sqlite", clock.utc_text, clock.mono)
+    run_id = journal.start_run(
+        options.kind,
+        settings=settings.name,
+        central_system=f"chargecheck {__version__}",
+        bench_version=__version__,
+        rows=[c.row for c in cases],
+    )
+    files = FileServices(
+        options.out / "files" / f"run-{run_id}",
+        host=options.host,
+        public_host=options.public_host,
+        on_event=journal_sink(journal, run_id),
+    )
+    firmware = _firmware(files, options)
+    server = ServerSettings(host=options.host, port=options.port, passwords=options.passwords)
+    verdicts: list[Verdict] = []
+    try:
+        with files:
+            async with CentralSystem(
+                journal, server, clock=clock, answers=lambda identity: Answers()
+            ) as central:
+                central.run_id = run_id
+                console.print(
+                    f"Central System at [bold]{central.url('<identity>')}[/]; "
+                    f"files at {files.redacted_url}"
+                )
+                if ready is not None:
+                    await ready(central, files)
+                console.print("waiting for a station to connect ...")
+                session = await central.wait_for_station(
+                    settings.station or None, settings.timeouts.connect
+                )
+                console.print(f"station [bold]{session.identity}[/] connected")
+                await _wait_boot(session, settings)
+                for case in cases:
+                    verdicts.append(
+                        await _run_row(
+                            case,
+                            session,
+                            settings,
+                            operator,
+                            central,
+                            files,
+                            firmware,
+                            options,
+                            console,
+                            clock,
+                        )
+                    )
+                    journal.add_record(run_id, "verdict", verdicts[-1].to_dict())
+                _record_station(journal, run_id, session)
+    finally:
+        journal.end_run(run_id)
+    violations = _check(journal, run_id, console)
+    reports = _reports(journal, run_id, options, console)
+    journal.close()
+    return RunSummary(run_id, session.identity, verdicts, reports, violations, options.strict)
+
+
+def _firmware(files: Any, options: RunOptions) -> str | None:
+    if options.firmware is not None:
+        return str(files.add_firmware(options.firmware))
+    if options.firmware_version is not None:
+        return str(files.make_firmware(options.firmware_version))
+    return None
+
+
+async def _wait_boot(session: Session, settings: Settings) -> None:
+    from chargecheck.csms.errors import ExpectTimeout
+    from chargecheck.csms.session import Cursor
+
+    with contextlib.suppress(ExpectTimeout):
+        await session.expect("BootNotification", timeout=settings.timeouts.boot, cursor=Cursor())
+
+
+async def _run_row(
+    case: Any,
+    session: Session,
+    settings: Settings,
+    operator: Operator,
+    central: CentralSystem,
+    files: Any,
+    firmware: str | None,
+    options: RunOptions,
+    console: Console,
+    clock: Clock,
+) -> Verdict:
+    console.rule(f"[bold]{case.row}. {case.function}")
+    ctx = CaseContext(
+        session,
+        settings,
+        operator,
+        central,
+        files,
+        firmware,
+        options.firmware_version if options.firmware is None else None,
+        say=lambda text: console.print(text, markup=False, highlight=False),
+    )
+    verdict = await run_case(case, ctx, clock)
+    console.print(
+        f"[{STYLE[verdict.outcome]}]{verdict.outcome}[/] {verdict.result}", highlight=False
+    )
+    return verdict
+
+
+def _record_station(journal: Journal, run_id: int, session: Session) -> None:
+    boots = [m for m in session.inbox if m.action == "BootNotification" and m.valid]
+    journal.update_run(
+        run_id,
+        station=session.identity,
+        boot=boots[0].payload if boots else {},
+        boot_last=boots[-1].payload if boots else {},
+    )
+
+
+def _check(journal: Journal, run_id: int, console: Console) -> int:
+    from chargecheck.conformance import check, store_findings, summarise
+
+    findings = check(journal.entries(run_id))
+    store_findings(journal, run_id, findings)
+    violations = summarise(findings)["violation"]
+    console.print(f"findings: {len(findings)} ({violations} violations of the specification)")
+    return violations
+
+
+def _reports(
+    journal: Journal, run_id: int, options: RunOptions, console: Console
+) -> dict[str, Path]:
+    from chargecheck.report import write_reports
+
+    written = write_reports(journal, run_id, options.out, options.formats)
+    for fmt, path in written.items():
+        console.print(f"report ({fmt}): {path}")
+    return written
