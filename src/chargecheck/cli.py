@@ -8,6 +8,8 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from chargecheck.sim.command import simulate
+
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 console = Console()
 
@@ -25,6 +27,9 @@ def demo(
     from chargecheck.demo import run_demo
 
     asyncio.run(run_demo(out, console))
+
+
+app.command()(simulate)
 
 
 def main() -> None:

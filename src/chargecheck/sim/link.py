@@ -76,6 +76,7 @@ class Link:
         self.endpoint = endpoint
         self.online = False
         self.accepted = False  # BootNotification Accepted on this connection's station life
+        self.hold = False  # send no new CALL (a hard reset is about to cut the link)
         self._store = store
         self._send = send
         self._limits = limits
@@ -118,6 +119,11 @@ class Link:
         return self._in_flight is None and not self._pending
 
     @property
+    def busy(self) -> bool:
+        """A CALL is waiting for its answer."""
+        return self._in_flight is not None
+
+    @property
     def queue_length(self) -> int:
         return sum(1 for item in self._pending if item.queued)
 
@@ -125,7 +131,7 @@ class Link:
 
     def pump(self, now: float) -> None:
         """Send the next CALL if the link is free."""
-        if not self.online or self._in_flight is not None:
+        if not self.online or self.hold or self._in_flight is not None:
             return
         item = self._next(now)
         if item is None:

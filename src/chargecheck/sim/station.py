@@ -309,7 +309,11 @@ class Station(Transactions, Maintenance):
         for c in self.outlets:
             if c.transaction is not None:
                 self.stop_transaction(c, reason)
-        self.pending_reboot = RebootRequest(f"{kind} reset", True, hard=kind == "Hard")
+        hard = kind == "Hard"
+        self.pending_reboot = RebootRequest(f"{kind} reset", True, hard=hard)
+        # Hard: no new CALL, only the answer to the one in flight is awaited (the rest is
+        # on disk and goes after the reboot); Soft: the link delivers what it holds first.
+        self.link.hold = hard
         self.set_timer("reboot", REBOOT_GRACE)
 
     def _settle(self) -> None:
@@ -327,7 +331,9 @@ class Station(Transactions, Maintenance):
         if request.wait_transactions and any(c.transaction for c in self.outlets):
             self.set_timer("reboot", REBOOT_GRACE)  # the grace starts when the last one ends
             return
-        if not request.hard and self.link.online and not self.link.idle and "reboot" in self.timers:
+        link = self.link
+        waiting = link.busy if request.hard else not link.idle
+        if link.online and waiting and "reboot" in self.timers:
             return
         self.rebooting = True
         self.cancel_timer("reboot")
