@@ -82,7 +82,8 @@ class Bench:
     ) -> Simulator:
         seed_configuration(self.state_dir, identity, {**FAST, **(config or {})})
         options.setdefault("time_scale", SCALE)
-        sim = Simulator(self.cs.url(""), identity, state_dir=self.state_dir, **options)
+        url = options.pop("url", self.cs.url(""))
+        sim = Simulator(url, identity, state_dir=self.state_dir, **options)
         self.started.append(sim)
         return sim
 
