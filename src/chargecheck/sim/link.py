@@ -111,6 +111,9 @@ class Link:
 
     def drop_queue(self) -> int:
         """Forget every queued transaction message (the ``drop_offline_queue`` defect)."""
+        for row in self._store.queued():
+            if row.action == "StartTransaction" and row.local_tx is not None:
+                self._store.mark_lost(row.local_tx)
         self._pending = deque(item for item in self._pending if not item.queued)
         return self._store.clear_queue()
 
