@@ -14,6 +14,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from chargecheck.protocol.status_table import ChargePointStatus as S
 from chargecheck.sim.meter import NOMINAL_VOLTAGE, PHASES, SUPPORTED_MEASURANDS
 
 if TYPE_CHECKING:
@@ -50,7 +51,12 @@ def change_availability(st: Station, p: Payload) -> Answer:
     if not _valid(st, connector_id):
         return _status("Rejected")
     targets = st.connectors if connector_id == 0 else [st.connectors[connector_id]]
-    busy = [c for c in targets if c.transaction is not None and c.operative != operative]
+    # Preparing counts as busy: section 4.9 has no Preparing -> Unavailable.
+    busy = [
+        c
+        for c in targets
+        if c.operative != operative and (c.transaction is not None or c.status is S.PREPARING)
+    ]
 
     def apply() -> None:
         for c in targets:

@@ -195,12 +195,36 @@ class StationCore:
         return self.link.online and self.link.accepted and self.boot_accepted
 
     def refresh_statuses(self) -> None:
-        """Derive every connector's status; report each change the table allows."""
+        """Derive every connector's status; report each change the table allows.
+
+        A ChangeAvailability answered Scheduled is applied once the connector is neither
+        in a transaction nor Preparing (section 4.9 has no Preparing -> Unavailable)."""
         for c in self.connectors:
-            new = derive_status(c, self.quirks)
-            old = c.status
-            if new == old:
-                continue
+            self._derive(c)
+            if (
+                c.scheduled_operative is not None
+                and c.transaction is None
+                and c.status is not S.PREPARING
+            ):
+                self.apply_availability(c, c.scheduled_operative)
+                self._derive(c)
+
+    def apply_availability(self, c: Connector, operative: bool) -> None:
+        c.operative = operative
+        c.scheduled_operative = None
+        if not operative:  # whatever session was being set up or closed is over
+            c.authorized_tag = None
+            c.finishing = False
+            c.timed_out = c.plugged
+            self.cancel_timer(f"connection:{c.connector_id}")
+        saved = self.store.get("availability", {})
+        saved[str(c.connector_id)] = operative
+        self.store.put("availability", saved)
+
+    def _derive(self, c: Connector) -> None:
+        new = derive_status(c, self.quirks)
+        old = c.status
+        if new != old:
             if old is not None and not allowed(c.connector_id, old, new):
                 raise LocalProtocolError(
                     f"station model bug: connector {c.connector_id} {old} -> {new} is not "
@@ -209,7 +233,7 @@ class StationCore:
             c.status = new
             self.log(f"connector {c.connector_id}: {old} -> {new}")
             if old is None:
-                continue  # the first status of a station life is reported at boot
+                return  # the first status of a station life is reported at boot
             c.trail.append(new)
             if self.may_report:
                 self.report_status(c, new)

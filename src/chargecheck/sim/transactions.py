@@ -270,16 +270,7 @@ class Transactions(StationCore):
         c.meter.set_current(0.0, 0.0, self.now.mono)
         self.store.put(f"energy:{c.connector_id}", c.meter.energy_wh)
         c.finishing = c.plugged
-        if c.scheduled_operative is not None:
-            self.apply_availability(c, c.scheduled_operative)
-        self.refresh_statuses()
-
-    def apply_availability(self, c: Connector, operative: bool) -> None:
-        c.operative = operative
-        c.scheduled_operative = None
-        saved = self.store.get("availability", {})
-        saved[str(c.connector_id)] = operative
-        self.store.put("availability", saved)
+        self.refresh_statuses()  # applies a ChangeAvailability that was Scheduled
 
     # -- power and meter values -------------------------------------------------------------
 
