@@ -205,3 +205,17 @@ def test_random_walks_keep_the_status_table_and_transactions_consistent(tmp_path
     check_transactions(pair)
     assert pair.sent("StartTransaction"), "the walk should have charged at least once"
     assert pair.store.queued() == []  # online at the end: everything was delivered
+
+
+def test_stations_of_one_profile_share_key_definitions_but_not_values(tmp_path):
+    first = Pair(tmp_path / "a.sqlite")
+    second = Pair(tmp_path / "b.sqlite")
+    first.connect()
+    second.connect()
+    assert first.call("ChangeConfiguration", {"key": "ConnectionTimeOut", "value": "90"}) == {
+        "status": "Accepted"
+    }
+    assert first.station.config.value("ConnectionTimeOut") == "90"
+    assert second.station.config.value("ConnectionTimeOut") == "60"
+    spec = first.station.config.spec("ConnectionTimeOut")
+    assert spec is second.station.config.spec("ConnectionTimeOut")

@@ -9,9 +9,12 @@ with ``next_deadline``); the only thing it touches besides memory is its
 
 from __future__ import annotations
 
+import json
 import secrets
+import sys
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +25,7 @@ from chargecheck.protocol.status_table import allowed
 from chargecheck.protocol.tracker import counter_ids
 from chargecheck.sim.actions import Action, SendFrame
 from chargecheck.sim.charging import ChargingProfiles
-from chargecheck.sim.configuration import Configuration
+from chargecheck.sim.configuration import Configuration, KeySpec
 from chargecheck.sim.connector import Connector, Physical, Quirks, derive_status
 from chargecheck.sim.defects import checked_defects
 from chargecheck.sim.link import Limits, Link, Outgoing
@@ -52,6 +55,39 @@ class StationSettings:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "defects", checked_defects(self.defects))
+
+
+def shared_configuration(saved: dict[str, Any], source: str) -> Configuration:
+    """``Configuration.from_dict(saved)``, its key specs shared with every station of the
+    same charger profile: a thousand stations in one process hold one copy of the 125
+    key definitions, and each only its own values."""
+    keys = saved["configuration"]["keys"]
+    specs = _key_specs(json.dumps([{k: v for k, v in e.items() if k != "value"} for e in keys]))
+    if specs is None:
+        return Configuration.from_dict(saved, source=source)
+    values = {e["name"]: None if e.get("value") is None else sys.intern(e["value"]) for e in keys}
+    return Configuration(
+        saved["identity"], saved["connectors"], specs, values, saved.get("pending"), source=source
+    )
+
+
+@lru_cache(maxsize=32)
+def _key_specs(definitions: str) -> tuple[KeySpec, ...] | None:
+    """The KeySpecs of these key definitions (JSON), made once; None if unreadable."""
+    entries = json.loads(definitions)
+    try:
+        template = Configuration.from_dict(
+            {
+                "connectors": 1,
+                "identity": {"chargePointVendor": "-", "chargePointModel": "-"},
+                "configuration": {"keys": entries},
+            },
+            source="key definitions",
+        )
+    except ChargecheckError:
+        return None
+    names = template.keys()  # Configuration.keys(): the key names in profile order
+    return tuple(template.spec(name) for name in names)
 
 
 class StationCore:
@@ -96,12 +132,12 @@ class StationCore:
 
     def _load_configuration(self) -> Configuration:
         saved = self.store.get("configuration")
-        if saved is not None:
-            config = Configuration.from_dict(saved, source=f"{self.store.path} configuration")
-        else:
-            config = Configuration.from_profile(self.settings.profile)
+        fresh = saved is None
+        if saved is None:  # the first power-on of this station: the profile's values
+            saved = Configuration.from_profile(self.settings.profile).to_dict()
+        config = shared_configuration(saved, f"{self.store.path} configuration")
         applied = config.apply_pending()  # RebootRequired changes take effect now
-        if saved is None or applied:
+        if fresh or applied:
             self.store.put("configuration", config.to_dict())
         return config
 
