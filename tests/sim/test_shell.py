@@ -153,3 +153,24 @@ async def test_a_start_the_central_system_fails_to_process_is_retried_then_given
     assert gaps[0] == pytest.approx(10, rel=0.4) and gaps[1] == pytest.approx(20, rel=0.4)
     # The rest of that transaction cannot carry a transactionId: it is not sent.
     assert "StopTransaction" not in central.actions
+
+
+async def test_the_station_authenticates_with_http_basic_and_retries_when_refused(
+    journal, tmp_path
+):
+    from chargecheck.csms import CentralSystem, ServerSettings
+    from chargecheck.sim.simulator import Simulator
+
+    settings = ServerSettings(port=0, ping_interval=None, passwords={"CP1": "secret"})
+    async with CentralSystem(journal, settings) as cs:
+        cs.run_id = journal.start_run("auth")
+        good = Simulator(cs.url(""), "CP1", password="secret", state_dir=tmp_path, time_scale=SCALE)
+        async with good:
+            await good.wait_booted(WAIT)
+        bad = Simulator(cs.url(""), "CP1", password="guess", state_dir=tmp_path, time_scale=SCALE)
+        async with bad:
+            await bad.go_online()  # the first attempt is answered 401
+            await bad.go_online()
+            assert not bad.connected
+    refusals = [e.detail["status"] for e in journal.entries(cs.run_id) if e.kind == "refuse"]
+    assert refusals[:2] == [401, 401]

@@ -3,6 +3,7 @@ and charging limits (OCPP 1.6 sections 3.4-3.6, 3.13, 4.1, 4.7-4.10)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -255,3 +256,35 @@ async def test_a_zero_limit_suspends_evse_and_clearing_it_resumes_charging(bench
     assert (await session.call("ClearChargingProfile", {"id": 7}, WAIT))["status"] == "Accepted"
     await session.expect("StatusNotification", is_status(1, "Charging"), WAIT, cursor)
     assert (await session.call("ClearChargingProfile", {"id": 7}, WAIT))["status"] == "Unknown"
+
+
+async def test_clock_aligned_meter_values_come_at_whole_multiples_of_the_interval(bench):
+    sim, session = await bench.start(
+        config={
+            "ClockAlignedDataInterval": "15",
+            "StopTxnAlignedData": "Energy.Active.Import.Register",
+        }
+    )
+    await sim.plug(1)
+    await sim.present_id_tag(1, "TAG1")
+    await session.expect("StatusNotification", is_status(1, "Charging"), WAIT)
+    cursor = session.mark()
+
+    def aligned(connector: int):
+        return lambda p: (
+            p["connectorId"] == connector
+            and p["meterValue"][0]["sampledValue"][0]["context"] == "Sample.Clock"
+        )
+
+    charging = await session.expect("MeterValues", aligned(1), WAIT, cursor)
+    idle = await session.expect("MeterValues", aligned(2), WAIT, cursor)
+    assert "transactionId" not in idle.payload and "transactionId" in charging.payload
+    stamp = datetime.fromisoformat(charging.payload["meterValue"][0]["timestamp"])
+    offset = (stamp.second + stamp.microsecond / 1e6) % 15
+    assert offset < 1.0  # at the multiple, give or take the timer's latency x 40
+    measurands = {v["measurand"] for v in idle.payload["meterValue"][0]["sampledValue"]}
+    assert measurands == {"Energy.Active.Import.Register"}  # MeterValuesAlignedData
+    await sim.unplug(1)
+    stop = await session.expect("StopTransaction", timeout=WAIT, cursor=cursor)
+    contexts = {mv["sampledValue"][0]["context"] for mv in stop.payload["transactionData"]}
+    assert "Sample.Clock" in contexts

@@ -94,6 +94,7 @@ def _reschedule_meters(st: Station) -> None:
 _EFFECTS: dict[str, Callable[[Station], None]] = {
     "heartbeatinterval": lambda st: st.schedule_heartbeat(),
     "metervaluesampleinterval": _reschedule_meters,
+    "clockaligneddatainterval": lambda st: st.schedule_aligned(),
 }
 
 

@@ -176,6 +176,7 @@ class Station(Transactions, Maintenance):
         self.link.accepted = True
         self.log("boot accepted")
         self.schedule_heartbeat()
+        self.schedule_aligned()
         self.report_all_statuses()
         for c in self.outlets:
             if c.plugged and c.usable and c.authorized_tag is None:
@@ -262,6 +263,7 @@ class Station(Transactions, Maintenance):
             "boot": lambda _: self.send_boot() if self.link.online else None,
             "heartbeat": lambda _: self._heartbeat(),
             "meter": lambda arg: self.meter_tick(int(arg)),
+            "aligned": lambda _: self.aligned_tick(),
             "connection": lambda arg: self.connection_timed_out(int(arg)),
             "firmware": lambda _: self.start_download(),
             "install": lambda _: self.install_firmware(),

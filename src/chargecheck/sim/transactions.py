@@ -326,11 +326,13 @@ class Transactions(StationCore):
         values = c.meter.sampled_values(self.measurands(key), context)
         return meter_value(self.now.text, values) if values else None
 
-    def send_meter_values(self, c: Connector, context: str) -> None:
-        """MeterValues.req of MeterValuesSampledData; part of the transaction if one runs."""
+    def send_meter_values(
+        self, c: Connector, context: str, key: str = "MeterValuesSampledData"
+    ) -> None:
+        """MeterValues.req of the measurands of ``key``; part of the transaction if one runs."""
         if "no_meter_values" in self.defects:
             return
-        value = self.sample(c, "MeterValuesSampledData", context)
+        value = self.sample(c, key, context)
         if value is None:
             return
         payload: dict[str, Any] = {"connectorId": c.connector_id, "meterValue": [value]}
@@ -341,11 +343,28 @@ class Transactions(StationCore):
         elif self.may_report:
             self.link.submit("MeterValues", payload)
 
-    def keep_stop_sample(self, c: Connector, context: str) -> None:
+    def schedule_aligned(self) -> None:
+        """ClockAlignedDataInterval (section 9.1): samples at whole multiples of the
+        interval since midnight (station time, UTC); 0 switches them off."""
+        interval = self.cfg_int("ClockAlignedDataInterval", 0)
+        if interval <= 0:
+            self.cancel_timer("aligned")
+            return
+        utc = self.now.utc
+        since_midnight = utc.hour * 3600 + utc.minute * 60 + utc.second + utc.microsecond / 1e6
+        self.set_timer("aligned", interval - since_midnight % interval)
+
+    def aligned_tick(self) -> None:
+        for c in self.outlets:
+            self.send_meter_values(c, "Sample.Clock", "MeterValuesAlignedData")
+            self.keep_stop_sample(c, "Sample.Clock", "StopTxnAlignedData")
+        self.schedule_aligned()
+
+    def keep_stop_sample(self, c: Connector, context: str, key: str = "StopTxnSampledData") -> None:
         tx = c.transaction
         if tx is None:
             return
-        value = self.sample(c, "StopTxnSampledData", context)
+        value = self.sample(c, key, context)
         if value is not None:
             tx.samples.append(value)
             del tx.samples[1:-MAX_STOP_SAMPLES]  # keep the Transaction.Begin one
