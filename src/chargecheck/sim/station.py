@@ -327,6 +327,7 @@ class Station(Transactions, Maintenance):
         if self.reboot_request is not None and self.pending_reboot is None:
             reason, after_reset = self.reboot_request
             self.pending_reboot = RebootRequest(reason, after_reset, wait_transactions=True)
+            self.set_timer("reboot", REBOOT_GRACE)  # let the link deliver "Installed"
         request = self.pending_reboot
         if request is None:
             return
