@@ -10,6 +10,9 @@ Reconnection (the station's, not the Central System's, decision): after a failed
 or a lost connection the station waits 1, 2, 4 ... station seconds, capped at
 WebSocketReconnectInterval, with a little jitter so that a thousand stations do not come
 back in the same instant; a ``go_online`` or a reboot cuts the wait short.
+
+Not scaled by ``time_scale``: the WebSocket ping (WebSocketPingInterval, real seconds) and
+the handshake timeout, which are about the network, not about the station's clock.
 """
 
 from __future__ import annotations
