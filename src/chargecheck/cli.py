@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 
 from chargecheck.report.commands import diff_command, report_command, runs_command
+from chargecheck.sim.command import simulate
 
 app = typer.Typer(
     add_completion=False,
@@ -166,6 +167,9 @@ def _run_async(coroutine: Coroutine[Any, Any, T]) -> T:
 app.command("report")(report_command)
 app.command("runs")(runs_command)
 app.command("diff")(diff_command)
+
+
+app.command()(simulate)
 
 
 def main() -> None:

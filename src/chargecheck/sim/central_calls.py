@@ -1,0 +1,317 @@
+"""How the station answers the Central System's CALLs (OCPP 1.6 chapter 5), one handler
+per action in ``HANDLERS``.
+
+A handler returns the CALLRESULT payload and, when the answer has consequences, a
+follow-up that the station runs after the CALLRESULT is on its way: the Central System
+sees "Accepted" before the StatusNotification or StartTransaction the action causes. A
+handler may raise ``PeerProtocolError`` to answer with a CALLERROR. An action without a
+handler (the security extension) is answered with CALLERROR NotSupported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from chargecheck.protocol.status_table import ChargePointStatus as S
+from chargecheck.sim.meter import NOMINAL_VOLTAGE, PHASES, SUPPORTED_MEASURANDS
+
+if TYPE_CHECKING:
+    from chargecheck.sim.connector import Connector
+    from chargecheck.sim.station import Station
+
+Payload = dict[str, Any]
+Answer = tuple[Payload, Callable[[], None] | None]
+Handler = Callable[["Station", Payload], Answer]
+
+MEASURAND_KEYS = frozenset(
+    {"metervaluessampleddata", "stoptxnsampleddata", "metervaluesaligneddata", "stoptxnaligneddata"}
+)
+
+
+def _status(status: str, then: Callable[[], None] | None = None) -> Answer:
+    return {"status": status}, then
+
+
+def _moment(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text)
+
+
+def _valid(st: Station, connector_id: int, *, zero: bool = True) -> bool:
+    return (0 if zero else 1) <= connector_id < len(st.connectors)
+
+
+# -- Core profile --------------------------------------------------------------------------
+
+
+def change_availability(st: Station, p: Payload) -> Answer:
+    """Section 5.2: Scheduled while a transaction runs, applied when it ends."""
+    connector_id, operative = p["connectorId"], p["type"] == "Operative"
+    if not _valid(st, connector_id):
+        return _status("Rejected")
+    targets = st.connectors if connector_id == 0 else [st.connectors[connector_id]]
+    # Preparing counts as busy: section 4.9 has no Preparing -> Unavailable.
+    busy = [
+        c
+        for c in targets
+        if c.operative != operative and (c.transaction is not None or c.status is S.PREPARING)
+    ]
+
+    def apply() -> None:
+        for c in targets:
+            if c in busy:
+                c.scheduled_operative = operative
+            else:
+                st.apply_availability(c, operative)
+        st.refresh_statuses()
+
+    return _status("Scheduled" if busy else "Accepted", apply)
+
+
+def change_configuration(st: Station, p: Payload) -> Answer:
+    """Section 5.3; an accepted value takes effect at once (intervals are rescheduled)."""
+    if "change_configuration_not_supported" in st.defects:
+        return _status("NotSupported")
+    key, value = p["key"], p["value"]
+    if (
+        key.lower() in MEASURAND_KEYS
+        and not {item.strip() for item in value.split(",") if item.strip()} <= SUPPORTED_MEASURANDS
+    ):
+        return _status("Rejected")  # a measurand this meter cannot read
+    status = st.config.change(key, value)
+    if status in ("Accepted", "RebootRequired"):
+        st.save_configuration()
+    effect = _EFFECTS.get(key.lower()) if status == "Accepted" else None
+    return _status(status, (lambda: effect(st)) if effect else None)
+
+
+def _reschedule_meters(st: Station) -> None:
+    for c in st.outlets:
+        st.schedule_meter(c)
+
+
+_EFFECTS: dict[str, Callable[[Station], None]] = {
+    "heartbeatinterval": lambda st: st.schedule_heartbeat(),
+    "metervaluesampleinterval": _reschedule_meters,
+    "clockaligneddatainterval": lambda st: st.schedule_aligned(),
+}
+
+
+def clear_cache(st: Station, p: Payload) -> Answer:
+    if "clear_cache_rejected" in st.defects:
+        return _status("Rejected")
+    st.store.put("auth_cache", {})
+    return _status("Accepted")
+
+
+def data_transfer(st: Station, p: Payload) -> Answer:
+    """Section 5.6: this station defines no vendor messages of its own."""
+    own = p["vendorId"] == st.config.identity.get("chargePointVendor")
+    return _status("UnknownMessageId" if own else "UnknownVendorId")
+
+
+def get_configuration(st: Station, p: Payload) -> Answer:
+    if "get_configuration_empty" in st.defects:
+        return {"configurationKey": []}, None
+    entries, unknown = st.config.get(p.get("key"))
+    payload: Payload = {"configurationKey": entries}
+    if unknown:
+        payload["unknownKey"] = unknown
+    return payload, None
+
+
+def remote_start_transaction(st: Station, p: Payload) -> Answer:
+    """Section 5.11; honours AuthorizeRemoteTxRequests (Authorize first if true)."""
+    profile = p.get("chargingProfile")
+    if "remote_start_rejected" in st.defects or not st.boot_accepted:
+        return _status("Rejected")
+    if profile is not None and profile.get("chargingProfilePurpose") != "TxProfile":
+        return _status("Rejected")
+    connector_id = p.get("connectorId")
+    c: Connector | None
+    if connector_id is None:
+        free = [c for c in st.outlets if c.usable]
+        c = next((c for c in free if c.plugged), free[0] if free else None)
+    else:
+        c = st.connectors[connector_id] if _valid(st, connector_id, zero=False) else None
+    if c is None or not c.usable:
+        return _status("Rejected")
+    chosen, id_tag = c, p["idTag"]
+
+    def start() -> None:
+        chosen.pending_profile = profile
+        if st.cfg_bool("AuthorizeRemoteTxRequests", False):
+            st.authorize(chosen, id_tag)
+        else:
+            st.authorized(chosen, id_tag)
+
+    return _status("Accepted", start)
+
+
+def remote_stop_transaction(st: Station, p: Payload) -> Answer:
+    wanted = p["transactionId"]
+    running = [c for c in st.outlets if c.transaction and c.transaction.real_id == wanted]
+    if not running:
+        return _status("Rejected")
+    return _status("Accepted", lambda: st.stop_transaction(running[0], "Remote"))
+
+
+def reset(st: Station, p: Payload) -> Answer:
+    kind = p["type"]
+    return _status("Accepted", lambda: st.reset(kind))
+
+
+def unlock_connector(st: Station, p: Payload) -> Answer:
+    connector_id = p["connectorId"]
+    if not _valid(st, connector_id, zero=False):
+        return _status("NotSupported")
+    c = st.connectors[connector_id]
+    if c.transaction is None:
+        return _status("Unlocked")
+    return _status("Unlocked", lambda: st.stop_transaction(c, "UnlockCommand"))
+
+
+# -- Firmware Management ---------------------------------------------------------------
+
+
+def get_diagnostics(st: Station, p: Payload) -> Answer:
+    name = st.get_diagnostics(
+        p["location"],
+        _moment(p.get("startTime")),
+        _moment(p.get("stopTime")),
+        p.get("retries"),
+        p.get("retryInterval"),
+    )
+    return {"fileName": name}, st.start_upload
+
+
+def update_firmware(st: Station, p: Payload) -> Answer:
+    retrieve = _moment(p["retrieveDate"])
+    assert retrieve is not None
+    st.update_firmware(p["location"], retrieve, p.get("retries"), p.get("retryInterval"))
+    return {}, None
+
+
+# -- Local Auth List Management (section 5.15, 5.10) ------------------------------------
+
+
+def get_local_list_version(st: Station, p: Payload) -> Answer:
+    if not st.cfg_bool("LocalAuthListEnabled", False):
+        return {"listVersion": -1}, None  # "does not support Local Authorization Lists"
+    return {"listVersion": int(st.store.get("local_list", {}).get("version", 0))}, None
+
+
+def send_local_list(st: Station, p: Payload) -> Answer:
+    if not st.cfg_bool("LocalAuthListEnabled", False):
+        return _status("NotSupported")
+    saved = st.store.get("local_list", {"version": 0, "tags": {}})
+    version, entries = p["listVersion"], p.get("localAuthorizationList", [])
+    full = p["updateType"] == "Full"
+    if not full and version <= saved["version"]:
+        return _status("VersionMismatch")
+    tags = {} if full else dict(saved["tags"])
+    for entry in entries:
+        if "idTagInfo" in entry:
+            tags[entry["idTag"]] = entry["idTagInfo"]
+        else:
+            tags.pop(entry["idTag"], None)
+    too_many = len(entries) > st.cfg_int("SendLocalListMaxLength", 100)
+    if too_many or len(tags) > st.cfg_int("LocalAuthListMaxLength", 1000):
+        return _status("Failed")
+    st.store.put("local_list", {"version": version, "tags": tags})
+    return _status("Accepted")
+
+
+# -- Reservation: not offered by this model (section 5.13 allows Rejected) ----------------
+
+
+def reserve_now(st: Station, p: Payload) -> Answer:
+    return _status("Rejected")
+
+
+def cancel_reservation(st: Station, p: Payload) -> Answer:
+    return _status("Rejected")
+
+
+# -- Smart Charging (sections 5.5, 5.7, 5.16) ---------------------------------------------
+
+
+def set_charging_profile(st: Station, p: Payload) -> Answer:
+    if "set_charging_profile_rejected" in st.defects:
+        return _status("Rejected")
+    connector_id = p["connectorId"]
+    tx = st.connectors[connector_id].transaction if _valid(st, connector_id) else None
+    status = st.profiles.set(connector_id, p["csChargingProfiles"], tx.real_id if tx else None)
+    if status != "Accepted":
+        return _status(status)
+    st.save_profiles()
+    return _status(status, st.update_all_power)
+
+
+def clear_charging_profile(st: Station, p: Payload) -> Answer:
+    status = st.profiles.clear(
+        p.get("id"), p.get("connectorId"), p.get("chargingProfilePurpose"), p.get("stackLevel")
+    )
+    if status != "Accepted":
+        return _status(status)
+    st.save_profiles()
+    return _status(status, st.update_all_power)
+
+
+def get_composite_schedule(st: Station, p: Payload) -> Answer:
+    connector_id = p["connectorId"]
+    if not _valid(st, connector_id):
+        return _status("Rejected")
+    tx = st.connectors[connector_id].transaction
+    schedule = st.profiles.composite_schedule(
+        connector_id,
+        p["duration"],
+        p.get("chargingRateUnit"),
+        st.now.utc,
+        tx.start if tx else None,
+        tx.real_id if tx else None,
+        NOMINAL_VOLTAGE,
+        PHASES,
+    )
+    payload: Payload = {"status": "Accepted", "connectorId": connector_id}
+    payload["scheduleStart"] = st.now.text
+    if schedule is not None:
+        payload["chargingSchedule"] = schedule
+    return payload, None
+
+
+# -- Remote Trigger (section 5.17) -----------------------------------------------------------
+
+
+def trigger_message(st: Station, p: Payload) -> Answer:
+    if "trigger_message_rejected" in st.defects:
+        return _status("Rejected")
+    connector_id = p.get("connectorId")
+    if connector_id is not None and not _valid(st, connector_id):
+        return _status("Rejected")
+    what = p["requestedMessage"]
+    return _status("Accepted", lambda: st.send_triggered(what, connector_id))
+
+
+HANDLERS: dict[str, Handler] = {
+    "CancelReservation": cancel_reservation,
+    "ChangeAvailability": change_availability,
+    "ChangeConfiguration": change_configuration,
+    "ClearCache": clear_cache,
+    "ClearChargingProfile": clear_charging_profile,
+    "DataTransfer": data_transfer,
+    "GetCompositeSchedule": get_composite_schedule,
+    "GetConfiguration": get_configuration,
+    "GetDiagnostics": get_diagnostics,
+    "GetLocalListVersion": get_local_list_version,
+    "RemoteStartTransaction": remote_start_transaction,
+    "RemoteStopTransaction": remote_stop_transaction,
+    "ReserveNow": reserve_now,
+    "Reset": reset,
+    "SendLocalList": send_local_list,
+    "SetChargingProfile": set_charging_profile,
+    "TriggerMessage": trigger_message,
+    "UnlockConnector": unlock_connector,
+    "UpdateFirmware": update_firmware,
+}

@@ -1,0 +1,197 @@
+"""The control interface: the simulator's physical actions for another process, as
+HTTP + JSON on loopback (one request per connection; the answer closes it).
+
+===========================  =====================================================  =========
+request                      body (JSON; ``station`` may be left out with one        answer
+                             station)
+===========================  =====================================================  =========
+``GET /stations``                                                                    every station
+``POST /plug``               ``{"station": "CP1", "connector": 1}``                 its state
+``POST /unplug``             ``{"connector": 1}``                                   its state
+``POST /present_id_tag``     ``{"connector": 1, "idTag": "04A2B3C4"}``              its state
+``POST /inject_fault``       ``{"connector": 0, "errorCode": "GroundFailure",``     its state
+                             ``"info": "...", "vendorErrorCode": "..."}``
+``POST /clear_fault``        ``{"connector": 0}``                                   its state
+``POST /ev_max_current``     ``{"connector": 1, "amps": 16}``                       its state
+``POST /go_offline``         ``{}``                                                 its state
+``POST /go_online``          ``{}``                                                 its state
+``POST /power_cycle``        ``{}``                                                 its state
+===========================  =====================================================  =========
+
+A station's state: ``{"station", "connected", "booted", "firmwareVersion", "connectors":
+[{"connectorId", "status", "transactionId"}]}``. Errors answer 400 (bad request), 404
+(unknown path or station) or 500, with ``{"error": "..."}``. Example::
+
+    curl -s -X POST localhost:8765/plug -d '{"connector": 1}'
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from chargecheck.sim.simulator import Simulator
+
+MAX_BODY = 64 * 1024
+Payload = dict[str, Any]
+
+
+class ControlError(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def station_state(sim: Simulator) -> Payload:
+    station = sim.station
+    return {
+        "station": sim.identity,
+        "connected": sim.connected,
+        "booted": station.boot_accepted,
+        "firmwareVersion": sim.firmware_version,
+        "connectors": [
+            {
+                "connectorId": c.connector_id,
+                "status": sim.status(c.connector_id),
+                "transactionId": sim.transaction_id(c.connector_id) if c.connector_id else None,
+            }
+            for c in station.connectors
+        ],
+    }
+
+
+def _int(body: Payload, name: str) -> int:
+    value = body.get(name)
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ControlError(400, f"{name!r} must be an integer")
+    return value
+
+
+def _text(body: Payload, name: str, *, required: bool = True) -> str | None:
+    value = body.get(name)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str):
+        raise ControlError(400, f"{name!r} must be a string")
+    return value
+
+
+Action = Callable[[Simulator, Payload], Awaitable[None]]
+
+
+async def _ev_max_current(sim: Simulator, body: Payload) -> None:
+    amps = body.get("amps")
+    if not isinstance(amps, int | float) or isinstance(amps, bool):
+        raise ControlError(400, "'amps' must be a number")
+    sim.set_ev_max_current(_int(body, "connector"), float(amps))
+
+
+ACTIONS: dict[str, Action] = {
+    "/plug": lambda sim, b: sim.plug(_int(b, "connector")),
+    "/unplug": lambda sim, b: sim.unplug(_int(b, "connector")),
+    "/present_id_tag": lambda sim, b: sim.present_id_tag(
+        _int(b, "connector"), _text(b, "idTag") or ""
+    ),
+    "/inject_fault": lambda sim, b: sim.inject_fault(
+        _int(b, "connector"),
+        _text(b, "errorCode") or "",
+        _text(b, "info", required=False),
+        _text(b, "vendorErrorCode", required=False),
+    ),
+    "/clear_fault": lambda sim, b: sim.clear_fault(_int(b, "connector")),
+    "/ev_max_current": _ev_max_current,
+    "/go_offline": lambda sim, b: sim.go_offline(),
+    "/go_online": lambda sim, b: sim.go_online(),
+    "/power_cycle": lambda sim, b: sim.power_cycle(),
+}
+
+
+class ControlServer:
+    """``async with ControlServer(stations, port=0) as control:`` ... ``control.port``."""
+
+    def __init__(self, stations: dict[str, Simulator], host: str = "127.0.0.1", port: int = 0):
+        self.stations = stations
+        self.host = host
+        self._port = port
+        self._server: asyncio.Server | None = None
+
+    async def __aenter__(self) -> ControlServer:
+        self._server = await asyncio.start_server(self._serve, self.host, self._port)
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+
+    @property
+    def port(self) -> int:
+        assert self._server is not None
+        return int(self._server.sockets[0].getsockname()[1])
+
+    async def handle(self, method: str, path: str, body: Payload) -> Payload:
+        if method == "GET" and path == "/stations":
+            return {"stations": [station_state(sim) for sim in self.stations.values()]}
+        action = ACTIONS.get(path)
+        if action is None or method != "POST":
+            raise ControlError(404, f"no {method} {path} (see chargecheck.sim.control)")
+        sim = self._station(body)
+        try:
+            await action(sim, body)
+        except ValueError as exc:
+            raise ControlError(400, str(exc)) from None
+        return station_state(sim)
+
+    def _station(self, body: Payload) -> Simulator:
+        name = body.get("station")
+        if name is None:
+            if len(self.stations) != 1:
+                raise ControlError(400, "'station' is required with several stations")
+            return next(iter(self.stations.values()))
+        sim = self.stations.get(str(name))
+        if sim is None:
+            raise ControlError(404, f"no station {name!r}")
+        return sim
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            status, answer = await self._exchange(reader)
+        except (ConnectionError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
+            writer.close()
+            return
+        text = json.dumps(answer).encode()
+        reason = {200: "OK", 400: "Bad Request", 404: "Not Found"}.get(status, "Error")
+        writer.write(
+            f"HTTP/1.1 {status} {reason}\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(text)}\r\nConnection: close\r\n\r\n".encode()
+            + text
+        )
+        try:
+            await writer.drain()
+        finally:
+            writer.close()
+
+    async def _exchange(self, reader: asyncio.StreamReader) -> tuple[int, Payload]:
+        request_line = (await reader.readline()).decode("latin-1").split()
+        length = 0
+        while (line := await reader.readline()) not in (b"\r\n", b"\n", b""):
+            name, _, value = line.decode("latin-1").partition(":")
+            if name.strip().lower() == "content-length":
+                length = int(value.strip() or 0)
+        if len(request_line) < 2 or length > MAX_BODY:
+            return 400, {"error": "malformed request"}
+        method, path = request_line[0].upper(), request_line[1].split("?")[0]
+        raw = await reader.readexactly(length) if length else b""
+        try:
+            body = json.loads(raw) if raw.strip() else {}
+            if not isinstance(body, dict):
+                raise ValueError("the body must be a JSON object")
+            return 200, await self.handle(method, path, body)
+        except ControlError as exc:
+            return exc.status, {"error": str(exc)}
+        except ValueError as exc:
+            return 400, {"error": str(exc)}
+        except Exception as exc:  # the simulator broke: say so to the caller
+            return 500, {"error": f"{type(exc).__name__}: {exc}"}

@@ -1,0 +1,323 @@
+"""The state every part of the station model shares, and the plumbing they use:
+actions out, timers, the log, configuration look-ups and status reporting.
+
+The model is sans-I/O: its inputs are method calls carrying the station time (``Now``),
+its outputs are ``actions`` (frames to send, transfers to run, reboot) and timers (read
+with ``next_deadline``); the only thing it touches besides memory is its
+``StationStore`` (the station's flash), synchronously.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import sys
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from chargecheck.protocol.endpoint import Endpoint, Role
+from chargecheck.protocol.errors import ChargecheckError, LocalProtocolError
+from chargecheck.protocol.status_table import ChargePointStatus as S
+from chargecheck.protocol.status_table import allowed
+from chargecheck.protocol.tracker import counter_ids
+from chargecheck.sim.actions import Action, SendFrame
+from chargecheck.sim.charging import ChargingProfiles
+from chargecheck.sim.configuration import Configuration, KeySpec
+from chargecheck.sim.connector import Connector, Physical, Quirks, derive_status
+from chargecheck.sim.defects import checked_defects
+from chargecheck.sim.link import Limits, Link, Outgoing
+from chargecheck.sim.station_clock import Now
+from chargecheck.sim.store import StationStore
+
+# BootNotification.req fields (OCPP 1.6 section 6.3) a profile's identity may give.
+BOOT_FIELDS = (
+    "chargePointVendor",
+    "chargePointModel",
+    "chargePointSerialNumber",
+    "chargeBoxSerialNumber",
+    "firmwareVersion",
+    "iccid",
+    "imsi",
+    "meterType",
+    "meterSerialNumber",
+)
+
+
+@dataclass(frozen=True)
+class StationSettings:
+    identity: str
+    profile: str | Path = "alfen-ng920"
+    defects: frozenset[str] = field(default_factory=frozenset)
+    plug_and_charge_id_tag: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "defects", checked_defects(self.defects))
+
+
+def shared_configuration(saved: dict[str, Any], source: str) -> Configuration:
+    """``Configuration.from_dict(saved)``, its key specs shared with every station of the
+    same charger profile: a thousand stations in one process hold one copy of the 125
+    key definitions, and each only its own values."""
+    keys = saved["configuration"]["keys"]
+    specs = _key_specs(json.dumps([{k: v for k, v in e.items() if k != "value"} for e in keys]))
+    if specs is None:
+        return Configuration.from_dict(saved, source=source)
+    values = {e["name"]: None if e.get("value") is None else sys.intern(e["value"]) for e in keys}
+    return Configuration(
+        saved["identity"], saved["connectors"], specs, values, saved.get("pending"), source=source
+    )
+
+
+@lru_cache(maxsize=32)
+def _key_specs(definitions: str) -> tuple[KeySpec, ...] | None:
+    """The KeySpecs of these key definitions (JSON), made once; None if unreadable."""
+    entries = json.loads(definitions)
+    try:
+        template = Configuration.from_dict(
+            {
+                "connectors": 1,
+                "identity": {"chargePointVendor": "-", "chargePointModel": "-"},
+                "configuration": {"keys": entries},
+            },
+            source="key definitions",
+        )
+    except ChargecheckError:
+        return None
+    names = template.keys()  # Configuration.keys(): the key names in profile order
+    return tuple(template.spec(name) for name in names)
+
+
+class StationCore:
+    def __init__(
+        self,
+        settings: StationSettings,
+        store: StationStore,
+        now: Now,
+        *,
+        physical: list[Physical] | None = None,
+        after_reset: bool = False,
+    ) -> None:
+        self.settings = settings
+        self.defects = settings.defects
+        self.store = store
+        self.now = now
+        self.after_reset = after_reset
+        self.actions: list[Action] = []
+        self.timers: dict[str, float] = {}
+        self.config = self._load_configuration()
+        self.endpoint = Endpoint(Role.CHARGE_POINT, counter_ids(secrets.token_hex(4)))
+        self.link = Link(self.endpoint, store, self._send_text, self._limits, self.log)
+        self.link.on_sent = self._on_sent
+        count = self.config.connectors
+        if physical is None or len(physical) != count + 1:
+            physical = [Physical() for _ in range(count + 1)]
+        self.physical = physical
+        self.connectors = [Connector(i, physical[i]) for i in range(count + 1)]
+        availability = store.get("availability", {})
+        for c in self.connectors:
+            c.operative = bool(availability.get(str(c.connector_id), True))
+            c.meter.energy_wh = float(store.get(f"energy:{c.connector_id}", 0.0))
+        self.profiles = self._load_profiles()
+        self.quirks = Quirks(
+            ignore_inoperative="wrong_status_after_change_availability" in self.defects,
+            no_preparing_on_plug="no_preparing_on_plug" in self.defects,
+        )
+        self.boot_accepted = False
+        self.boot_status: str | None = None
+
+    # -- configuration ---------------------------------------------------------------
+
+    def _load_configuration(self) -> Configuration:
+        saved = self.store.get("configuration")
+        fresh = saved is None
+        if saved is None:  # the first power-on of this station: the profile's values
+            saved = Configuration.from_profile(self.settings.profile).to_dict()
+        config = shared_configuration(saved, f"{self.store.path} configuration")
+        applied = config.apply_pending()  # RebootRequired changes take effect now
+        if fresh or applied:
+            self.store.put("configuration", config.to_dict())
+        return config
+
+    def save_configuration(self) -> None:
+        self.store.put("configuration", self.config.to_dict())
+
+    def _load_profiles(self) -> ChargingProfiles:
+        saved = self.store.get("charging_profiles")
+        if saved is not None:
+            return ChargingProfiles.from_dict(saved)
+        return ChargingProfiles(
+            self.config.connectors,
+            self.cfg_int("ChargeProfileMaxStackLevel", 8),
+            self.cfg_list("ChargingScheduleAllowedChargingRateUnit", ["Current", "Power"]),
+            self.cfg_int("ChargingScheduleMaxPeriods", 24),
+            self.cfg_int("MaxChargingProfilesInstalled", 8),
+        )
+
+    def save_profiles(self) -> None:
+        self.store.put("charging_profiles", self.profiles.to_dict())
+
+    def cfg_int(self, key: str, default: int) -> int:
+        try:
+            return self.config.int_value(key)
+        except (ChargecheckError, ValueError):
+            return default
+
+    def cfg_bool(self, key: str, default: bool) -> bool:
+        try:
+            return self.config.bool_value(key)
+        except (ChargecheckError, ValueError):
+            return default
+
+    def cfg_list(self, key: str, default: list[str]) -> list[str]:
+        try:
+            return self.config.list_value(key)
+        except (ChargecheckError, ValueError):
+            return default
+
+    def _limits(self) -> Limits:
+        return Limits(
+            call_timeout=float(self.cfg_int("OCPPCallTimeout", 30)),
+            attempts=self.cfg_int("TransactionMessageAttempts", 3),
+            retry_interval=float(self.cfg_int("TransactionMessageRetryInterval", 60)),
+        )
+
+    @property
+    def firmware_version(self) -> str:
+        installed = self.store.get("firmwareVersion")
+        return str(installed or self.config.identity.get("firmwareVersion", ""))
+
+    def boot_payload(self) -> dict[str, Any]:
+        identity = {**self.config.identity, "firmwareVersion": self.firmware_version}
+        return {name: identity[name] for name in BOOT_FIELDS if identity.get(name)}
+
+    # -- plumbing ----------------------------------------------------------------------
+
+    def _send_text(self, text: str) -> None:
+        self.actions.append(SendFrame(text))
+        self.log(f"-> {text}")
+
+    def log(self, text: str) -> None:
+        self.store.log(self.now.text, text[:2000])
+
+    def set_timer(self, name: str, seconds: float) -> None:
+        self.timers[name] = self.now.mono + max(0.0, seconds)
+
+    def cancel_timer(self, name: str) -> None:
+        self.timers.pop(name, None)
+
+    def seconds_until(self, moment: datetime) -> float:
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        return (moment - self.now.utc).total_seconds()
+
+    def connector(self, connector_id: int) -> Connector:
+        if not 0 <= connector_id < len(self.connectors):
+            raise ValueError(
+                f"connector {connector_id} does not exist (0..{len(self.connectors) - 1})"
+            )
+        return self.connectors[connector_id]
+
+    @property
+    def outlets(self) -> list[Connector]:
+        """Connectors 1..n (connector 0 is the station itself)."""
+        return self.connectors[1:]
+
+    # -- statuses (OCPP 1.6 section 4.9) ----------------------------------------------------
+
+    @property
+    def may_report(self) -> bool:
+        return self.link.online and self.link.accepted and self.boot_accepted
+
+    def refresh_statuses(self) -> None:
+        """Derive every connector's status; report each change the table allows.
+
+        A ChangeAvailability answered Scheduled is applied once the connector is neither
+        in a transaction nor Preparing (section 4.9 has no Preparing -> Unavailable)."""
+        for c in self.connectors:
+            self._derive(c)
+            if (
+                c.scheduled_operative is not None
+                and c.transaction is None
+                and c.status is not S.PREPARING
+            ):
+                self.apply_availability(c, c.scheduled_operative)
+                self._derive(c)
+
+    def apply_availability(self, c: Connector, operative: bool) -> None:
+        c.operative = operative
+        c.scheduled_operative = None
+        if not operative:  # whatever session was being set up or closed is over
+            c.authorized_tag = None
+            c.finishing = False
+            c.timed_out = c.plugged
+            self.cancel_timer(f"connection:{c.connector_id}")
+        saved = self.store.get("availability", {})
+        saved[str(c.connector_id)] = operative
+        self.store.put("availability", saved)
+
+    def _derive(self, c: Connector) -> None:
+        new = derive_status(c, self.quirks)
+        old = c.status
+        if new != old:
+            if old is not None and not allowed(c.connector_id, old, new):
+                raise LocalProtocolError(
+                    f"station model bug: connector {c.connector_id} {old} -> {new} is not "
+                    "a transition of OCPP 1.6 section 4.9"
+                )
+            c.status = new
+            self.log(f"connector {c.connector_id}: {old} -> {new}")
+            if old is None:
+                return  # the first status of a station life is reported at boot
+            c.trail.append(new)
+            if self.may_report:
+                self.report_status(c, new)
+
+    def report_status(self, c: Connector, status: S) -> None:
+        payload: dict[str, Any] = {
+            "connectorId": c.connector_id,
+            "errorCode": "NoError",
+            "status": str(status),
+            "timestamp": self.now.text,
+        }
+        if status is S.FAULTED and c.fault is not None:
+            payload["errorCode"] = c.fault.error_code
+            if c.fault.info:
+                payload["info"] = c.fault.info
+            if c.fault.vendor_error_code:
+                payload["vendorErrorCode"] = c.fault.vendor_error_code
+        self.link.submit("StatusNotification", payload, connector=c.connector_id, status=status)
+
+    def report_all_statuses(self) -> None:
+        for c in self.connectors:
+            assert c.status is not None
+            if c.connector_id == 0 and (
+                "no_status_connector0" in self.defects
+                or not self.cfg_bool("SendStatusOnConnectorZero", True)
+            ):
+                c.trail = []
+                continue
+            c.trail = [c.status]
+            self.report_status(c, c.status)
+
+    def catch_up_statuses(self) -> None:
+        """After a reconnection: report what changed while the link was down, by a path
+        the table allows (the latest status alone if it may follow the last reported)."""
+        for c in self.connectors:
+            if not c.trail or c.status is None:
+                continue
+            if c.reported is None or allowed(c.connector_id, c.reported, c.status):
+                c.trail = [c.status]
+            path = [s for i, s in enumerate(c.trail) if i == 0 or c.trail[i - 1] != s]
+            for status in path:
+                self.report_status(c, status)
+
+    def _on_sent(self, item: Outgoing) -> None:
+        if item.action != "StatusNotification":
+            return
+        c = self.connectors[item.context["connector"]]
+        status = item.context["status"]
+        c.reported = status
+        if status in c.trail:
+            del c.trail[: c.trail.index(status) + 1]

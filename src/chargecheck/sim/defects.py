@@ -1,0 +1,72 @@
+"""Switchable defects: deliberate misbehaviour, so the bench's own tests can prove that
+each row of the acceptance script can FAIL.
+
+A defect is switched on by name in the station settings (``defects={...}``); the station
+model checks ``name in self.defects`` at the one place the defect bends its behaviour.
+
+=========================================  ==================================================
+name                                       what the station does wrong
+=========================================  ==================================================
+``no_status_connector0``                   after boot, no StatusNotification for connector 0
+``slow_heartbeat``                         heartbeats at twice the HeartbeatInterval
+``start_after_rejected_authorize``         starts a transaction although Authorize was not
+                                           Accepted
+``firmware_stops_at_downloaded``           UpdateFirmware ends at Downloaded: never installs,
+                                           never reboots
+``diagnostics_never_uploaded``             GetDiagnostics: reports Uploading and Uploaded but
+                                           never puts the file on the server
+``change_configuration_not_supported``     every ChangeConfiguration answered NotSupported
+``drop_offline_queue``                     transaction messages cached while offline are
+                                           thrown away on reconnect
+``ignore_charging_limit``                  charging profiles are accepted but never limit the
+                                           power (no SuspendedEVSE at a limit of 0)
+``missing_measurands``                     meter values carry only Energy.Active.Import.Register
+``wrong_status_after_change_availability`` stays Available after ChangeAvailability Inoperative
+``no_boot_after_reset``                    after Reset it reconnects without a BootNotification
+``get_configuration_empty``                GetConfiguration answers an empty key list
+``no_meter_values``                        no MeterValues during transactions (none at all)
+``remote_start_rejected``                  RemoteStartTransaction always Rejected
+``no_stop_on_unplug``                      unplugging the EV does not stop the transaction
+``clear_cache_rejected``                   ClearCache answered Rejected
+``trigger_message_rejected``               TriggerMessage answered Rejected
+``no_fault_status``                        fault injection sends nothing (no Faulted)
+``no_preparing_on_plug``                   plugging in leaves the connector Available
+``set_charging_profile_rejected``          SetChargingProfile answered Rejected
+=========================================  ==================================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+DEFECTS: dict[str, str] = {
+    "no_status_connector0": "after boot, no StatusNotification for connector 0",
+    "slow_heartbeat": "heartbeats at twice the HeartbeatInterval",
+    "start_after_rejected_authorize": "starts a transaction although Authorize was not Accepted",
+    "firmware_stops_at_downloaded": "UpdateFirmware ends at Downloaded, never installs",
+    "diagnostics_never_uploaded": "reports Uploading and Uploaded but never uploads the file",
+    "change_configuration_not_supported": "every ChangeConfiguration answered NotSupported",
+    "drop_offline_queue": "transaction messages cached while offline are dropped on reconnect",
+    "ignore_charging_limit": "charging profiles accepted but never limit the power",
+    "missing_measurands": "meter values carry only Energy.Active.Import.Register",
+    "wrong_status_after_change_availability": "stays Available on ChangeAvailability Inoperative",
+    "no_boot_after_reset": "after Reset it reconnects without a BootNotification",
+    "get_configuration_empty": "GetConfiguration answers an empty key list",
+    "no_meter_values": "no MeterValues at all",
+    "remote_start_rejected": "RemoteStartTransaction always Rejected",
+    "no_stop_on_unplug": "unplugging the EV does not stop the transaction",
+    "clear_cache_rejected": "ClearCache answered Rejected",
+    "trigger_message_rejected": "TriggerMessage answered Rejected",
+    "no_fault_status": "fault injection sends nothing",
+    "no_preparing_on_plug": "plugging in leaves the connector Available",
+    "set_charging_profile_rejected": "SetChargingProfile answered Rejected",
+}
+
+
+def checked_defects(names: Iterable[str]) -> frozenset[str]:
+    """``names`` as a frozenset; ``ValueError`` naming any defect that does not exist."""
+    chosen = frozenset(names)
+    unknown = sorted(chosen - DEFECTS.keys())
+    if unknown:
+        raise ValueError(f"unknown defects {unknown}; known: {sorted(DEFECTS)}")
+    return chosen

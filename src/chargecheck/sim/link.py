@@ -1,0 +1,255 @@
+"""The station's side of the OCPP-J link: its CALLs, one at a time, and the queue of
+transaction messages that survives going offline.
+
+- OCPP-J 1.6 section 4.1.1: "A Charge Point or Central System SHOULD NOT send a CALL
+  message to the other party unless all the CALL messages it sent before have been
+  responded to or have timed out." One CALL is in flight at most.
+- OCPP 1.6 section 4.2.1: before its BootNotification is Accepted the station sends
+  nothing but BootNotification.
+- OCPP 1.6 section 4.7 (transaction-related messages): StartTransaction, StopTransaction
+  and transaction MeterValues are kept in the persistent queue until the Central System
+  answers them, sent in order; a message the Central System fails to process (CALLERROR,
+  an answer breaking the schema, no answer) is resent up to TransactionMessageAttempts
+  times, waiting TransactionMessageRetryInterval times the number of preceding attempts.
+  Losing the connection is not a failure: the message waits for the next one.
+- The station numbers its transactions itself (local ids) and learns the Central System's
+  transactionId from StartTransaction.conf; a queued message of that transaction is given
+  the real id when it is sent, never before, so a transaction started offline keeps one id.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from chargecheck.protocol.endpoint import Endpoint, Inbound, InboundKind
+from chargecheck.protocol.frames import Call, CallError, CallResult, encode_frame
+from chargecheck.sim.store import StationStore
+
+
+@dataclass(eq=False)
+class Outgoing:
+    """A CALL the station wants to make."""
+
+    action: str
+    payload: dict[str, Any]
+    seq: int | None = None  # its row in the persistent queue: a transaction message
+    local_tx: int | None = None  # the transaction whose local id ``payload`` carries
+    attempts: int = 0
+    not_before: float = 0.0  # station mono: waiting to be resent
+    needs_accept: bool = True  # False only for BootNotification
+    context: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def queued(self) -> bool:
+        return self.seq is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """How a CALL ended: ``payload`` is the CALLRESULT payload, or None on ``failure``."""
+
+    item: Outgoing
+    payload: dict[str, Any] | None
+    failure: str | None = None
+    dropped: bool = False  # a transaction message given up after its last attempt
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    call_timeout: float
+    attempts: int  # TransactionMessageAttempts
+    retry_interval: float  # TransactionMessageRetryInterval
+
+
+class Link:
+    def __init__(
+        self,
+        endpoint: Endpoint,
+        store: StationStore,
+        send: Callable[[str], None],
+        limits: Callable[[], Limits],
+        log: Callable[[str], None],
+    ) -> None:
+        self.endpoint = endpoint
+        self.online = False
+        self.accepted = False  # BootNotification Accepted on this connection's station life
+        self.hold = False  # send no new CALL (a hard reset is about to cut the link)
+        self._store = store
+        self._send = send
+        self._limits = limits
+        self._log = log
+        self._pending: deque[Outgoing] = deque()
+        self._in_flight: tuple[Call, Outgoing] | None = None
+        self.on_sent: Callable[[Outgoing], None] = lambda item: None
+
+    # -- what the station queues ---------------------------------------------------
+
+    def load_queue(self) -> None:
+        """Put the transaction messages left on disk (by a previous life) in line."""
+        for row in self._store.queued():
+            self._pending.append(
+                Outgoing(row.action, row.payload, row.seq, row.local_tx, row.attempts)
+            )
+
+    def submit(self, action: str, payload: dict[str, Any], **context: Any) -> None:
+        """A CALL that is only worth sending on this connection (dropped if it breaks)."""
+        self._pending.append(Outgoing(action, payload, context=context))
+
+    def submit_boot(self, payload: dict[str, Any], **context: Any) -> None:
+        item = Outgoing("BootNotification", payload, needs_accept=False, context=context)
+        self._pending.appendleft(item)
+
+    def submit_transaction(
+        self, action: str, payload: dict[str, Any], local_tx: int | None
+    ) -> None:
+        """A transaction message: on disk first, delivered in order, online or later."""
+        seq = self._store.enqueue(action, payload, local_tx)
+        self._pending.append(Outgoing(action, payload, seq, local_tx))
+
+    def drop_queue(self) -> int:
+        """Forget every queued transaction message (the ``drop_offline_queue`` defect)."""
+        for row in self._store.queued():
+            if row.action == "StartTransaction" and row.local_tx is not None:
+                self._store.mark_lost(row.local_tx)
+        self._pending = deque(item for item in self._pending if not item.queued)
+        return self._store.clear_queue()
+
+    @property
+    def idle(self) -> bool:
+        return self._in_flight is None and not self._pending
+
+    @property
+    def busy(self) -> bool:
+        """A CALL is waiting for its answer."""
+        return self._in_flight is not None
+
+    @property
+    def queue_length(self) -> int:
+        return sum(1 for item in self._pending if item.queued)
+
+    # -- sending -------------------------------------------------------------------
+
+    def pump(self, now: float) -> None:
+        """Send the next CALL if the link is free."""
+        if not self.online or self.hold or self._in_flight is not None:
+            return
+        item = self._next(now)
+        if item is None:
+            return
+        self._pending.remove(item)
+        payload = self._outgoing_payload(item)
+        if payload is None:
+            return self.pump(now)
+        call = self.endpoint.call(item.action, payload, now, self._limits().call_timeout)
+        self._in_flight = (call, item)
+        self._send(encode_frame(call))
+        self.on_sent(item)
+
+    def _next(self, now: float) -> Outgoing | None:
+        transactions_blocked = False
+        for item in self._pending:
+            if item.needs_accept and not self.accepted:
+                continue
+            if item.queued and (transactions_blocked or item.not_before > now):
+                transactions_blocked = True  # keep transaction messages in order
+                continue
+            return item
+        return None
+
+    def _outgoing_payload(self, item: Outgoing) -> dict[str, Any] | None:
+        """``item``'s payload with the real transactionId, or None if it cannot go."""
+        if item.local_tx is None or "transactionId" not in item.payload:
+            return item.payload
+        real, lost = self._store.real_id(item.local_tx)
+        if real is None:
+            if lost and item.seq is not None:
+                self._store.dequeue(item.seq)
+                self._log(
+                    f"dropped queued {item.action}: the StartTransaction of local "
+                    f"transaction {item.local_tx} was never accepted"
+                )
+                return None
+            # Its StartTransaction is still ahead in the queue: should not happen.
+            raise AssertionError(f"{item.action} of local transaction {item.local_tx} unmapped")
+        return {**item.payload, "transactionId": real}
+
+    def next_deadline(self) -> float | None:
+        deadlines = []
+        if self._in_flight is not None:
+            nxt = self.endpoint.tracker.next_deadline()
+            if nxt is not None:
+                deadlines.append(nxt)
+        elif self.online:
+            waiting = [i.not_before for i in self._pending if i.queued and i.not_before > 0]
+            if waiting:
+                deadlines.append(min(waiting))
+        return min(deadlines, default=None)
+
+    # -- receiving -----------------------------------------------------------------
+
+    def reply(self, inbound: Inbound, now: float) -> Outcome | None:
+        """The outcome of the CALL ``inbound`` answers (None if it answers nothing of ours)."""
+        if inbound.pending is None or self._in_flight is None:
+            return None
+        call, item = self._in_flight
+        if inbound.pending.call.unique_id != call.unique_id:
+            return None
+        self._in_flight = None
+        frame = inbound.frame
+        if inbound.kind is InboundKind.REPLY and isinstance(frame, CallResult):
+            if item.seq is not None:
+                self._store.dequeue(item.seq)
+            return Outcome(item, frame.payload)
+        if isinstance(frame, CallError):
+            failure = f"CALLERROR {frame.error_code}: {frame.error_description}"
+        else:
+            failure = f"invalid result: {inbound.error}"
+        return self._failed(item, failure, now)
+
+    def expire(self, now: float) -> list[Outcome]:
+        outcomes = []
+        for pending in self.endpoint.tracker.expire(now):
+            if self._in_flight is not None and self._in_flight[0] is pending.call:
+                item = self._in_flight[1]
+                self._in_flight = None
+                outcomes.append(self._failed(item, "no answer in time", now))
+        return outcomes
+
+    def _failed(self, item: Outgoing, failure: str, now: float) -> Outcome:
+        if item.seq is None:
+            return Outcome(item, None, failure)
+        limits = self._limits()
+        item.attempts += 1
+        if item.attempts >= max(1, limits.attempts):
+            self._store.dequeue(item.seq)
+            if item.action == "StartTransaction" and item.local_tx is not None:
+                self._store.mark_lost(item.local_tx)
+            self._log(f"gave up {item.action} after {item.attempts} attempts: {failure}")
+            return Outcome(item, None, failure, dropped=True)
+        self._store.set_attempts(item.seq, item.attempts)
+        item.not_before = now + limits.retry_interval * item.attempts
+        self._pending.appendleft(item)
+        self._log(f"{item.action} attempt {item.attempts} failed ({failure}); will retry")
+        return Outcome(item, None, failure)
+
+    def disconnected(self) -> list[Outgoing]:
+        """The connection is gone: transaction messages wait, the others are returned."""
+        self.online = False
+        self.accepted = False
+        lost: list[Outgoing] = []
+        if self._in_flight is not None:
+            call, item = self._in_flight
+            self._in_flight = None
+            self.endpoint.tracker.cancel(call.unique_id)
+            if item.queued:
+                self._pending.appendleft(item)
+            else:
+                lost.append(item)
+        kept: deque[Outgoing] = deque()
+        for item in self._pending:
+            (kept if item.queued else lost).append(item)
+        self._pending = kept
+        return lost

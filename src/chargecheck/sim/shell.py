@@ -1,0 +1,422 @@
+"""The asyncio shell around one ``Station`` model: it owns the WebSocket, the clock, the
+timer, the file transfers and the reboots; every decision is the model's.
+
+Per station: one task for the connection (connect, read, reconnect with backoff), one
+writer task (performs the model's actions in order), one timer handle, and a transfer
+task only while a file moves (``asyncio.to_thread``, the loop's shared pool). No thread
+per station.
+
+Reconnection (the station's, not the Central System's, decision): after a failed attempt
+or a lost connection the station waits 1, 2, 4 ... station seconds, capped at
+WebSocketReconnectInterval, with a little jitter so that a thousand stations do not come
+back in the same instant; a ``go_online`` or a reboot cuts the wait short.
+
+Not scaled by ``time_scale``: the WebSocket ping (WebSocketPingInterval, real seconds) and
+the handshake timeout, which are about the network, not about the station's clock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import random
+import re
+from collections import deque
+from collections.abc import Callable
+from contextlib import suppress
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, unquote, urlsplit
+
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
+from websockets.typing import Subprotocol
+
+from chargecheck.sim.actions import (
+    Action,
+    CloseConnection,
+    Download,
+    Reboot,
+    SendFrame,
+    Upload,
+)
+from chargecheck.sim.core import StationSettings
+from chargecheck.sim.station import Station
+from chargecheck.sim.station_clock import Now, StationClock
+from chargecheck.sim.store import StationStore
+from chargecheck.sim.transfers import TransferError, download, upload
+
+SUBPROTOCOL = Subprotocol("ocpp1.6")
+BACKOFF_FIRST = 1.0  # station seconds before the first reconnection attempt
+BOOT_SECONDS = 2.0  # how long a reboot keeps the station dark, station seconds
+STABLE_SECONDS = 30.0  # a connection that lived this long resets the backoff
+OPEN_TIMEOUT = 10.0  # real seconds for the TCP + WebSocket handshake
+_SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+def station_url(url: str, identity: str) -> str:
+    """``url`` if its last path segment is already ``identity``, else ``url/identity``."""
+    segments = [s for s in urlsplit(url).path.split("/") if s]
+    if segments and unquote(segments[-1]) == identity:
+        return url
+    return url.rstrip("/") + "/" + quote(identity, safe="")
+
+
+def state_file(state_dir: Path, identity: str) -> Path:
+    return state_dir / f"{_SAFE.sub('_', identity)}.sqlite"
+
+
+@dataclass(frozen=True, slots=True)
+class _PowerCut:
+    """The shell's own action: pull the mains (abort the socket, forget the model)."""
+
+
+Item = tuple[int, Action | _PowerCut]
+
+
+class StationShell:
+    def __init__(
+        self,
+        url: str,
+        settings: StationSettings,
+        state_dir: Path,
+        clock: StationClock,
+        *,
+        password: str | None = None,
+    ) -> None:
+        self.url = station_url(url, settings.identity)
+        self.settings = settings
+        self.clock = clock
+        self.store = StationStore(state_file(Path(state_dir), settings.identity))
+        self.model: Station | None = None  # None while rebooting
+        self.last_model: Station | None = None  # the latest model, for reading its state
+        self.failure: BaseException | None = None
+        self.attempts = 0  # connection attempts so far (any outcome)
+        self._headers: dict[str, str] = {}
+        if password is not None:
+            token = base64.b64encode(f"{settings.identity}:{password}".encode()).decode()
+            self._headers["Authorization"] = f"Basic {token}"
+        self._physical: Any = None
+        self._ws: ClientConnection | None = None
+        self._online_wanted = True
+        self._stopping = False
+        self._wake = asyncio.Event()
+        self._out: deque[Item] = deque()
+        self._out_ready = asyncio.Event()
+        self._queued = 0
+        self._done = 0
+        self._changed = asyncio.Event()
+        self._timer: asyncio.TimerHandle | None = None
+        self._generation = 0
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._random = random.Random(settings.identity)
+
+    # -- life -------------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        """The station's whole life, until ``stop()``; raises the model's failure if any."""
+        self._power_on(after_reset=False)
+        try:
+            async with asyncio.TaskGroup() as group:
+                writer = group.create_task(self._writer())
+                try:
+                    await self._connection_loop()
+                finally:
+                    writer.cancel()
+                    for task in list(self._tasks):
+                        task.cancel()
+        finally:
+            self._cancel_timer()
+            self.store.close()
+        if self.failure is not None:
+            raise self.failure
+
+    async def stop(self) -> None:
+        self._stopping = True
+        self._wake.set()
+        ws = self._ws
+        if ws is not None:
+            await ws.close(1001, "station stopping")
+
+    @property
+    def connected(self) -> bool:
+        return self._ws is not None
+
+    @property
+    def online_wanted(self) -> bool:
+        return self._online_wanted
+
+    @property
+    def queued(self) -> int:
+        """How many actions the model has asked for so far."""
+        return self._queued
+
+    def _power_on(self, *, after_reset: bool) -> None:
+        self._generation += 1
+        self._cancel_timer()
+        self.store.release()
+        try:
+            self.model = Station(
+                self.settings,
+                self.store,
+                self.clock.now(),
+                physical=self._physical,
+                after_reset=after_reset,
+            )
+        except Exception as exc:
+            self._fail(exc)
+            return
+        self._physical = self.model.physical
+        self.last_model = self.model
+        self._collect(self.model)
+
+    def _fail(self, exc: BaseException) -> None:
+        if self.failure is None:
+            self.failure = exc
+        self._stopping = True
+        self._wake.set()
+        self._notify()
+        ws = self._ws
+        if ws is not None:
+            ws.transport.abort()
+
+    # -- feeding the model -------------------------------------------------------------------
+
+    def feed(self, change: Callable[[Station, Now], None], *, user: bool = False) -> int:
+        """Give the model one input; return the count its resulting actions reach.
+
+        With ``user``, a ``ValueError`` (a physical action naming a connector that does
+        not exist, say) goes back to the caller and leaves the station running; any other
+        exception is the model's bug: the station stops and ``run()`` raises it.
+        """
+        model = self.model
+        if model is None or self.failure is not None:
+            return self._queued
+        try:
+            change(model, self.clock.now())
+        except ValueError as exc:
+            if not user:
+                self._fail(exc)
+            raise
+        except Exception as exc:
+            self._fail(exc)
+            raise
+        self._collect(model)
+        return self._queued
+
+    def _collect(self, model: Station) -> None:
+        for action in model.take_actions():
+            self._out.append((self._generation, action))
+            self._queued += 1
+        if self._out:
+            self._out_ready.set()
+        self._reschedule(model)
+        self.store.release()
+        self._notify()
+
+    def _reschedule(self, model: Station) -> None:
+        self._cancel_timer()
+        deadline = model.next_deadline()
+        if deadline is None:
+            return
+        delay = self.clock.real_seconds(deadline - self.clock.mono())
+        loop = asyncio.get_running_loop()
+        self._timer = loop.call_later(max(0.0, delay) + 0.001, self._on_timer)
+
+    def _cancel_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def _on_timer(self) -> None:
+        self._timer = None
+        with suppress(Exception):  # recorded in self.failure; run() raises it
+            self.feed(lambda m, now: m.on_time(now))
+
+    def _received(self, message: str | bytes) -> None:
+        self.feed(lambda m, now: m.receive(message, now))
+
+    # -- waiting -----------------------------------------------------------------------------
+
+    def _notify(self) -> None:
+        self._changed.set()
+        self._changed = asyncio.Event()
+
+    async def wait_until(self, condition: Callable[[], bool], seconds: float | None) -> None:
+        """Until ``condition()`` holds (TimeoutError after ``seconds`` real seconds)."""
+        async with asyncio.timeout(seconds):
+            while not condition():
+                if self.failure is not None:
+                    raise RuntimeError("the simulated station failed") from self.failure
+                await self._changed.wait()
+
+    async def performed(self, count: int) -> None:
+        """Until the writer has performed the first ``count`` actions."""
+        await self.wait_until(lambda: self._done >= count or self.failure is not None, None)
+
+    def enqueue_power_cut(self) -> int:
+        self._out.append((self._generation, _PowerCut()))
+        self._queued += 1
+        self._out_ready.set()
+        return self._queued
+
+    def set_online(self, wanted: bool) -> None:
+        self._online_wanted = wanted
+        self._wake.set()
+        ws = self._ws
+        if not wanted and ws is not None:
+            ws.transport.abort()  # the network cable: no closing handshake
+
+    # -- the writer: the model's actions, in order ---------------------------------------------
+
+    async def _writer(self) -> None:
+        while True:
+            if not self._out:
+                self._out_ready.clear()
+                await self._out_ready.wait()
+                continue
+            generation, action = self._out.popleft()
+            try:
+                if generation == self._generation:
+                    await self._perform(action)
+            finally:
+                self._done += 1
+                self._notify()
+
+    async def _perform(self, action: Action | _PowerCut) -> None:
+        ws = self._ws
+        if isinstance(action, SendFrame):
+            if ws is not None:
+                with suppress(ConnectionClosed):
+                    await ws.send(action.text)
+        elif isinstance(action, CloseConnection):
+            if ws is not None:
+                await ws.close(1000, action.reason)
+        elif isinstance(action, Reboot | _PowerCut):
+            await self._reboot(action)
+        elif isinstance(action, Download | Upload):
+            task = asyncio.create_task(self._transfer(self._generation, action))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _reboot(self, action: Reboot | _PowerCut) -> None:
+        self._generation += 1  # what the old model still wanted done is dropped
+        self._cancel_timer()
+        self.model = None
+        ws = self._ws
+        if ws is not None:
+            if isinstance(action, Reboot):
+                await ws.close(1001, f"reboot: {action.reason}")
+            else:
+                ws.transport.abort()
+            await self.wait_until(lambda: self._ws is not ws, None)
+        await asyncio.sleep(self.clock.real_seconds(BOOT_SECONDS))
+        self._power_on(after_reset=isinstance(action, Reboot) and action.after_reset)
+        self._wake.set()
+
+    async def _transfer(self, generation: int, action: Download | Upload) -> None:
+        data: bytes | None = None
+        error: str | None = None
+        try:
+            if isinstance(action, Download):
+                data = await asyncio.to_thread(download, action.url)
+            else:
+                await asyncio.to_thread(upload, action.location, action.file_name, action.data)
+        except TransferError as exc:
+            error = str(exc)
+        except Exception as exc:  # a bad URL and the like: the transfer fails, the station lives
+            error = f"{type(exc).__name__}: {exc}"
+        if generation == self._generation:
+            with suppress(Exception):  # recorded in self.failure
+                self.feed(lambda m, now: m.step(now, m.transfer_done, action.job, data, error))
+
+    # -- the connection ------------------------------------------------------------------------
+
+    def _backoff(self, failures: int) -> float:
+        model = self.model
+        cap = float(model.cfg_int("WebSocketReconnectInterval", 30)) if model else 30.0
+        wait = min(cap, BACKOFF_FIRST * 2 ** max(0, failures - 1))
+        return wait * self._random.uniform(0.8, 1.0)
+
+    async def _pause(self, station_seconds: float | None) -> None:
+        """Wait (station time) unless woken by go_online, a reboot or stop."""
+        self._wake.clear()
+        timeout = None if station_seconds is None else self.clock.real_seconds(station_seconds)
+        try:
+            async with asyncio.timeout(timeout):
+                await self._wake.wait()
+        except TimeoutError:
+            pass
+
+    async def _connection_loop(self) -> None:
+        failures = 0
+        while not self._stopping:
+            if not self._online_wanted or self.model is None:
+                await self._pause(None)
+                continue
+            ws = await self._connect()
+            if ws is None:
+                failures += 1
+                await self._pause(self._backoff(failures))
+                continue
+            started = self.clock.mono()
+            await self._session(ws)
+            if self.clock.mono() - started >= STABLE_SECONDS:
+                failures = 0
+            failures += 1
+            if not self._stopping and self.model is not None:
+                await self._pause(self._backoff(failures))
+
+    async def _connect(self) -> ClientConnection | None:
+        ping = None
+        if self.model is not None:
+            ping = float(self.model.cfg_int("WebSocketPingInterval", 60)) or None
+        try:
+            ws = await connect(
+                self.url,
+                subprotocols=[SUBPROTOCOL],
+                additional_headers=self._headers,
+                open_timeout=OPEN_TIMEOUT,
+                ping_interval=ping,
+                ping_timeout=ping,
+                close_timeout=2.0,
+                compression=None,
+                max_queue=8,
+            )
+        except (OSError, InvalidHandshake, InvalidURI, TimeoutError) as exc:
+            self.attempts += 1
+            self._log(f"connection to {self.url} failed: {exc}")
+            self._notify()
+            return None
+        self.attempts += 1
+        if self._stopping or not self._online_wanted or self.model is None:
+            ws.transport.abort()
+            await ws.wait_closed()
+            self._notify()
+            return None
+        return ws
+
+    async def _session(self, ws: ClientConnection) -> None:
+        generation = self._generation
+        self._ws = ws
+        try:
+            self.feed(lambda m, now: m.connected(now))
+            async for message in ws:
+                self._received(message)
+        except ConnectionClosed:
+            pass
+        except Exception:
+            if self.failure is None:
+                raise
+        finally:
+            self._ws = None
+            if generation == self._generation and self.model is not None:
+                with suppress(Exception):  # recorded in self.failure
+                    self.feed(lambda m, now: m.disconnected(now))
+            self._notify()
+
+    def _log(self, text: str) -> None:
+        model = self.model
+        if model is not None:
+            self.feed(lambda m, now: m.step(now, m.log, text))

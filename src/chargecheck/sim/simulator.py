@@ -1,0 +1,184 @@
+"""``Simulator``: one simulated charge station driven from Python, for the bench's demo,
+the tests and anyone scripting a Central System test::
+
+    async with Simulator(cs.url(""), "CP1", state_dir=tmp, time_scale=10) as sim:
+        await sim.wait_booted(5)
+        await sim.plug(1)
+        await sim.present_id_tag(1, "04A2B3C4")
+
+``url`` is the Central System's OCPP endpoint; the station connects to ``url/identity``
+(or to ``url`` itself when its last segment already is the identity). Each action returns
+once the frames it causes right away are written to the socket (none while offline).
+A Central System that closes the connection or refuses reconnections (HTTP 503) leaves
+the station offline; it reconnects by itself with a capped backoff.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from types import TracebackType
+
+from chargecheck.clock import Clock
+from chargecheck.sim.connector import Fault
+from chargecheck.sim.core import StationSettings
+from chargecheck.sim.shell import StationShell
+from chargecheck.sim.station import Station
+from chargecheck.sim.station_clock import Now, StationClock
+
+
+class Simulator:
+    def __init__(
+        self,
+        url: str,
+        identity: str,
+        *,
+        profile: str | Path = "alfen-ng920",
+        password: str | None = None,
+        state_dir: Path,
+        time_scale: float = 1.0,
+        defects: Iterable[str] = frozenset(),
+        plug_and_charge_id_tag: str | None = None,
+        clock: Clock | None = None,
+    ) -> None:
+        self.identity = identity
+        self.clock = StationClock(clock, time_scale)
+        settings = StationSettings(identity, profile, frozenset(defects), plug_and_charge_id_tag)
+        self._shell = StationShell(url, settings, Path(state_dir), self.clock, password=password)
+        self._task: asyncio.Task[None] | None = None
+
+    # -- life -------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        if self._task is not None:
+            raise RuntimeError(f"simulator {self.identity} is already started")
+        self._task = asyncio.create_task(self._shell.run(), name=f"station {self.identity}")
+        await asyncio.sleep(0)
+
+    async def stop(self) -> None:
+        """Stop the station; raises what broke it, if its model failed."""
+        task, self._task = self._task, None
+        if task is None:
+            return
+        await self._shell.stop()
+        await task
+
+    async def __aenter__(self) -> Simulator:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+    async def run(self) -> None:
+        """Run until cancelled (the ``simulate`` command)."""
+        await self._shell.run()
+
+    async def wait_booted(self, timeout: float) -> None:  # noqa: ASYNC109
+        """Until the station is connected and its BootNotification was Accepted."""
+        shell = self._shell
+        await shell.wait_until(
+            lambda: shell.connected and shell.model is not None and shell.model.boot_accepted,
+            timeout,
+        )
+
+    async def wait_connected(self, timeout: float) -> None:  # noqa: ASYNC109
+        await self._shell.wait_until(lambda: self._shell.connected, timeout)
+
+    # -- the physical world -------------------------------------------------------------------
+
+    async def plug(self, connector_id: int) -> None:
+        await self._act(lambda m, now: m.step(now, m.plug, connector_id))
+
+    async def unplug(self, connector_id: int) -> None:
+        await self._act(lambda m, now: m.step(now, m.unplug, connector_id))
+
+    async def present_id_tag(self, connector_id: int, id_tag: str) -> None:
+        """A card swipe: Authorize then start, or stop if the same tag is charging."""
+        await self._act(lambda m, now: m.step(now, m.present_id_tag, connector_id, id_tag))
+
+    async def inject_fault(
+        self,
+        connector_id: int,
+        error_code: str,
+        info: str | None = None,
+        vendor_error_code: str | None = None,
+    ) -> None:
+        """A ChargePointErrorCode on a connector, or on the station (connector 0)."""
+        fault = Fault(error_code, info, vendor_error_code)
+        await self._act(lambda m, now: m.step(now, m.inject_fault, connector_id, fault))
+
+    async def clear_fault(self, connector_id: int) -> None:
+        await self._act(lambda m, now: m.step(now, m.clear_fault, connector_id))
+
+    def set_ev_max_current(self, connector_id: int, amps: float) -> None:
+        """What the EV on ``connector_id`` draws at most (0: it stops, SuspendedEV)."""
+        self._shell.feed(
+            lambda m, now: m.step(now, m.set_ev_max_current, connector_id, amps), user=True
+        )
+
+    async def go_offline(self) -> None:
+        """Pull the network cable: the socket dies without a closing handshake."""
+        self._shell.set_online(False)
+        await self._shell.wait_until(lambda: not self._shell.connected, None)
+
+    async def go_online(self) -> None:
+        """Plug the network back; returns after the first reconnection attempt."""
+        await self._next_attempt(lambda: self._shell.set_online(True))
+
+    async def power_cycle(self) -> None:
+        """Pull the mains: the station's memory is lost, its disk and the cars stay."""
+        shell = self._shell
+        await shell.performed(shell.enqueue_power_cut())
+        if shell.online_wanted:
+            await self._next_attempt(lambda: None)
+
+    # -- what it looks like ---------------------------------------------------------------------
+
+    def status(self, connector_id: int) -> str:
+        status = self._model.connector(connector_id).status
+        return str(status) if status is not None else "Unavailable"
+
+    def transaction_id(self, connector_id: int) -> int | None:
+        """The Central System's transactionId of the running transaction (None if none
+        runs or the Central System has not answered its StartTransaction yet)."""
+        tx = self._model.connector(connector_id).transaction
+        return tx.real_id if tx is not None else None
+
+    @property
+    def firmware_version(self) -> str:
+        return self._model.firmware_version
+
+    @property
+    def connected(self) -> bool:
+        return self._shell.connected
+
+    @property
+    def station(self) -> Station:
+        """The station model of the present power cycle (read it, do not drive it)."""
+        return self._model
+
+    # -- internals ------------------------------------------------------------------------------
+
+    @property
+    def _model(self) -> Station:
+        model = self._shell.last_model
+        if model is None:
+            raise RuntimeError(f"simulator {self.identity} is not started")
+        return model
+
+    async def _act(self, change: Callable[[Station, Now], None]) -> None:
+        await self._shell.performed(self._shell.feed(change, user=True))
+
+    async def _next_attempt(self, kick: Callable[[], None]) -> None:
+        shell = self._shell
+        before = shell.attempts
+        kick()
+        await shell.wait_until(lambda: shell.attempts > before, None)
+        await shell.performed(shell.queued)

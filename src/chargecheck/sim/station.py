@@ -1,0 +1,344 @@
+"""The simulated charge station, sans I/O: inputs in, actions out.
+
+Inputs (each carries the station time ``now``)::
+
+    Station(settings, store, now, physical=..., after_reset=...)   power on
+    connected(now) / disconnected(now)                              the WebSocket
+    receive(text, now)                                              a frame arrived
+    on_time(now)                                                    a timer is due
+    step(now, station.plug, 1) ...                                  a physical action
+    step(now, station.transfer_done, job, data, error)              a transfer ended
+
+Outputs: ``take_actions()`` (``SendFrame``, ``CloseConnection``, ``Reboot``,
+``Download``, ``Upload``) and ``next_deadline()`` (when ``on_time`` is due next, station
+seconds). The shell (``chargecheck.sim.shell``) owns the socket, the clock and the timers.
+
+Boot (OCPP 1.6 section 4.2): BootNotification first; nothing else is sent until it is
+Accepted; Pending and Rejected retry after the given interval. After the boot, a
+StatusNotification for connector 0 and every connector (section 4.9), then heartbeats
+every HeartbeatInterval (section 4.6). A reconnection without reboot sends no
+BootNotification: it reports what changed while offline and delivers the queue.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from chargecheck.protocol.endpoint import InboundKind
+from chargecheck.protocol.errors import PeerProtocolError
+from chargecheck.protocol.frames import Call, CallError, encode_frame
+from chargecheck.sim.actions import Action, Reboot
+from chargecheck.sim.central_calls import HANDLERS
+from chargecheck.sim.connector import Physical, Transaction
+from chargecheck.sim.core import StationSettings
+from chargecheck.sim.link import Outcome
+from chargecheck.sim.maintenance import Maintenance
+from chargecheck.sim.station_clock import Now
+from chargecheck.sim.store import StationStore
+from chargecheck.sim.transactions import Transactions
+
+REBOOT_GRACE = 30.0  # station seconds a reboot waits for the link to deliver what it holds
+
+
+@dataclass(frozen=True, slots=True)
+class RebootRequest:
+    reason: str
+    after_reset: bool
+    hard: bool = False
+    wait_transactions: bool = False
+
+
+class Station(Transactions, Maintenance):
+    def __init__(
+        self,
+        settings: StationSettings,
+        store: StationStore,
+        now: Now,
+        *,
+        physical: list[Physical] | None = None,
+        after_reset: bool = False,
+    ) -> None:
+        super().__init__(settings, store, now, physical=physical, after_reset=after_reset)
+        self.rebooting = False
+        self.pending_reboot: RebootRequest | None = None
+        self.link.load_queue()
+        self.log(f"power on: {self.boot_payload()}")
+        self._restore_transactions()
+        self.refresh_statuses()
+
+    def _restore_transactions(self) -> None:
+        """Transactions that were running when the power went: resumed if the EV is still
+        plugged and ResumeTransactionAfterPowerLoss, else stopped with reason PowerLoss."""
+        resume = self.cfg_bool("ResumeTransactionAfterPowerLoss", True)
+        for saved in self.store.active_transactions():
+            if not 0 < saved.connector_id < len(self.connectors):
+                self.store.end_transaction(saved.local_id)
+                continue
+            c = self.connectors[saved.connector_id]
+            tx = Transaction.from_dict(saved.local_id, saved.body)
+            tx.real_id = self.store.real_id(saved.local_id)[0]
+            c.transaction = tx
+            if resume and c.plugged:
+                self.log(f"transaction {tx.local_id} resumes after the power loss")
+                self.update_power(c)
+                self.schedule_meter(c)
+            else:
+                self.stop_transaction(c, "PowerLoss")
+
+    # -- inputs ----------------------------------------------------------------------------
+
+    def step(self, now: Now, change: Callable[..., None], *args: Any) -> None:
+        """Apply one input (a bound method of this station) at ``now``."""
+        self.now = now
+        change(*args)
+        self._settle()
+
+    def connected(self, now: Now) -> None:
+        self.step(now, self._connected)
+
+    def disconnected(self, now: Now) -> None:
+        self.step(now, self._disconnected)
+
+    def receive(self, text: str | bytes, now: Now) -> None:
+        self.step(now, self._receive, text)
+
+    def on_time(self, now: Now) -> None:
+        self.step(now, self._on_time)
+
+    # -- outputs ---------------------------------------------------------------------------
+
+    def take_actions(self) -> list[Action]:
+        actions, self.actions = self.actions, []
+        return actions
+
+    def next_deadline(self) -> float | None:
+        candidates = list(self.timers.values())
+        link = self.link.next_deadline()
+        if link is not None:
+            candidates.append(link)
+        return min(candidates, default=None)
+
+    # -- the connection ----------------------------------------------------------------------
+
+    def _connected(self) -> None:
+        self.link.online = True
+        self.log("connected")
+        self.cancel_timer("boot")
+        if "drop_offline_queue" in self.defects and self.link.queue_length:
+            self.log(f"dropped {self.link.drop_queue()} queued transaction messages")
+        if self.boot_accepted:
+            self.link.accepted = True
+            self.catch_up_statuses()
+        elif "no_boot_after_reset" in self.defects and self.after_reset:
+            self._accepted()
+        else:
+            self.send_boot()
+
+    def _disconnected(self) -> None:
+        self.log("disconnected")
+        for item in self.link.disconnected():
+            if item.action == "Authorize":
+                c = self.connectors[item.context["connector"]]
+                self.authorize_offline(c, item.context["idTag"])
+
+    def send_boot(self, *, triggered: bool = False) -> None:
+        self.link.submit_boot(self.boot_payload(), triggered=triggered)
+
+    def _boot_result(self, outcome: Outcome) -> None:
+        retry = float(self.cfg_int("BootNotificationRetryInterval", 60))
+        triggered = outcome.item.context.get("triggered", False) and self.boot_accepted
+        if outcome.payload is None:
+            if not triggered:
+                self.set_timer("boot", retry)
+            return
+        status, interval = outcome.payload["status"], int(outcome.payload["interval"])
+        if triggered:
+            if status == "Accepted" and interval > 0:
+                self._set_heartbeat_interval(interval)
+            return
+        self.boot_status = status
+        if status == "Accepted":
+            if interval > 0:
+                self._set_heartbeat_interval(interval)
+            self._accepted()
+        else:  # Pending or Rejected: try again after ``interval`` (section 4.2)
+            self.set_timer("boot", interval if interval > 0 else retry)
+
+    def _set_heartbeat_interval(self, interval: int) -> None:
+        self.config.set_internal("HeartbeatInterval", str(interval))
+        self.save_configuration()
+        self.schedule_heartbeat()
+
+    def _accepted(self) -> None:
+        self.boot_accepted = True
+        self.link.accepted = True
+        self.log("boot accepted")
+        self.schedule_heartbeat()
+        self.schedule_aligned()
+        self.report_all_statuses()
+        for c in self.outlets:
+            if c.plugged and c.usable and c.authorized_tag is None:
+                if self.plug_and_charge_tag:
+                    self.authorize(c, self.plug_and_charge_tag)
+                else:
+                    self.set_timer(f"connection:{c.connector_id}", self.connection_timeout)
+
+    def schedule_heartbeat(self) -> None:
+        interval = self.cfg_int("HeartbeatInterval", 3600)
+        if "slow_heartbeat" in self.defects:
+            interval *= 2
+        if interval > 0 and self.boot_accepted:
+            self.set_timer("heartbeat", interval)
+        else:
+            self.cancel_timer("heartbeat")
+
+    def _heartbeat(self) -> None:
+        if self.may_report:
+            self.link.submit("Heartbeat", {})
+        self.schedule_heartbeat()
+
+    # -- frames in ----------------------------------------------------------------------------
+
+    def _receive(self, text: str | bytes) -> None:
+        self.log(f"<- {text if isinstance(text, str) else text.decode('utf-8', 'replace')}")
+        inbound = self.endpoint.receive(text)
+        if inbound.kind is InboundKind.CALL:
+            assert isinstance(inbound.frame, Call)
+            self._answer(inbound.frame)
+        elif inbound.answer_text is not None:
+            self.log(f"refused: {inbound.error}")
+            self._send_text(inbound.answer_text)
+        elif inbound.kind in (InboundKind.REPLY, InboundKind.INVALID_REPLY):
+            outcome = self.link.reply(inbound, self.now.mono)
+            if outcome is not None:
+                self._outcome(outcome)
+        else:
+            self.log(f"ignored {inbound.kind.value}: {inbound.error}")
+
+    def _answer(self, call: Call) -> None:
+        handler = HANDLERS.get(call.action)
+        if handler is None:
+            error = CallError(call.unique_id, "NotSupported", f"{call.action} is not supported")
+            self._send_text(encode_frame(error))
+            return
+        try:
+            payload, then = handler(self, call.payload)
+        except PeerProtocolError as exc:
+            self._send_text(encode_frame(CallError(call.unique_id, exc.code, exc.description)))
+            return
+        self._send_text(encode_frame(self.endpoint.result(call, payload)))
+        if then is not None:
+            then()
+
+    def _outcome(self, outcome: Outcome) -> None:
+        item = outcome.item
+        if outcome.failure is not None:
+            self.log(f"{item.action} failed: {outcome.failure}")
+        if item.action == "BootNotification":
+            self._boot_result(outcome)
+        elif item.action == "Authorize":
+            self.authorize_result(item.context, outcome.payload)
+        elif item.action == "StartTransaction" and outcome.payload is not None:
+            assert item.local_tx is not None
+            self.transaction_started(item.local_tx, outcome.payload)
+
+    # -- timers --------------------------------------------------------------------------------
+
+    def _on_time(self) -> None:
+        for outcome in self.link.expire(self.now.mono):
+            self._outcome(outcome)
+        due = sorted((at, name) for name, at in self.timers.items() if at <= self.now.mono)
+        handlers = self._timer_handlers()
+        for at, name in due:
+            if self.timers.get(name) != at:
+                continue  # cancelled or moved by an earlier handler
+            del self.timers[name]
+            kind, _, arg = name.partition(":")
+            handlers[kind](arg)
+
+    def _timer_handlers(self) -> dict[str, Callable[[str], None]]:
+        return {
+            "boot": lambda _: self.send_boot() if self.link.online else None,
+            "heartbeat": lambda _: self._heartbeat(),
+            "meter": lambda arg: self.meter_tick(int(arg)),
+            "aligned": lambda _: self.aligned_tick(),
+            "connection": lambda arg: self.connection_timed_out(int(arg)),
+            "firmware": lambda _: self.start_download(),
+            "install": lambda _: self.install_firmware(),
+            "diagnostics": lambda _: self.start_upload(),
+            "reboot": lambda _: None,  # the grace period is over: _settle reboots
+        }
+
+    # -- TriggerMessage (section 5.17) -------------------------------------------------------
+
+    def send_triggered(self, what: str, connector_id: int | None) -> None:
+        if what == "BootNotification":
+            self.send_boot(triggered=True)
+        elif what == "Heartbeat":
+            self.link.submit("Heartbeat", {})
+        elif what == "FirmwareStatusNotification":
+            status = self.triggered_firmware_status()
+            self.link.submit("FirmwareStatusNotification", {"status": status})
+        elif what == "DiagnosticsStatusNotification":
+            status = self.triggered_diagnostics_status()
+            self.link.submit("DiagnosticsStatusNotification", {"status": status})
+        elif what == "StatusNotification":
+            chosen = self.connectors if connector_id is None else [self.connectors[connector_id]]
+            for c in chosen:
+                assert c.status is not None
+                self.report_status(c, c.status)
+        elif what == "MeterValues":
+            chosen = self.outlets if not connector_id else [self.connectors[connector_id]]
+            for c in chosen:
+                self._triggered_meter_values(c.connector_id)
+
+    def _triggered_meter_values(self, connector_id: int) -> None:
+        c = self.connectors[connector_id]
+        value = self.sample(c, "MeterValuesSampledData", "Trigger")
+        if value is None or "no_meter_values" in self.defects:
+            return
+        payload: dict[str, Any] = {"connectorId": connector_id, "meterValue": [value]}
+        if c.transaction is not None and c.transaction.real_id is not None:
+            payload["transactionId"] = c.transaction.real_id
+        self.link.submit("MeterValues", payload)
+
+    # -- Reset (section 5.14) and reboots -------------------------------------------------------
+
+    def reset(self, kind: str) -> None:
+        reason = "HardReset" if kind == "Hard" else "SoftReset"
+        for c in self.outlets:
+            if c.transaction is not None:
+                self.stop_transaction(c, reason)
+        hard = kind == "Hard"
+        self.pending_reboot = RebootRequest(f"{kind} reset", True, hard=hard)
+        # Hard: no new CALL, only the answer to the one in flight is awaited (the rest is
+        # on disk and goes after the reboot); Soft: the link delivers what it holds first.
+        self.link.hold = hard
+        self.set_timer("reboot", REBOOT_GRACE)
+
+    def _settle(self) -> None:
+        """After every input: statuses, the next CALL, a reboot that became due."""
+        if self.rebooting:
+            return
+        self.refresh_statuses()
+        self.link.pump(self.now.mono)
+        if self.reboot_request is not None and self.pending_reboot is None:
+            reason, after_reset = self.reboot_request
+            self.pending_reboot = RebootRequest(reason, after_reset, wait_transactions=True)
+            self.set_timer("reboot", REBOOT_GRACE)  # let the link deliver "Installed"
+        request = self.pending_reboot
+        if request is None:
+            return
+        if request.wait_transactions and any(c.transaction for c in self.outlets):
+            self.set_timer("reboot", REBOOT_GRACE)  # the grace starts when the last one ends
+            return
+        link = self.link
+        waiting = link.busy if request.hard else not link.idle
+        if link.online and waiting and "reboot" in self.timers:
+            return
+        self.rebooting = True
+        self.cancel_timer("reboot")
+        self.log(f"rebooting: {request.reason}")
+        self.actions.append(Reboot(request.reason, request.after_reset))
