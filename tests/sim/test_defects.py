@@ -71,6 +71,11 @@ async def boot_statuses(sim, session, world):
     return sorted(m.payload["connectorId"] for m in session.received("StatusNotification"))
 
 
+async def boot_iccid(sim, session, world):
+    boot = await session.expect("BootNotification", timeout=WAIT)
+    return boot.payload.get("iccid")
+
+
 async def heartbeat_gap(sim, session, world):
     first = await session.expect("Heartbeat", timeout=WAIT)
     second = await session.expect("Heartbeat", timeout=WAIT)
@@ -86,7 +91,7 @@ async def start_after_blocked(sim, session, world):
 
 
 async def firmware_statuses(sim, session, world):
-    from chargecheck.sim.firmware import firmware_image
+    from chargecheck.protocol.firmware_image import firmware_image
 
     path = world.tmp_path / f"{sim.identity}.bin"
     path.write_bytes(firmware_image("9.9.9"))
@@ -191,6 +196,7 @@ async def status_after_plug(sim, session, world):
 
 
 CASES: dict[str, Case] = {
+    "boot_missing_iccid": Case(boot_iccid, "89462038005003992030", None),
     "no_status_connector0": Case(boot_statuses, [0, 1, 2], [1, 2]),
     "slow_heartbeat": Case(heartbeat_gap, 10, 20, answers={"heartbeat_interval": 10}),
     "start_after_rejected_authorize": Case(

@@ -15,7 +15,7 @@ from pyftpdlib.handlers import FTPHandler
 from pyftpdlib.servers import FTPServer
 
 from chargecheck.clock import utc_iso
-from chargecheck.sim.firmware import firmware_image
+from chargecheck.protocol.firmware_image import firmware_image
 
 from .conftest import WAIT
 
@@ -89,7 +89,7 @@ def firmware_statuses(session, cursor) -> list[str]:
 async def test_update_firmware_downloads_over_http_installs_and_boots_with_the_new_version(
     bench, http_files
 ):
-    http_files.files["/ng9/4.5.0-9999.bin"] = firmware_image("4.5.0-9999", b"\x00" * 4096)
+    http_files.files["/ng9/4.5.0-9999.bin"] = firmware_image("4.5.0-9999", 4096)
     sim, session = await bench.start()
     cursor = session.mark()
     request = {

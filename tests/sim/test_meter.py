@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from chargecheck.sim.firmware import FirmwareFormatError, firmware_image, firmware_version
+from chargecheck.protocol.firmware_image import firmware_image
+from chargecheck.sim.firmware import FirmwareFormatError, firmware_version
 from chargecheck.sim.meter import Meter, amps_for_watts
 from chargecheck.sim.station_clock import StationClock
 
@@ -40,7 +41,7 @@ def test_a_watt_limit_and_an_ampere_limit_agree_at_230_volts():
 
 
 def test_a_firmware_image_carries_its_version_in_a_manifest():
-    assert firmware_version(firmware_image("4.5.0-1", b"\x00\xff" * 10)) == "4.5.0-1"
+    assert firmware_version(firmware_image("4.5.0-1", 20)) == "4.5.0-1"
     for junk in (b"", b"MZ\x90", b'{"version": "1"}\n', b'["4.5"]\n'):
         with pytest.raises(FirmwareFormatError):
             firmware_version(junk)

@@ -14,9 +14,9 @@ from chargecheck.files.events import (
     UploadedFile,
     journal_sink,
 )
-from chargecheck.files.firmware import firmware_image, firmware_version
 from chargecheck.files.paths import redact_url
 from chargecheck.files.services import FileServices, MiB
+from chargecheck.protocol.firmware_image import firmware_image, firmware_version
 
 __all__ = [
     "KINDS",

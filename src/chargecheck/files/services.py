@@ -39,11 +39,11 @@ from chargecheck.files.events import (
     OnEvent,
     UploadedFile,
 )
-from chargecheck.files.firmware import DEFAULT_SIZE, firmware_file_name, firmware_image
 from chargecheck.files.ftp_server import FtpContext, FtpServerThread
 from chargecheck.files.http_server import HttpServerThread
 from chargecheck.files.paths import FIRMWARE_DIR, is_wildcard, redact_url, url_host
 from chargecheck.files.sandbox import Sandbox
+from chargecheck.protocol.firmware_image import DEFAULT_SIZE, firmware_file_name, firmware_image
 
 MiB = 1024 * 1024
 

@@ -191,6 +191,8 @@ class StationCore:
 
     def boot_payload(self) -> dict[str, Any]:
         identity = {**self.config.identity, "firmwareVersion": self.firmware_version}
+        if "boot_missing_iccid" in self.defects:
+            identity.pop("iccid", None)
         return {name: identity[name] for name in BOOT_FIELDS if identity.get(name)}
 
     # -- plumbing ----------------------------------------------------------------------

@@ -7,6 +7,7 @@ model checks ``name in self.defects`` at the one place the defect bends its beha
 =========================================  ==================================================
 name                                       what the station does wrong
 =========================================  ==================================================
+``boot_missing_iccid``                     BootNotification without the iccid the profile has
 ``no_status_connector0``                   after boot, no StatusNotification for connector 0
 ``slow_heartbeat``                         heartbeats at twice the HeartbeatInterval
 ``start_after_rejected_authorize``         starts a transaction although Authorize was not
@@ -40,6 +41,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 DEFECTS: dict[str, str] = {
+    "boot_missing_iccid": "BootNotification without the iccid the profile has",
     "no_status_connector0": "after boot, no StatusNotification for connector 0",
     "slow_heartbeat": "heartbeats at twice the HeartbeatInterval",
     "start_after_rejected_authorize": "starts a transaction although Authorize was not Accepted",

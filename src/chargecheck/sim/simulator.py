@@ -80,7 +80,7 @@ class Simulator:
         """Run until cancelled (the ``simulate`` command)."""
         await self._shell.run()
 
-    async def wait_booted(self, timeout: float) -> None:  # noqa: ASYNC109
+    async def wait_booted(self, timeout: float) -> None:
         """Until the station is connected and its BootNotification was Accepted."""
         shell = self._shell
         await shell.wait_until(
@@ -88,7 +88,7 @@ class Simulator:
             timeout,
         )
 
-    async def wait_connected(self, timeout: float) -> None:  # noqa: ASYNC109
+    async def wait_connected(self, timeout: float) -> None:
         await self._shell.wait_until(lambda: self._shell.connected, timeout)
 
     # -- the physical world -------------------------------------------------------------------

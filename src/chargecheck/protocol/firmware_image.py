@@ -8,7 +8,8 @@ downloaded bytes alone which version it "installs"::
 
     {"format":"chargecheck-firmware/1","firmwareVersion":"4.4.1-3200"}\\n<padding>
 
-Pure functions: no I/O, so the bench and the simulator share them.
+Pure functions, no I/O: the bench (chargecheck.files) serves these images and the
+simulator, which shares only ``protocol`` with the bench, installs them.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from chargecheck.files.firmware import (
+from chargecheck.protocol.firmware_image import (
     DEFAULT_SIZE,
     firmware_file_name,
     firmware_image,
