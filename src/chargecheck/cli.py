@@ -136,7 +136,8 @@ def demo(
     """Start the simulated Alfen NG920 and the bench over loopback; run all 18 rows."""
     from chargecheck.demo import run_demo
 
-    _run_async(run_demo(out, console))
+    summary = _run_async(run_demo(out, console))
+    raise SystemExit(1 if summary.failed else 0)
 
 
 @app.command()

@@ -1,51 +1,89 @@
-"""The first-contact demo: Central System and a station over real loopback sockets."""
+"""``chargecheck demo``: the simulated Alfen NG920 and the bench in one process, over
+real loopback sockets; the physical steps are done by driving the simulator, so nothing
+is asked and every row can pass (row 10 included: the simulator makes the error)."""
 
 from __future__ import annotations
 
-import json
+import tempfile
+from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
-from websockets.asyncio.client import connect
 
-from chargecheck.clock import Clock
-from chargecheck.csms import CentralSystem, ServerSettings
-from chargecheck.journal import Journal
+from chargecheck.csms import CentralSystem
+from chargecheck.run import RunOptions, RunSummary, run_bench
+from chargecheck.script.operator import PhysicalStep, StepKind
+from chargecheck.script.settings import Settings, load
+from chargecheck.sim.simulator import Simulator
 
-_BOOT = {
-    "chargePointVendor": "Alfen BV",
-    "chargePointModel": "NG920-61002",
-    "chargePointSerialNumber": "ace0001593",
-    "firmwareVersion": "4.4.0-3106",
+DEMO_STATION = "ALFEN-NG920-DEMO"
+DEMO_FIRMWARE = "4.4.1-3200"  # the version the demo's firmware image installs
+
+# The errors the "operator" makes in row 10: a connector fault and a station fault.
+FAULTS = {0: ("OtherError", "internal power supply fault"), None: ("GroundFailure", "RCD")}
+
+
+class SimulatorOperator:
+    """Does each physical step on the simulator through its Python API."""
+
+    def __init__(self, simulator: Callable[[], Simulator]) -> None:
+        self._simulator = simulator
+
+    async def perform(self, step: PhysicalStep, timeout: float) -> None:
+        await _ACTIONS[step.kind](self._simulator(), step)
+
+
+def _fault(sim: Simulator, step: PhysicalStep) -> Awaitable[None]:
+    code, info = FAULTS.get(step.connector_id) or FAULTS[None]
+    return sim.inject_fault(step.connector_id, code, info=info)
+
+
+_ACTIONS: dict[StepKind, Callable[[Simulator, PhysicalStep], Awaitable[None]]] = {
+    StepKind.PLUG: lambda sim, s: sim.plug(s.connector_id),
+    StepKind.UNPLUG: lambda sim, s: sim.unplug(s.connector_id),
+    StepKind.PRESENT_CARD: lambda sim, s: sim.present_id_tag(s.connector_id, s.id_tag or ""),
+    StepKind.PRESENT_INVALID_CARD: lambda sim, s: sim.present_id_tag(
+        s.connector_id, s.id_tag or "INVALID"
+    ),
+    StepKind.CREATE_ERROR: _fault,
+    StepKind.CLEAR_ERROR: lambda sim, s: sim.clear_fault(s.connector_id),
 }
 
 
-async def run_demo(out: Path, console: Console) -> None:
-    clock = Clock()
-    journal = Journal(out / "journal.sqlite", clock.utc_text, clock.mono)
-    run_id = journal.start_run("demo")
-    async with CentralSystem(journal, ServerSettings(port=0), clock=clock) as cs:
-        cs.run_id = run_id
-        console.print(f"Central System listening at {cs.url()}<identity>")
-        async with connect(cs.url("DEMO-1"), subprotocols=["ocpp1.6"]) as ws:  # type: ignore[list-item]
-            session = await cs.wait_for_station("DEMO-1", 5)
-            for n, (action, payload) in enumerate(
-                [
-                    ("BootNotification", _BOOT),
-                    (
-                        "StatusNotification",
-                        {"connectorId": 0, "errorCode": "NoError", "status": "Available"},
-                    ),
-                    ("Heartbeat", {}),
-                ],
-                1,
-            ):
-                await ws.send(json.dumps([2, f"st-{n}", action, payload]))
-                await ws.recv()
-            await session.expect("Heartbeat", timeout=5)
-    journal.end_run(run_id)
-    for entry in journal.entries(run_id):
-        arrow = {"frame_in": "<-", "frame_out": "->"}.get(entry.kind, "  ")
-        console.print(f"{entry.utc} {arrow} {entry.raw or entry.kind}", markup=False)
-    journal.close()
-    console.print(f"journal: {out / 'journal.sqlite'} (run {run_id})")
+async def run_demo(
+    out: Path,
+    console: Console,
+    *,
+    settings: Settings | None = None,
+    defects: Iterable[str] = (),
+    only: list[int] | None = None,
+    skip: list[int] | None = None,
+) -> RunSummary:
+    """Run the script against a fresh simulator; ``defects`` switch on simulator faults."""
+    chosen = settings or load("demo")
+    options = RunOptions(
+        chosen,
+        out=out,
+        host="127.0.0.1",
+        port=0,
+        only=only or [],
+        skip=skip or [],
+        firmware_version=DEMO_FIRMWARE,
+        kind="demo",
+    )
+    holder: dict[str, Simulator] = {}
+
+    async def ready(central: CentralSystem, files: Any) -> None:
+        state = Path(tempfile.mkdtemp(prefix="sim-state-", dir=out))  # the station's disk
+        sim = Simulator(central.url(""), DEMO_STATION, state_dir=state, defects=defects)
+        holder["sim"] = sim
+        await sim.start()
+
+    try:
+        return await run_bench(
+            options, SimulatorOperator(lambda: holder["sim"]), console, ready=ready
+        )
+    finally:
+        if "sim" in holder:
+            await holder["sim"].stop()

@@ -99,11 +99,11 @@ async def run_bench(
         public_host=options.public_host,
         on_event=journal_sink(journal, run_id),
     )
-    firmware = _firmware(files, options)
     server = ServerSettings(host=options.host, port=options.port, passwords=options.passwords)
     verdicts: list[Verdict] = []
     try:
         with files:
+            firmware = _firmware(files, options)
             async with CentralSystem(
                 journal, server, clock=clock, answers=lambda identity: Answers()
             ) as central:

@@ -43,7 +43,7 @@ async def run(ctx: CaseContext) -> str:
     for connector_id in connectors:
         for kind in ("Inoperative", "Operative"):
             await _change(ctx, connector_id, kind)
-    return f"OK, {len(connectors)} connectors (including connector 0)"
+    return f"OK, connectors {', '.join(map(str, connectors))}"
 
 
 async def _change(ctx: CaseContext, connector_id: int, kind: str) -> None:

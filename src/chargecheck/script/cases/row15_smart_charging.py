@@ -78,4 +78,4 @@ async def _switch(
     )
 
 
-CASE = seed_case(15, run)
+CASE = seed_case(15, run, physical=True)  # the car is plugged
