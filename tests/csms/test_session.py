@@ -168,3 +168,19 @@ async def test_answers_can_be_overridden_for_a_case(central):
     ids = [(await station.call("StartTransaction", start))[2]["transactionId"] for _ in range(3)]
     assert ids == sorted(set(ids))
     await station.ws.close()
+
+
+async def test_frames_sent_just_before_a_close_are_all_read_and_journaled(central, journal):
+    station = await open_station(central)
+    session = await central.wait_for_station("CP1", 10 * UNIT)
+    reset = asyncio.create_task(session.call("Reset", {"type": "Hard"}, timeout=10 * UNIT))
+    call = await station.recv()
+    # A station rebooting: its own CALL, the answer to ours, and the close, back to back.
+    await station.send_raw(json.dumps([2, "last", "StatusNotification", STATUS]))
+    await station.send_raw(json.dumps([3, call[1], {"status": "Accepted"}]))
+    await station.ws.close()
+    assert await reset == {"status": "Accepted"}
+    entries = list(journal.entries(central.run_id))
+    raws = [e.raw for e in entries if e.kind == "frame_in"]
+    assert any('"last"' in r for r in raws) and any(call[1] in r for r in raws)
+    assert "send_failed" in [e.kind for e in entries]

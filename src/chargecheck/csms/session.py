@@ -13,6 +13,8 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from websockets.exceptions import ConnectionClosed
+
 from chargecheck.clock import Clock
 from chargecheck.csms.answers import Answers
 from chargecheck.csms.errors import (
@@ -118,18 +120,16 @@ class Session:
         self._waiting[call.unique_id] = future
         entry_id, text = await self._journal_out(call)
         try:
-            await connection.send(text)
+            try:
+                await connection.send(text)
+            except ConnectionClosed as exc:
+                raise NotConnected(f"{self.identity} dropped before {action} was sent") from exc
+            # CallErrorReceived, InvalidResult and NotConnected come through the future.
             result = await asyncio.wait_for(asyncio.shield(future), timeout)
             result.call_entry_id = entry_id
             return result
         except TimeoutError:
             raise CallTimeout(action, timeout, entry_id) from None
-        except NotConnected:
-            raise
-        except Exception as exc:  # the socket went away under us
-            if isinstance(exc, CallErrorReceived | InvalidResult):
-                raise
-            raise NotConnected(f"{self.identity} dropped while sending {action}: {exc}") from exc
         finally:
             self._waiting.pop(call.unique_id, None)
             self._endpoint.tracker.cancel(call.unique_id)
@@ -269,10 +269,17 @@ class Session:
         await self._send(self._endpoint.result(call, payload))
 
     async def _send(self, frame: Frame) -> None:
-        _, text = await self._journal_out(frame)
+        """Answer the station. If it has already closed, say so in the journal and go on:
+        frames it sent before closing are still to be read (and may answer our calls)."""
+        entry_id, text = await self._journal_out(frame)
         connection = self._connection
-        if connection is not None:
+        if connection is None:
+            self._journal_event("send_failed", {"frame": entry_id, "reason": "not connected"})
+            return
+        try:
             await connection.send(text)
+        except ConnectionClosed as exc:
+            self._journal_event("send_failed", {"frame": entry_id, "reason": str(exc)})
 
     async def _journal_out(self, frame: Frame) -> tuple[int, str]:
         text = encode_frame(frame)
