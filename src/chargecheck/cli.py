@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import time
 from collections.abc import Coroutine
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
@@ -136,7 +137,9 @@ def demo(
     """Start the simulated Alfen NG920 and the bench over loopback; run all 18 rows."""
     from chargecheck.demo import run_demo
 
+    started = time.monotonic()
     summary = _run_async(run_demo(out, console))
+    console.print(f"demo finished in {time.monotonic() - started:.1f} s")
     raise SystemExit(1 if summary.failed else 0)
 
 

@@ -5,6 +5,7 @@ come through here; the demo adds the simulator and an operator that drives it.""
 from __future__ import annotations
 
 import contextlib
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -142,7 +143,14 @@ async def run_bench(
     violations = _check(journal, run_id, console)
     reports = _reports(journal, run_id, options, console)
     journal.close()
-    return RunSummary(run_id, session.identity, verdicts, reports, violations, options.strict)
+    summary = RunSummary(run_id, session.identity, verdicts, reports, violations, options.strict)
+    counts = Counter(str(v.outcome) for v in verdicts)
+    tally = ", ".join(f"{counts[str(o)]} {o}" for o in Outcome if counts[str(o)])
+    console.print(
+        f"[bold]run {run_id}[/]: {len(verdicts)} rows, {tally}; "
+        f"{'FAILED' if summary.failed else 'no row failed'}"
+    )
+    return summary
 
 
 def _firmware(files: Any, options: RunOptions) -> str | None:
