@@ -112,6 +112,10 @@ class CaseContext:
             return False
         return True
 
+    async def outlets(self) -> list[int]:
+        """The connectors a car plugs into: every one the station reports but 0."""
+        return [c for c in await self.connectors() if c > 0]
+
     async def connectors(self) -> list[int]:
         """Connector 0 and every connector the station reports (NumberOfConnectors, or the
         StatusNotifications it sent)."""

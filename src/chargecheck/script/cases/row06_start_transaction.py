@@ -28,8 +28,13 @@ from chargecheck.script.steps import (
 
 
 async def run(ctx: CaseContext) -> str:
-    c = ctx.settings.connector
+    """Each criterion on every connector a car plugs into, one sub-result each."""
     await make_idle(ctx)
+    done = [await _connector(ctx, c) for c in await ctx.outlets()]
+    return "OK, " + "; ".join(done)
+
+
+async def _connector(ctx: CaseContext, c: int) -> str:
     before = last_status(ctx, c)
     cursor = ctx.mark()
     tx = await start_remote(ctx, c, "RemoteStartTransaction starts a transaction")
@@ -40,7 +45,7 @@ async def run(ctx: CaseContext) -> str:
         await stop_remote(ctx, tx, c)
     local = await _local_start(ctx, c)
     await _refused_start(ctx, c)
-    return f"OK, remote start and local start with {local}" if local else "OK"
+    return f"connector {c}: remote start" + (f", local start with {local}" if local else "")
 
 
 async def _local_start(ctx: CaseContext, c: int) -> str | None:

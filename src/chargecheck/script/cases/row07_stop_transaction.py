@@ -22,8 +22,13 @@ from chargecheck.script.steps import (
 
 
 async def run(ctx: CaseContext) -> str:
-    c = ctx.settings.connector
+    """Each way of stopping on every connector a car plugs into, one sub-result each."""
     await make_idle(ctx)
+    done = [await _connector(ctx, c) for c in await ctx.outlets()]
+    return "OK, " + "; ".join(done) + "."
+
+
+async def _connector(ctx: CaseContext, c: int) -> str:
     done = []
     if await _stop(ctx, c, "remote stop", None):
         done.append("remote stop")
@@ -31,7 +36,7 @@ async def run(ctx: CaseContext) -> str:
         done.append("local stop with the card")
     if await _stop(ctx, c, "stop by disconnecting the car", StepKind.UNPLUG):
         done.append("local stop done by disconnecting car")
-    return "OK, " + ", ".join(done) + "."
+    return f"connector {c}: " + ", ".join(done)
 
 
 async def _stop(ctx: CaseContext, c: int, how: str, step: StepKind | None) -> bool:

@@ -17,7 +17,7 @@ from chargecheck.script.steps import make_idle
 async def run(ctx: CaseContext) -> str:
     await make_idle(ctx)
     reported = []
-    for connector_id in (ctx.settings.connector, 0):
+    for connector_id in [*await ctx.outlets(), 0]:
         code = await _error(ctx, connector_id)
         if code:
             reported.append(f"{code} on connector {connector_id}")

@@ -2,7 +2,8 @@
 
 In 1.6 words (DESIGN.md): plugging the car moves the connector Available -> Preparing;
 without an authorisation it must go back to Available once ConnectionTimeOut expires,
-and not much before. The bench sets ConnectionTimeOut to the settings' value for the row.
+and not much before. The bench sets ConnectionTimeOut to the settings' value for the row
+and checks every connector a car plugs into.
 """
 
 from __future__ import annotations
@@ -14,54 +15,59 @@ from chargecheck.script.steps import configured, make_idle, unplug_quietly
 
 
 async def run(ctx: CaseContext) -> str:
-    c, timeout = ctx.settings.connector, ctx.settings.connection_timeout
+    timeout = ctx.settings.connection_timeout
     await make_idle(ctx)
     async with configured(
         ctx, "ConnectionTimeOut", str(timeout), "ConnectionTimeOut can be set"
     ) as ok:
         if not ok:
             return ""
-        cursor = ctx.mark()
-        name = "plugging the car gives Preparing"
-        if not await ctx.physical(StepKind.PLUG, c, name):
-            return ""
-        try:
-            preparing = await ctx.attempt(
-                name,
-                ctx.expect(
-                    "StatusNotification",
-                    lambda p: p["connectorId"] == c and p["status"] == "Preparing",
-                    cursor=cursor,
-                ),
-                c,
-            )
-            if preparing is None:
-                return ""
-            ctx.check(True, name, "Available -> Preparing", (preparing.entry_id,), c)
-            name = f"back to Available after ConnectionTimeOut ({timeout} s)"
-            available = await ctx.attempt(
-                name,
-                ctx.expect(
-                    "StatusNotification",
-                    lambda p: p["connectorId"] == c and p["status"] == "Available",
-                    timeout=timeout * 2 + ctx.settings.timeouts.status,
-                    cursor=cursor,
-                ),
-                c,
-            )
-            if available is None:
-                return ""
-            waited = available.mono - preparing.mono
-            ctx.check(
-                waited >= timeout * 0.5,
-                name,
-                f"after {waited:.1f} s",
-                (preparing.entry_id, available.entry_id),
-                c,
-            )
-        finally:
-            await unplug_quietly(ctx, c)
+        for c in await ctx.outlets():
+            await _connector(ctx, c, timeout)
     return f"OK, Preparing, then Available after ConnectionTimeOut {timeout} s"
+
+
+async def _connector(ctx: CaseContext, c: int, timeout: int) -> None:
+    cursor = ctx.mark()
+    name = "plugging the car gives Preparing"
+    if not await ctx.physical(StepKind.PLUG, c, name):
+        return
+    try:
+        preparing = await ctx.attempt(
+            name,
+            ctx.expect(
+                "StatusNotification",
+                lambda p: p["connectorId"] == c and p["status"] == "Preparing",
+                cursor=cursor,
+            ),
+            c,
+        )
+        if preparing is None:
+            return
+        ctx.check(True, name, "Available -> Preparing", (preparing.entry_id,), c)
+        name = f"back to Available after ConnectionTimeOut ({timeout} s)"
+        available = await ctx.attempt(
+            name,
+            ctx.expect(
+                "StatusNotification",
+                lambda p: p["connectorId"] == c and p["status"] == "Available",
+                timeout=timeout * 2 + ctx.settings.timeouts.status,
+                cursor=cursor,
+            ),
+            c,
+        )
+        if available is None:
+            return
+        waited = available.mono - preparing.mono
+        ctx.check(
+            waited >= timeout * 0.5,
+            name,
+            f"after {waited:.1f} s",
+            (preparing.entry_id, available.entry_id),
+            c,
+        )
+    finally:
+        await unplug_quietly(ctx, c)
 
 
 CASE = seed_case(11, run, physical=True)
