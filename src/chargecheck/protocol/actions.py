@@ -62,6 +62,20 @@ CENTRAL_ACTIONS = frozenset(
 
 ALL_ACTIONS = STATION_ACTIONS | CENTRAL_ACTIONS
 
+# BootNotification.req fields in the order of the OCPP 1.6 schema (section 6.2); the seed
+# lists its "Request values" in this order.
+BOOT_NOTIFICATION_FIELDS = (
+    "chargePointVendor",
+    "chargePointModel",
+    "chargePointSerialNumber",
+    "chargeBoxSerialNumber",
+    "firmwareVersion",
+    "iccid",
+    "imsi",
+    "meterType",
+    "meterSerialNumber",
+)
+
 # Messages that belong to a transaction and that a station must queue while offline
 # (OCPP 1.6 section 4.7 / 3.6 "Transaction-related messages").
 TRANSACTION_ACTIONS = frozenset({"StartTransaction", "StopTransaction", "MeterValues"})

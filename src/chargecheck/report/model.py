@@ -29,19 +29,6 @@ OUTCOMES = (Outcome.PASS, Outcome.FAIL, Outcome.NOT_TESTED, Outcome.ERROR)
 # FindingView severities, most serious first (``chargecheck.conformance``).
 SEVERITIES = ("violation", "warning", "note")
 
-# BootNotification.req fields in the order of the OCPP 1.6 schema (section 6.2), the
-# order the seed lists its "Request values" in.
-BOOT_FIELDS = (
-    "chargePointVendor",
-    "chargePointModel",
-    "chargePointSerialNumber",
-    "chargeBoxSerialNumber",
-    "firmwareVersion",
-    "iccid",
-    "imsi",
-    "meterType",
-    "meterSerialNumber",
-)
 
 _MESSAGE_TYPES = {CallResult: "CALLRESULT", CallError: "CALLERROR", Call: "CALL"}
 _DIRECTIONS = {FRAME_IN: "in", FRAME_OUT: "out"}

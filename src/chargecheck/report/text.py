@@ -10,7 +10,8 @@ import json
 import re
 from typing import Any
 
-from chargecheck.report.model import BOOT_FIELDS, RunReport
+from chargecheck.protocol.actions import BOOT_NOTIFICATION_FIELDS as BOOT_FIELDS
+from chargecheck.report.model import RunReport
 from chargecheck.report.timeline import parse_utc
 from chargecheck.script.verdict import Criterion, Outcome, Verdict
 

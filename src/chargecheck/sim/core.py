@@ -18,6 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from chargecheck.protocol.actions import BOOT_NOTIFICATION_FIELDS as BOOT_FIELDS
 from chargecheck.protocol.endpoint import Endpoint, Role
 from chargecheck.protocol.errors import ChargecheckError, LocalProtocolError
 from chargecheck.protocol.status_table import ChargePointStatus as S
@@ -31,19 +32,6 @@ from chargecheck.sim.defects import checked_defects
 from chargecheck.sim.link import Limits, Link, Outgoing
 from chargecheck.sim.station_clock import Now
 from chargecheck.sim.store import StationStore
-
-# BootNotification.req fields (OCPP 1.6 section 6.3) a profile's identity may give.
-BOOT_FIELDS = (
-    "chargePointVendor",
-    "chargePointModel",
-    "chargePointSerialNumber",
-    "chargeBoxSerialNumber",
-    "firmwareVersion",
-    "iccid",
-    "imsi",
-    "meterType",
-    "meterSerialNumber",
-)
 
 
 @dataclass(frozen=True)

@@ -8,21 +8,10 @@ chargePointSerialNumber, iccid, chargePointVendor, firmwareVersion and chargePoi
 from __future__ import annotations
 
 from chargecheck.csms.session import Cursor
+from chargecheck.protocol.actions import BOOT_NOTIFICATION_FIELDS
 from chargecheck.script.context import CaseContext
 from chargecheck.script.runner import seed_case
 
-# The fields the seed's report shows, in its order.
-REPORTED = (
-    "chargePointVendor",
-    "chargePointModel",
-    "chargePointSerialNumber",
-    "chargeBoxSerialNumber",
-    "firmwareVersion",
-    "iccid",
-    "imsi",
-    "meterType",
-    "meterSerialNumber",
-)
 REQUIRED = ("chargePointModel", "chargePointVendor")  # OCPP 1.6 section 6.2
 ASKED = ("chargePointSerialNumber", "iccid", "firmwareVersion")  # by the seed
 
@@ -53,7 +42,7 @@ async def run(ctx: CaseContext) -> str:
         f"status {reply.get('status')}",
         ev,
     )
-    request = {key: str(payload.get(key, "unset")) for key in REPORTED}
+    request = {key: str(payload.get(key, "unset")) for key in BOOT_NOTIFICATION_FIELDS}
     response = {
         "status": reply.get("status"),
         "interval": reply.get("interval"),
