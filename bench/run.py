@@ -1,0 +1,430 @@
+"""The benchmark runner (``make bench``): sections of measurements, one report.
+
+    python -m bench.run [--quick] [--sections throughput,memory] [--processes 2] ...
+
+Each section starts every server under test in its own process, drives it with the
+load generator (``bench.load``, its own processes), samples the server's CPU and RSS
+from /proc, and returns rows; the runner writes them all to
+``bench/results/<name>.md`` (Markdown tables) and ``<name>.json``. A section is an
+entry of ``SECTIONS``: a name, a title, a ``run`` that returns rows, the columns to
+show, and a ``judge`` that compares rows against the targets.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench.procfs import raise_open_files_limit
+from bench.targets import SERVERS, Target, wait_line
+
+RESULTS = Path(__file__).parent / "results"
+Row = dict[str, Any]
+
+
+@dataclass
+class Options:
+    throughput_sizes: list[int] = field(default_factory=lambda: [100, 1000])
+    memory_sizes: list[int] = field(default_factory=lambda: [10_000])
+    meter_duration: float = 10.0
+    heartbeat_duration: float = 12.0
+    heartbeat_interval: float = 5.0
+    processes: int = 1
+    ramp: int = 100
+    engine: str = "wire"
+    servers: list[str] = field(default_factory=lambda: list(SERVERS))
+    sections: list[str] = field(default_factory=lambda: [s.name for s in SECTIONS])
+    repeat: int = 1
+    out: Path = RESULTS
+    name: str = "latest"
+    uvloop: bool = True
+
+
+# -- one measurement -----------------------------------------------------------------
+
+
+def measure(kind: str, stations: int, mode: str, duration: float, opts: Options) -> Row:
+    """Start ``kind``, run the load against it, stop it; one row of numbers."""
+    with (
+        tempfile.TemporaryDirectory(prefix="chargecheck-bench-") as tmp,
+        Target(kind, Path(tmp), uvloop=opts.uvloop) as target,
+    ):
+        time.sleep(0.3)  # let the freshly started server settle before the idle sample
+        idle_kb = target.rss_kb()
+        command = [
+            sys.executable,
+            "-m",
+            "bench.load",
+            f"--url={target.url()}",
+            f"--stations={stations}",
+            f"--mode={mode}",
+            f"--duration={duration}",
+            f"--heartbeat-interval={opts.heartbeat_interval}",
+            f"--processes={opts.processes}",
+            f"--ramp={opts.ramp}",
+            f"--engine={opts.engine}",
+        ]
+        if not opts.uvloop:
+            command.append("--no-uvloop")
+        started = time.monotonic()
+        deadline = started + 120.0 + stations / 50 + duration
+        load = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+        try:
+            events = _follow(load, target, deadline)
+        finally:
+            if load.poll() is None:
+                load.kill()
+            load.wait()
+            assert load.stdout is not None
+            load.stdout.close()
+        assert target.sampler is not None
+        go = events["go"]["at"]
+        server_cpu = target.sampler.cpu_percent(go, go + duration)
+        target.stop()
+        result = events["result"]
+        connected_kb = events["ready"]["server_rss_kb"]
+        journal = target.journal_counts()
+    return {
+        "server": kind,
+        "stations": stations,
+        "mode": mode,
+        "connected": result["connected"],
+        "booted": result["booted"],
+        "ramp_s": round(events["ready"]["at"] - started, 1),
+        "calls_per_s": result["calls_per_s"],
+        "answered": result["answered"],
+        "p50_ms": result["latency_ms"]["p50"],
+        "p99_ms": result["latency_ms"]["p99"],
+        "max_ms": result["latency_ms"]["max"],
+        "server_cpu_pct": round(server_cpu, 1),
+        "client_cpu_pct": result["client_cpu_pct"],
+        "client_processes": result["processes"],
+        "idle_rss_mb": round(idle_kb / 1024, 1),
+        "connected_rss_mb": round(connected_kb / 1024, 1),
+        "kb_per_station": round((connected_kb - idle_kb) / max(1, result["connected"]), 1),
+        "peak_rss_mb": round(target.peak_rss_kb / 1024, 1),
+        "journaled_frames": journal.get("frame_in", 0) + journal.get("frame_out", 0)
+        if journal
+        else None,
+        "problems": result["problems"],
+    }
+
+
+def _follow(load: subprocess.Popen[str], target: Target, deadline: float) -> dict[str, Row]:
+    """Read the generator's events; sample the server's RSS when all are connected."""
+    events: dict[str, Row] = {}
+    assert load.stdout is not None
+    while "result" not in events:
+        line = wait_line(load.stdout, deadline)
+        if not line:
+            raise RuntimeError(f"the load generator stopped early (events: {list(events)})")
+        event = json.loads(line)
+        event["at"] = time.monotonic()
+        if event["event"] == "ready":
+            event["server_rss_kb"] = target.rss_kb()
+        events[event["event"]] = event
+    return events
+
+
+def _median_rows(rows: list[Row], kind: str, stations: int) -> Row | None:
+    """The row whose calls/s is the median of the repeats of (server, stations)."""
+    same = sorted(
+        (r for r in rows if r["server"] == kind and r["stations"] == stations),
+        key=lambda r: r["calls_per_s"],
+    )
+    return same[(len(same) - 1) // 2] if same else None
+
+
+# -- sections --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Section:
+    name: str
+    title: str
+    what: str
+    run: Callable[[Options], list[Row]]
+    columns: list[tuple[str, str]]
+    judge: Callable[[list[Row]], list[Row]]
+
+
+def _run_sizes(opts: Options, sizes: list[int], mode: str, duration: float) -> list[Row]:
+    rows = []
+    for stations in sizes:
+        for _ in range(opts.repeat):
+            for kind in opts.servers:
+                row = measure(kind, stations, mode, duration, opts)
+                _progress(row)
+                rows.append(row)
+    return rows
+
+
+def _judge_throughput(rows: list[Row]) -> list[Row]:
+    verdicts = []
+    for stations in sorted({r["stations"] for r in rows}):
+        bare, real = _median_rows(rows, "bare", stations), _median_rows(rows, "real", stations)
+        if bare is None or real is None or not bare["calls_per_s"] or not bare["p99_ms"]:
+            continue
+        ratio = real["calls_per_s"] / bare["calls_per_s"]
+        p99 = real["p99_ms"] / bare["p99_ms"]
+        binding = stations == 1000
+        verdicts.append(
+            {
+                "stations": stations,
+                "what": "calls/s real / bare",
+                "value": round(ratio, 3),
+                "target": ">= 0.60" if binding else None,
+                "met": ratio >= 0.60 if binding else None,
+            }
+        )
+        verdicts.append(
+            {
+                "stations": stations,
+                "what": "p99 latency real / bare",
+                "value": round(p99, 2),
+                "target": "<= 2.0" if binding else None,
+                "met": p99 <= 2.0 if binding else None,
+            }
+        )
+    return verdicts
+
+
+def _judge_memory(rows: list[Row]) -> list[Row]:
+    verdicts = []
+    for row in rows:
+        binding = row["server"] == "real" and row["stations"] >= 10_000
+        verdicts.append(
+            {
+                "stations": row["stations"],
+                "what": f"KB per connected station, {row['server']}",
+                "value": row["kb_per_station"],
+                "target": "< 30" if binding else None,
+                "met": row["kb_per_station"] < 30 if binding else None,
+            }
+        )
+    return verdicts
+
+
+_COMMON = [
+    ("server", "server"),
+    ("stations", "stations"),
+    ("connected", "connected"),
+    ("calls/s", "calls_per_s"),
+    ("p50 ms", "p50_ms"),
+    ("p99 ms", "p99_ms"),
+    ("max ms", "max_ms"),
+    ("server CPU %", "server_cpu_pct"),
+    ("client CPU %", "client_cpu_pct"),
+]
+
+SECTIONS: list[Section] = [
+    Section(
+        name="throughput",
+        title="Throughput: MeterValues back to back",
+        what=(
+            "Each station sends MeterValues (3 phases x Voltage, Current.Import, "
+            "Power.Active.Import + Energy.Active.Import.Register) and waits for the answer "
+            "before sending the next, for the whole window."
+        ),
+        run=lambda o: _run_sizes(o, o.throughput_sizes, "meter", o.meter_duration),
+        columns=[
+            *_COMMON,
+            ("peak RSS MB", "peak_rss_mb"),
+            ("journaled frames", "journaled_frames"),
+        ],
+        judge=_judge_throughput,
+    ),
+    Section(
+        name="memory",
+        title="Memory: stations connected, booted and heartbeating",
+        what=(
+            "All stations connect (in bounded batches) and boot; then each sends a "
+            "Heartbeat every interval. KB per station = (RSS with all connected - RSS idle) "
+            "/ stations, RSS sampled the moment the last station has booted."
+        ),
+        run=lambda o: _run_sizes(o, o.memory_sizes, "heartbeat", o.heartbeat_duration),
+        columns=[
+            *_COMMON,
+            ("ramp s", "ramp_s"),
+            ("idle RSS MB", "idle_rss_mb"),
+            ("connected RSS MB", "connected_rss_mb"),
+            ("KB/station", "kb_per_station"),
+            ("peak RSS MB", "peak_rss_mb"),
+        ],
+        judge=_judge_memory,
+    ),
+]
+
+
+# -- the report ------------------------------------------------------------------------
+
+
+def machine() -> dict[str, Any]:
+    import websockets
+
+    model = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {
+        "date_utc": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "cpu": model,
+        "cores": _cores(),
+        "python": platform.python_version(),
+        "websockets": websockets.__version__,
+        "platform": platform.platform(),
+    }
+
+
+def _cores() -> int:
+    import os
+
+    return len(os.sched_getaffinity(0))
+
+
+def render(report: dict[str, Any]) -> str:
+    m = report["machine"]
+    o = report["options"]
+    lines = [
+        "# chargecheck benchmark",
+        "",
+        f"{m['date_utc']}; {m['cpu']}, {m['cores']} cores; Python {m['python']}, "
+        f"websockets {m['websockets']}; load engine `{o['engine']}`, "
+        f"{o['processes']} client process(es); uvloop {'on' if o['uvloop'] else 'off'}.",
+        "",
+    ]
+    for name, body in report["sections"].items():
+        section = next(s for s in SECTIONS if s.name == name)
+        lines += [f"## {section.title}", "", section.what, ""]
+        lines += _table(section.columns, body["rows"])
+        if body["verdicts"]:
+            lines += ["", "| stations | ratio | value | target | met |", "|---|---|---|---|---|"]
+            for v in body["verdicts"]:
+                met = {True: "yes", False: "**no**", None: ""}[v["met"]]
+                lines.append(
+                    f"| {v['stations']} | {v['what']} | {v['value']} | {v['target'] or ''} "
+                    f"| {met} |"
+                )
+        problems = [r for r in body["rows"] if r["problems"]]
+        for r in problems:
+            lines.append(f"\nProblems seen ({r['server']}, {r['stations']}): {r['problems']}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _table(columns: list[tuple[str, str]], rows: list[Row]) -> list[str]:
+    lines = [
+        "| " + " | ".join(h for h, _ in columns) + " |",
+        "|" + "---|" * len(columns),
+    ]
+    for row in rows:
+        cells = ["" if row.get(k) is None else str(row.get(k)) for _, k in columns]
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def _progress(row: Row) -> None:
+    sys.stderr.write(
+        f"  {row['server']:>4} {row['stations']:>6} {row['mode']:<9} "
+        f"{row['calls_per_s']:>9} calls/s  p99 {row['p99_ms']} ms  "
+        f"server CPU {row['server_cpu_pct']} %  {row['kb_per_station']} KB/station\n"
+    )
+
+
+def run(opts: Options) -> dict[str, Any]:
+    raise_open_files_limit()
+    report: dict[str, Any] = {
+        "machine": machine(),
+        "options": {k: str(v) if isinstance(v, Path) else v for k, v in asdict(opts).items()},
+        "sections": {},
+    }
+    for section in SECTIONS:
+        if section.name not in opts.sections:
+            continue
+        sys.stderr.write(f"{section.title}\n")
+        rows = section.run(opts)
+        report["sections"][section.name] = {"rows": rows, "verdicts": section.judge(rows)}
+    opts.out.mkdir(parents=True, exist_ok=True)
+    (opts.out / f"{opts.name}.json").write_text(json.dumps(report, indent=2) + "\n")
+    (opts.out / f"{opts.name}.md").write_text(render(report))
+    return report
+
+
+def parse_args(argv: list[str] | None = None) -> Options:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="tiny run: 3 stations, 1 s")
+    parser.add_argument("--sections", help=f"comma list of {', '.join(s.name for s in SECTIONS)}")
+    parser.add_argument("--servers", help="comma list of bare,real")
+    parser.add_argument("--throughput-sizes", help="comma list of station counts")
+    parser.add_argument("--memory-sizes", help="comma list of station counts")
+    parser.add_argument("--meter-duration", type=float)
+    parser.add_argument("--heartbeat-duration", type=float)
+    parser.add_argument("--heartbeat-interval", type=float)
+    parser.add_argument("--processes", type=int, help="load-generator processes")
+    parser.add_argument("--ramp", type=int, help="handshakes in flight per load process")
+    parser.add_argument("--engine", choices=["wire", "asyncio"])
+    parser.add_argument("--repeat", type=int, help="measurements per (server, size)")
+    parser.add_argument("--out", type=Path, help=f"directory for the report ({RESULTS})")
+    parser.add_argument("--name", help="report file name without suffix (latest; quick)")
+    parser.add_argument("--no-uvloop", action="store_true")
+    args = parser.parse_args(argv)
+    opts = Options()
+    if args.quick:
+        opts = Options(
+            throughput_sizes=[3],
+            memory_sizes=[3],
+            meter_duration=1.0,
+            heartbeat_duration=1.0,
+            heartbeat_interval=0.3,
+            name="quick",
+        )
+    for key in ("sections", "servers"):
+        if getattr(args, key):
+            setattr(opts, key, getattr(args, key).split(","))
+    for key in ("throughput_sizes", "memory_sizes"):
+        if getattr(args, key):
+            setattr(opts, key, [int(n) for n in getattr(args, key).split(",")])
+    for key in (
+        "meter_duration",
+        "heartbeat_duration",
+        "heartbeat_interval",
+        "processes",
+        "ramp",
+        "engine",
+        "repeat",
+        "out",
+        "name",
+    ):
+        if getattr(args, key) is not None:
+            setattr(opts, key, getattr(args, key))
+    opts.uvloop = not args.no_uvloop
+    return opts
+
+
+def main(argv: list[str] | None = None) -> None:
+    opts = parse_args(argv)
+    report = run(opts)
+    missed = [
+        v for body in report["sections"].values() for v in body["verdicts"] if v["met"] is False
+    ]
+    sys.stderr.write(f"wrote {opts.out / opts.name}.md and .json\n")
+    for v in missed:
+        sys.stderr.write(f"target missed: {v['what']} at {v['stations']}: {v['value']}\n")
+
+
+if __name__ == "__main__":
+    main()
