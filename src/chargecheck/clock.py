@@ -7,10 +7,12 @@ from datetime import UTC, datetime
 
 
 def utc_iso(moment: datetime) -> str:
-    """OCPP's timestamp form: ISO 8601 UTC with milliseconds and a ``Z``."""
-    return (
-        moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-    )
+    """OCPP's timestamp form: ISO 8601 UTC with milliseconds and a ``Z``.
+
+    Every journal entry carries one: ``isoformat`` (C) costs a fraction of ``strftime``.
+    """
+    text = moment.astimezone(UTC).isoformat(timespec="milliseconds")
+    return text[:-6] + "Z"  # "+00:00" -> "Z"
 
 
 class Clock:
