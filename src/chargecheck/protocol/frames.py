@@ -57,6 +57,8 @@ class CallError:
 
 Frame = Call | CallResult | CallError
 
+_TYPES = {int(t): t for t in MessageType}  # a dict lookup: ``MessageType(n)`` costs ten
+
 # Expected array length per message type (OCPP-J 1.6 sections 4.2.1 - 4.2.3).
 _LENGTHS = {MessageType.CALL: 4, MessageType.CALL_RESULT: 3, MessageType.CALL_ERROR: 5}
 
@@ -99,12 +101,11 @@ def decode_frame(text: str | bytes) -> Frame:
     if not isinstance(type_id, int) or isinstance(type_id, bool):
         raise FrameError("FormationViolation", f"MessageTypeId must be an integer, got {type_id!r}")
     unique_id = _read_unique_id(message)
-    try:
-        message_type = MessageType(type_id)
-    except ValueError:
+    message_type = _TYPES.get(type_id)
+    if message_type is None:
         raise FrameError(
             "ProtocolError", f"unknown MessageTypeId {type_id} (2, 3 or 4 expected)", unique_id
-        ) from None
+        )
     expected = _LENGTHS[message_type]
     if len(message) != expected:
         raise FrameError(
