@@ -14,390 +14,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
-import statistics
-import subprocess
 import sys
-import tempfile
-import time
-from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from bench.commands import COMMAND_SECTIONS
+from bench.options import RESULTS, Options
 from bench.procfs import raise_open_files_limit
-from bench.targets import SERVERS, Target, wait_line
+from bench.report import machine, render
+from bench.sections import LOAD_SECTIONS, Section
 
-RESULTS = Path(__file__).parent / "results"
-Row = dict[str, Any]
-
-
-@dataclass
-class Options:
-    throughput_sizes: list[int] = field(default_factory=lambda: [100, 1000])
-    memory_sizes: list[int] = field(default_factory=lambda: [10_000])
-    client_sizes: list[int] = field(default_factory=lambda: [1000])
-    meter_duration: float = 10.0
-    heartbeat_duration: float = 12.0
-    heartbeat_interval: float = 5.0
-    processes: int = 1
-    client_processes: list[int] = field(default_factory=lambda: [1, 2])
-    ramp: int = 100
-    engine: str = "wire"
-    servers: list[str] = field(default_factory=lambda: list(SERVERS))
-    sections: list[str] = field(default_factory=lambda: [s.name for s in SECTIONS])
-    repeat: int = 3  # throughput measurements per (server, size); the median is judged
-    out: Path = RESULTS
-    name: str = "latest"
-    uvloop: bool = True
-
-
-# -- one measurement -----------------------------------------------------------------
-
-
-def measure(
-    kind: str,
-    stations: int,
-    mode: str,
-    duration: float,
-    opts: Options,
-    processes: int | None = None,
-) -> Row:
-    """Start ``kind``, run the load against it, stop it; one row of numbers."""
-    with (
-        tempfile.TemporaryDirectory(prefix="chargecheck-bench-") as tmp,
-        Target(kind, Path(tmp), uvloop=opts.uvloop) as target,
-    ):
-        time.sleep(0.3)  # let the freshly started server settle before the idle sample
-        idle_kb = target.rss_kb()
-        command = [
-            sys.executable,
-            "-m",
-            "bench.load",
-            f"--url={target.url()}",
-            f"--stations={stations}",
-            f"--mode={mode}",
-            f"--duration={duration}",
-            f"--heartbeat-interval={opts.heartbeat_interval}",
-            f"--processes={processes or opts.processes}",
-            f"--ramp={opts.ramp}",
-            f"--engine={opts.engine}",
-        ]
-        if not opts.uvloop:
-            command.append("--no-uvloop")
-        started = time.monotonic()
-        deadline = started + 120.0 + stations / 50 + duration
-        load = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
-        try:
-            events = _follow(load, target, deadline)
-        finally:
-            if load.poll() is None:
-                load.kill()
-            load.wait()
-            assert load.stdout is not None
-            load.stdout.close()
-        assert target.sampler is not None
-        go = events["go"]["at"]
-        server_cpu = target.sampler.cpu_percent(go, go + duration)
-        target.stop()
-        result = events["result"]
-        connected_kb = events["ready"]["server_rss_kb"]
-        journal = target.journal_counts()
-    return {
-        "server": kind,
-        "stations": stations,
-        "mode": mode,
-        "connected": result["connected"],
-        "booted": result["booted"],
-        "ramp_s": round(events["ready"]["at"] - started, 1),
-        "calls_per_s": result["calls_per_s"],
-        "answered": result["answered"],
-        "p50_ms": result["latency_ms"]["p50"],
-        "p99_ms": result["latency_ms"]["p99"],
-        "max_ms": result["latency_ms"]["max"],
-        "server_cpu_pct": round(server_cpu, 1),
-        "client_cpu_pct": result["client_cpu_pct"],
-        "client_processes": result["processes"],
-        "idle_rss_mb": round(idle_kb / 1024, 1),
-        "connected_rss_mb": round(connected_kb / 1024, 1),
-        "kb_per_station": round((connected_kb - idle_kb) / max(1, result["connected"]), 1),
-        "peak_rss_mb": round(target.peak_rss_kb / 1024, 1),
-        "journaled_frames": journal.get("frame_in", 0) + journal.get("frame_out", 0)
-        if journal
-        else None,
-        "problems": result["problems"],
-    }
-
-
-def _follow(load: subprocess.Popen[str], target: Target, deadline: float) -> dict[str, Row]:
-    """Read the generator's events; sample the server's RSS when all are connected."""
-    events: dict[str, Row] = {}
-    assert load.stdout is not None
-    while "result" not in events:
-        line = wait_line(load.stdout, deadline)
-        if not line:
-            raise RuntimeError(f"the load generator stopped early (events: {list(events)})")
-        event = json.loads(line)
-        event["at"] = time.monotonic()
-        if event["event"] == "ready":
-            event["server_rss_kb"] = target.rss_kb()
-        events[event["event"]] = event
-    return events
-
-
-def _median(rows: list[Row], kind: str, stations: int, key: str) -> float | None:
-    """The median of ``key`` over the repeats of (server, stations)."""
-    values = [r[key] for r in rows if r["server"] == kind and r["stations"] == stations]
-    return statistics.median(values) if values else None
-
-
-# -- sections --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Section:
-    name: str
-    title: str
-    what: str
-    run: Callable[[Options], list[Row]]
-    columns: list[tuple[str, str]]
-    judge: Callable[[list[Row]], list[Row]]
-
-
-def _run_sizes(
-    opts: Options, sizes: list[int], mode: str, duration: float, repeat: int = 1
-) -> list[Row]:
-    rows = []
-    for stations in sizes:
-        for _ in range(repeat):
-            for kind in opts.servers:  # interleaved: a noisy minute hits both servers
-                row = measure(kind, stations, mode, duration, opts)
-                _progress(row)
-                rows.append(row)
-    return rows
-
-
-def _run_clients(opts: Options) -> list[Row]:
-    """The bare server under 1, 2, ... client processes: is one client enough?"""
-    rows = []
-    for stations in opts.client_sizes:
-        for processes in opts.client_processes:
-            row = measure("bare", stations, "meter", opts.meter_duration, opts, processes)
-            _progress(row)
-            rows.append(row)
-    return rows
-
-
-def _judge_clients(rows: list[Row]) -> list[Row]:
-    verdicts = []
-    for stations in sorted({r["stations"] for r in rows}):
-        same = sorted(
-            (r for r in rows if r["stations"] == stations), key=lambda r: r["client_processes"]
-        )
-        if len(same) < 2 or not same[0]["calls_per_s"]:
-            continue
-        for row in same[1:]:
-            verdicts.append(
-                {
-                    "stations": stations,
-                    "what": f"bare calls/s, {row['client_processes']} clients / 1 client",
-                    "value": round(row["calls_per_s"] / same[0]["calls_per_s"], 3),
-                    "target": None,
-                    "met": None,
-                }
-            )
-    return verdicts
-
-
-def _judge_throughput(rows: list[Row]) -> list[Row]:
-    """Real against bare per size, on the medians of the repeats (run interleaved)."""
-    verdicts = []
-    for stations in sorted({r["stations"] for r in rows}):
-        calls = [_median(rows, k, stations, "calls_per_s") for k in ("real", "bare")]
-        p99 = [_median(rows, k, stations, "p99_ms") for k in ("real", "bare")]
-        binding = stations == 1000
-        if calls[0] is not None and calls[1]:
-            ratio = calls[0] / calls[1]
-            verdicts.append(
-                {
-                    "stations": stations,
-                    "what": "calls/s real / bare (medians)",
-                    "value": round(ratio, 3),
-                    "target": ">= 0.60" if binding else None,
-                    "met": ratio >= 0.60 if binding else None,
-                }
-            )
-        if p99[0] is not None and p99[1]:
-            ratio = p99[0] / p99[1]
-            verdicts.append(
-                {
-                    "stations": stations,
-                    "what": "p99 latency real / bare (medians)",
-                    "value": round(ratio, 2),
-                    "target": "<= 2.0" if binding else None,
-                    "met": ratio <= 2.0 if binding else None,
-                }
-            )
-    return verdicts
-
-
-def _judge_memory(rows: list[Row]) -> list[Row]:
-    verdicts = []
-    for row in rows:
-        binding = row["server"] == "real" and row["stations"] >= 10_000
-        verdicts.append(
-            {
-                "stations": row["stations"],
-                "what": f"KB per connected station, {row['server']}",
-                "value": row["kb_per_station"],
-                "target": "< 30" if binding else None,
-                "met": row["kb_per_station"] < 30 if binding else None,
-            }
-        )
-    return verdicts
-
-
-_COMMON = [
-    ("server", "server"),
-    ("stations", "stations"),
-    ("connected", "connected"),
-    ("calls/s", "calls_per_s"),
-    ("p50 ms", "p50_ms"),
-    ("p99 ms", "p99_ms"),
-    ("max ms", "max_ms"),
-    ("server CPU %", "server_cpu_pct"),
-    ("client CPU %", "client_cpu_pct"),
-]
-
-SECTIONS: list[Section] = [
-    Section(
-        name="throughput",
-        title="Throughput: MeterValues back to back",
-        what=(
-            "Each station sends MeterValues (3 phases x Voltage, Current.Import, "
-            "Power.Active.Import + Energy.Active.Import.Register) and waits for the answer "
-            "before sending the next, for the whole window."
-        ),
-        run=lambda o: _run_sizes(o, o.throughput_sizes, "meter", o.meter_duration, o.repeat),
-        columns=[
-            *_COMMON,
-            ("peak RSS MB", "peak_rss_mb"),
-            ("journaled frames", "journaled_frames"),
-        ],
-        judge=_judge_throughput,
-    ),
-    Section(
-        name="memory",
-        title="Memory: stations connected, booted and heartbeating",
-        what=(
-            "All stations connect (in bounded batches) and boot; then each sends a "
-            "Heartbeat every interval. KB per station = (RSS with all connected - RSS idle) "
-            "/ stations, RSS sampled the moment the last station has booted."
-        ),
-        run=lambda o: _run_sizes(o, o.memory_sizes, "heartbeat", o.heartbeat_duration),
-        columns=[
-            *_COMMON,
-            ("ramp s", "ramp_s"),
-            ("idle RSS MB", "idle_rss_mb"),
-            ("connected RSS MB", "connected_rss_mb"),
-            ("KB/station", "kb_per_station"),
-            ("peak RSS MB", "peak_rss_mb"),
-        ],
-        judge=_judge_memory,
-    ),
-    Section(
-        name="client",
-        title="The load generator: one client process or several, against the bare server",
-        what=(
-            "The bare server driven by 1 and by 2 load-generator processes (stations split "
-            "between them). If two clients got clearly more answers out of the same server, "
-            "one client would be the bottleneck of the throughput section."
-        ),
-        run=_run_clients,
-        columns=[*_COMMON, ("client processes", "client_processes")],
-        judge=_judge_clients,
-    ),
-]
-
-
-# -- the report ------------------------------------------------------------------------
-
-
-def machine() -> dict[str, Any]:
-    import websockets
-
-    model = ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {
-        "date_utc": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "cpu": model,
-        "cores": _cores(),
-        "python": platform.python_version(),
-        "websockets": websockets.__version__,
-        "platform": platform.platform(),
-    }
-
-
-def _cores() -> int:
-    import os
-
-    return len(os.sched_getaffinity(0))
-
-
-def render(report: dict[str, Any]) -> str:
-    m = report["machine"]
-    o = report["options"]
-    lines = [
-        "# chargecheck benchmark",
-        "",
-        f"{m['date_utc']}; {m['cpu']}, {m['cores']} cores; Python {m['python']}, "
-        f"websockets {m['websockets']}; load engine `{o['engine']}`, "
-        f"{o['processes']} client process(es); uvloop {'on' if o['uvloop'] else 'off'}.",
-        "",
-    ]
-    for name, body in report["sections"].items():
-        section = next(s for s in SECTIONS if s.name == name)
-        lines += [f"## {section.title}", "", section.what, ""]
-        lines += _table(section.columns, body["rows"])
-        if body["verdicts"]:
-            lines += ["", "| stations | ratio | value | target | met |", "|---|---|---|---|---|"]
-            for v in body["verdicts"]:
-                met = {True: "yes", False: "**no**", None: ""}[v["met"]]
-                lines.append(
-                    f"| {v['stations']} | {v['what']} | {v['value']} | {v['target'] or ''} "
-                    f"| {met} |"
-                )
-        problems = [r for r in body["rows"] if r["problems"]]
-        for r in problems:
-            lines.append(f"\nProblems seen ({r['server']}, {r['stations']}): {r['problems']}")
-        lines.append("")
-    return "\n".join(lines)
-
-
-def _table(columns: list[tuple[str, str]], rows: list[Row]) -> list[str]:
-    lines = [
-        "| " + " | ".join(h for h, _ in columns) + " |",
-        "|" + "---|" * len(columns),
-    ]
-    for row in rows:
-        cells = ["" if row.get(k) is None else str(row.get(k)) for _, k in columns]
-        lines.append("| " + " | ".join(cells) + " |")
-    return lines
-
-
-def _progress(row: Row) -> None:
-    sys.stderr.write(
-        f"  {row['server']:>4} {row['stations']:>6} {row['mode']:<9} "
-        f"{row['calls_per_s']:>9} calls/s  p99 {row['p99_ms']} ms  "
-        f"server CPU {row['server_cpu_pct']} %  {row['kb_per_station']} KB/station\n"
-    )
+SECTIONS: list[Section] = [*LOAD_SECTIONS, *COMMAND_SECTIONS]
 
 
 def run(opts: Options) -> dict[str, Any]:
@@ -415,13 +43,13 @@ def run(opts: Options) -> dict[str, Any]:
         report["sections"][section.name] = {"rows": rows, "verdicts": section.judge(rows)}
     opts.out.mkdir(parents=True, exist_ok=True)
     (opts.out / f"{opts.name}.json").write_text(json.dumps(report, indent=2) + "\n")
-    (opts.out / f"{opts.name}.md").write_text(render(report))
+    (opts.out / f"{opts.name}.md").write_text(render(report, SECTIONS))
     return report
 
 
 def parse_args(argv: list[str] | None = None) -> Options:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="tiny run: 3 stations, 1 s")
+    parser.add_argument("--quick", action="store_true", help="tiny run: 3 stations, 1 s, no demo")
     parser.add_argument("--sections", help=f"comma list of {', '.join(s.name for s in SECTIONS)}")
     parser.add_argument("--servers", help="comma list of bare,real")
     parser.add_argument("--throughput-sizes", help="comma list of station counts")
@@ -435,6 +63,8 @@ def parse_args(argv: list[str] | None = None) -> Options:
     parser.add_argument("--ramp", type=int, help="handshakes in flight per load process")
     parser.add_argument("--engine", choices=["wire", "asyncio"])
     parser.add_argument("--repeat", type=int, help="throughput runs per (server, size)")
+    parser.add_argument("--simulate-counts", help="comma list of simulated station counts")
+    parser.add_argument("--simulate-duration", type=float)
     parser.add_argument("--out", type=Path, help=f"directory for the report ({RESULTS})")
     parser.add_argument("--name", help="report file name without suffix (latest; quick)")
     parser.add_argument("--no-uvloop", action="store_true")
@@ -448,13 +78,17 @@ def parse_args(argv: list[str] | None = None) -> Options:
             meter_duration=1.0,
             heartbeat_duration=1.0,
             heartbeat_interval=0.3,
+            simulate_counts=[3],
+            simulate_duration=2.0,
             repeat=1,
+            sections=["throughput", "memory", "client", "simulate"],  # the demo takes minutes
             name="quick",
         )
     for key in ("sections", "servers"):
         if getattr(args, key):
             setattr(opts, key, getattr(args, key).split(","))
-    for key in ("throughput_sizes", "memory_sizes", "client_sizes", "client_processes"):
+    lists = ("throughput_sizes", "memory_sizes", "client_sizes", "client_processes")
+    for key in (*lists, "simulate_counts"):
         if getattr(args, key):
             setattr(opts, key, [int(n) for n in getattr(args, key).split(",")])
     for key in (
@@ -465,6 +99,7 @@ def parse_args(argv: list[str] | None = None) -> Options:
         "ramp",
         "engine",
         "repeat",
+        "simulate_duration",
         "out",
         "name",
     ):

@@ -13,12 +13,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from bench.options import SERVERS
 from bench.procfs import Sampler, status_kb
 
-SERVERS = {
-    "bare": "websockets + orjson parse + fixed answer (no validation, no journal)",
-    "real": "chargecheck CentralSystem: every frame validated and journaled (SQLite)",
-}
 START_TIMEOUT = 20.0
 STOP_TIMEOUT = 30.0
 
@@ -114,6 +111,17 @@ class Target:
         with sqlite3.connect(self.journal) as db:
             rows = db.execute("SELECT kind, COUNT(*) FROM entries GROUP BY kind").fetchall()
         return {str(kind): int(n) for kind, n in rows}
+
+    def booted_stations(self) -> int:
+        """Stations with a BootNotification in the real server's journal (0 for bare)."""
+        if self.journal is None or not self.journal.exists():
+            return 0
+        with sqlite3.connect(self.journal) as db:
+            (count,) = db.execute(
+                "SELECT COUNT(DISTINCT station) FROM entries "
+                "WHERE kind = 'frame_in' AND raw LIKE '[2,%\"BootNotification\"%'"
+            ).fetchone()
+        return int(count)
 
 
 def wait_line(stream: Any, deadline: float) -> str:
