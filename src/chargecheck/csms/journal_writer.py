@@ -38,11 +38,18 @@ class JournalWriter:
 
     async def persisted(self) -> None:
         """Return once every entry appended so far is committed (or raise why not)."""
+        waiter = self.waiter()
+        if waiter is not None:
+            await waiter
+
+    def waiter(self) -> asyncio.Future[None] | None:
+        """``persisted()`` without a coroutine, for the per-frame path: a future that
+        resolves with the commit of every entry appended so far; None if all are."""
         if not self._scheduled:
-            return
+            return None
         waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._waiters.append(waiter)
-        await waiter
+        return waiter
 
     def _flush(self) -> None:
         waiters, self._waiters = self._waiters, []

@@ -134,7 +134,9 @@ class Session:
         call = self._endpoint.call(action, payload, self._clock.mono(), timeout)
         future: asyncio.Future[Result] = asyncio.get_running_loop().create_future()
         self._waiting[call.unique_id] = future
-        entry_id, text = await self._journal_out(call)
+        entry_id, text, waiter = self._journal_out(call)
+        if waiter is not None:
+            await waiter
         try:
             await connection.send(text)
             result = await asyncio.wait_for(asyncio.shield(future), timeout)
@@ -223,7 +225,9 @@ class Session:
             raw=raw,
             detail={"binary": True} if isinstance(text, bytes) else None,
         )
-        await self._writer.persisted()
+        waiter = self._writer.waiter()
+        if waiter is not None:
+            await waiter
         inbound = self._endpoint.receive(text)
         if inbound.kind is InboundKind.CALL:
             assert isinstance(inbound.frame, Call)
@@ -298,12 +302,16 @@ class Session:
         await self._send(self._endpoint.result(call, payload))
 
     async def _send(self, frame: Frame) -> None:
-        _, text = await self._journal_out(frame)
+        _, text, waiter = self._journal_out(frame)
+        if waiter is not None:
+            await waiter
         connection = self._connection
         if connection is not None:
             await connection.send(text)
 
-    async def _journal_out(self, frame: Frame) -> tuple[int, str]:
+    def _journal_out(self, frame: Frame) -> tuple[int, str, asyncio.Future[None] | None]:
+        """Journal an outgoing frame: its entry id, its text, and what to await before
+        sending it (the commit), if anything."""
         text = encode_frame(frame)
         entry_id = self._writer.append(
             FRAME_OUT,
@@ -314,8 +322,7 @@ class Session:
             action=frame.action if isinstance(frame, Call) else None,
             raw=text,
         )
-        await self._writer.persisted()
-        return entry_id, text
+        return entry_id, text, self._writer.waiter()
 
     def _journal_event(self, kind: str, detail: dict[str, Any]) -> int:
         return self._writer.append(
