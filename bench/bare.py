@@ -3,7 +3,9 @@
     python -m bench.bare [--port 0]
 
 No validation, no journal, no session: the floor a Central System written on the same
-stack (websockets, orjson, uvloop) cannot go below. Prints ``{"port": N}`` once
+stack (websockets, orjson, uvloop) cannot go below. Same process settings as the real
+entry (uvloop, the collector thresholds of ``chargecheck.csms.gc_tuning``), so that
+the comparison is between the code, not the process. Prints ``{"port": N}`` once
 listening; stops on SIGTERM or SIGINT.
 """
 
@@ -22,6 +24,7 @@ from websockets.typing import Subprotocol
 
 from bench import loop
 from bench.procfs import raise_open_files_limit
+from chargecheck.csms.gc_tuning import tune_gc
 
 _NOW = "2020-02-18T14:28:27.000Z"
 _FIXED: dict[str, dict[str, object]] = {
@@ -60,8 +63,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1", choices=["127.0.0.1", "::1"])
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--no-uvloop", action="store_true")
+    parser.add_argument("--default-gc", action="store_true", help="keep CPython's thresholds")
     args = parser.parse_args(argv)
     raise_open_files_limit()
+    if not args.default_gc:
+        tune_gc()
     loop.run(serve_until_stopped(args.host, args.port), uvloop=not args.no_uvloop)
 
 

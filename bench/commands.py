@@ -94,7 +94,7 @@ def _simulate(count: int, opts: Options) -> Row:
     """``count`` simulated stations against the real Central System for a while."""
     with (
         tempfile.TemporaryDirectory(prefix="chargecheck-bench-sim-") as tmp,
-        Target("real", Path(tmp), uvloop=opts.uvloop) as target,
+        Target("real", Path(tmp), uvloop=opts.uvloop, tuned_gc=opts.tuned_gc) as target,
     ):
         command = [str(CHARGECHECK), "simulate", target.url().rstrip("/"), "SIM"]
         command += ["--count", str(count), "--time-scale", str(opts.simulate_time_scale)]

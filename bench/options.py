@@ -38,3 +38,4 @@ class Options:
     out: Path = RESULTS
     name: str = "latest"
     uvloop: bool = True
+    tuned_gc: bool = True  # both servers: chargecheck.csms.gc_tuning

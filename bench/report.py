@@ -45,7 +45,8 @@ def render(report: dict[str, Any], sections: list[Section]) -> str:
         "",
         f"{m['date_utc']}; {m['cpu']}, {m['cores']} cores; Python {m['python']}, "
         f"websockets {m['websockets']}; load engine `{o['engine']}`, "
-        f"{o['processes']} client process(es); uvloop {'on' if o['uvloop'] else 'off'}.",
+        f"{o['processes']} client process(es); uvloop {'on' if o['uvloop'] else 'off'}; "
+        f"server GC thresholds {'tuned' if o.get('tuned_gc', True) else 'default'}.",
         "",
     ]
     for name, body in report["sections"].items():

@@ -68,6 +68,7 @@ def parse_args(argv: list[str] | None = None) -> Options:
     parser.add_argument("--out", type=Path, help=f"directory for the report ({RESULTS})")
     parser.add_argument("--name", help="report file name without suffix (latest; quick)")
     parser.add_argument("--no-uvloop", action="store_true")
+    parser.add_argument("--default-gc", action="store_true", help="servers keep CPython's GC")
     args = parser.parse_args(argv)
     opts = Options()
     if args.quick:
@@ -106,6 +107,7 @@ def parse_args(argv: list[str] | None = None) -> Options:
         if getattr(args, key) is not None:
             setattr(opts, key, getattr(args, key))
     opts.uvloop = not args.no_uvloop
+    opts.tuned_gc = not args.default_gc
     return opts
 
 

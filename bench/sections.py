@@ -44,7 +44,7 @@ def measure(
     """Start ``kind``, run the load against it, stop it; one row of numbers."""
     with (
         tempfile.TemporaryDirectory(prefix="chargecheck-bench-") as tmp,
-        Target(kind, Path(tmp), uvloop=opts.uvloop) as target,
+        Target(kind, Path(tmp), uvloop=opts.uvloop, tuned_gc=opts.tuned_gc) as target,
     ):
         time.sleep(0.3)  # let the freshly started server settle before the idle sample
         idle_kb = target.rss_kb()

@@ -3,7 +3,9 @@
     python -m bench.server --journal /tmp/x/journal.sqlite [--port 0] [--profile out.prof]
 
 Default settings of ``ServerSettings`` and default ``Answers``: every frame is
-validated and journaled (committed before it is acted on). Prints ``{"port": N}`` once
+validated and journaled (committed before it is acted on). The process runs on uvloop
+with the collector thresholds of ``chargecheck.csms.gc_tuning`` (``--default-gc``:
+CPython's). Prints ``{"port": N}`` once
 listening; stops on SIGTERM or SIGINT, flushing and closing the journal.
 ``--profile`` writes a cProfile of the whole run (slows it down several times).
 """
@@ -22,6 +24,7 @@ from bench import loop
 from bench.procfs import raise_open_files_limit
 from chargecheck.clock import Clock
 from chargecheck.csms import CentralSystem, ServerSettings
+from chargecheck.csms.gc_tuning import tune_gc
 from chargecheck.journal import Journal
 
 
@@ -51,8 +54,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--profile", type=Path, help="write a cProfile of the run here")
     parser.add_argument("--no-uvloop", action="store_true")
+    parser.add_argument("--default-gc", action="store_true", help="keep CPython's thresholds")
     args = parser.parse_args(argv)
     raise_open_files_limit()
+    if not args.default_gc:
+        tune_gc()
     main_coroutine = serve_until_stopped(args.journal, args.host, args.port)
     profiler = cProfile.Profile() if args.profile else None
     if profiler is not None:

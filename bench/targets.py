@@ -27,7 +27,9 @@ class TargetError(RuntimeError):
 class Target:
     """``with Target("real", workdir) as t:`` -- a server process and its sampler."""
 
-    def __init__(self, kind: str, workdir: Path, *, uvloop: bool = True) -> None:
+    def __init__(
+        self, kind: str, workdir: Path, *, uvloop: bool = True, tuned_gc: bool = True
+    ) -> None:
         if kind not in SERVERS:
             raise TargetError(f"unknown server {kind!r} (one of {', '.join(SERVERS)})")
         self.kind = kind
@@ -37,6 +39,8 @@ class Target:
             self.command += ["--journal", str(self.journal)]
         if not uvloop:
             self.command.append("--no-uvloop")
+        if not tuned_gc:
+            self.command.append("--default-gc")
         self.process: subprocess.Popen[str] | None = None
         self.sampler: Sampler | None = None
         self.port = 0
