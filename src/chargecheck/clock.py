@@ -7,20 +7,34 @@ from datetime import UTC, datetime
 
 
 def utc_iso(moment: datetime) -> str:
-    """OCPP's timestamp form: ISO 8601 UTC with milliseconds and a ``Z``."""
-    return (
-        moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-    )
+    """OCPP's timestamp form: ISO 8601 UTC with milliseconds and a ``Z``.
+
+    Every journal entry carries one: ``isoformat`` (C) costs a fraction of ``strftime``.
+    """
+    text = moment.astimezone(UTC).isoformat(timespec="milliseconds")
+    return text[:-6] + "Z"  # "+00:00" -> "Z"
 
 
 class Clock:
     """The real clock: wall time in UTC and a monotonic counter in seconds."""
 
+    # ``utc_text`` is asked for several times per frame (journal entries, answers) and
+    # changes once per millisecond: the text of the current millisecond is kept.
+    _text_ms = -1
+    _text = ""
+
     def utc(self) -> datetime:
         return datetime.now(UTC)
 
     def utc_text(self) -> str:
-        return utc_iso(self.utc())
+        if type(self).utc is not Clock.utc:  # a clock that makes up its own time
+            return utc_iso(self.utc())
+        ms = time.time_ns() // 1_000_000
+        if ms != self._text_ms:
+            seconds, millis = divmod(ms, 1000)
+            moment = datetime.fromtimestamp(seconds, UTC).replace(microsecond=millis * 1000)
+            self._text_ms, self._text = ms, utc_iso(moment)
+        return self._text
 
     def mono(self) -> float:
         return time.monotonic()

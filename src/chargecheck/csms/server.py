@@ -105,6 +105,7 @@ class CentralSystem:
 
     async def start(self) -> None:
         s = self.settings
+        self.writer.journal.background_checkpoints()
         self._server = await serve(
             self._handle,
             s.host,
@@ -122,6 +123,7 @@ class CentralSystem:
             await self._server.wait_closed()
             self._server = None
         await self.writer.persisted()
+        self.writer.journal.foreground_checkpoints()
         self.writer.journal.flush()
 
     @property

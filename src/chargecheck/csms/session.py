@@ -27,7 +27,14 @@ from chargecheck.csms.errors import (
 from chargecheck.csms.journal_writer import JournalWriter
 from chargecheck.journal.store import FRAME_IN, FRAME_OUT
 from chargecheck.protocol.endpoint import Endpoint, Inbound, InboundKind, Role
-from chargecheck.protocol.frames import Call, CallError, CallResult, Frame, encode_frame
+from chargecheck.protocol.frames import (
+    Call,
+    CallError,
+    CallResult,
+    Frame,
+    decode_frame,
+    encode_frame,
+)
 
 
 class Connection(Protocol):
@@ -37,17 +44,33 @@ class Connection(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class Message:
-    """A CALL the station sent, as the cases see it."""
+    """A CALL the station sent, as the cases see it.
+
+    Keeps the frame as received and parses ``payload`` from it on first use: an inbox
+    that holds frame text (one object each) rather than parsed trees (a MeterValues is
+    a dozen containers) takes a fifth of the memory, and the garbage collector, whose
+    full passes walk every container alive, stays fast under a fleet's load.
+    """
 
     index: int
     entry_id: int
     unique_id: str
     action: str
-    payload: dict[str, Any]
+    frame: str | bytes = field(repr=False)
     mono: float
     connection: int
     valid: bool = True
     violation: str | None = None
+    _payload: dict[str, Any] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        if self._payload is None:
+            call = decode_frame(self.frame)
+            assert isinstance(call, Call)  # it was decoded as this CALL when it arrived
+            object.__setattr__(self, "_payload", call.payload)
+            return call.payload
+        return self._payload
 
 
 class Result(dict[str, Any]):
@@ -90,7 +113,7 @@ class Session:
         self._endpoint = Endpoint(Role.CENTRAL_SYSTEM, new_id)
         self._connection: Connection | None = None
         self._waiting: dict[str, asyncio.Future[Result]] = {}
-        self._changed = asyncio.Event()
+        self._changed: asyncio.Event | None = None  # made when someone waits (see _notify)
 
     # -- what the test cases use ------------------------------------------------
 
@@ -118,7 +141,9 @@ class Session:
         call = self._endpoint.call(action, payload, self._clock.mono(), timeout)
         future: asyncio.Future[Result] = asyncio.get_running_loop().create_future()
         self._waiting[call.unique_id] = future
-        entry_id, text = await self._journal_out(call)
+        entry_id, text, waiter = self._journal_out(call)
+        if waiter is not None:
+            await waiter
         try:
             try:
                 await connection.send(text)
@@ -154,7 +179,7 @@ class Session:
             remaining = deadline - loop.time()
             if remaining <= 0:
                 raise ExpectTimeout(action, timeout, self.inbox[cursor.start :])
-            changed = self._changed
+            changed = self._change_event()
             with suppress(TimeoutError):
                 await asyncio.wait_for(changed.wait(), remaining)
 
@@ -205,15 +230,19 @@ class Session:
             raw=raw,
             detail={"binary": True} if isinstance(text, bytes) else None,
         )
-        await self._writer.persisted()
+        waiter = self._writer.waiter()
+        if waiter is not None:
+            await waiter
         inbound = self._endpoint.receive(text)
-        _annotate = _ANNOTATORS.get(inbound.kind)
-        if _annotate is not None:
-            _annotate(self, inbound, entry_id)
         if inbound.kind is InboundKind.CALL:
             assert isinstance(inbound.frame, Call)
-            await self._answer(inbound.frame, entry_id)
-        elif inbound.answer is not None:
+            await self._answer(inbound.frame, entry_id, text)
+            return
+        if inbound.kind is InboundKind.REJECTED_CALL:
+            self._on_rejected(inbound, entry_id, text)
+        else:
+            _ANNOTATORS[inbound.kind](self, inbound, entry_id)
+        if inbound.answer is not None:
             await self._send(inbound.answer)
 
     # -- internals ---------------------------------------------------------------
@@ -238,21 +267,31 @@ class Session:
                 raise NotConnected(
                     f"{self.identity} did not {what.removeprefix('to ')} within {timeout:g} s"
                 )
-            changed = self._changed
+            changed = self._change_event()
             with suppress(TimeoutError):
                 await asyncio.wait_for(changed.wait(), remaining)
 
-    def _notify(self) -> None:
-        self._changed.set()
-        self._changed = asyncio.Event()
+    def _change_event(self) -> asyncio.Event:
+        if self._changed is None:
+            self._changed = asyncio.Event()
+        return self._changed
 
-    def _add_message(self, call: Call, entry_id: int, violation: str | None) -> Message:
+    def _notify(self) -> None:
+        # Wake whoever waits, and let the next waiter make a fresh event: a message
+        # nobody waits for costs no Event.
+        changed, self._changed = self._changed, None
+        if changed is not None:
+            changed.set()
+
+    def _add_message(
+        self, call: Call, entry_id: int, violation: str | None, frame: str | bytes
+    ) -> Message:
         message = Message(
             len(self.inbox),
             entry_id,
             call.unique_id,
             call.action,
-            call.payload,
+            frame,
             self._clock.mono(),
             self.connections,
             violation is None,
@@ -262,8 +301,8 @@ class Session:
         self._notify()
         return message
 
-    async def _answer(self, call: Call, entry_id: int) -> None:
-        message = self._add_message(call, entry_id, None)
+    async def _answer(self, call: Call, entry_id: int, frame: str | bytes) -> None:
+        message = self._add_message(call, entry_id, None, frame)
         payload = self.answers.answer(call.action, call.payload, self._clock.utc_text())
         self.replies[message.index] = payload
         await self._send(self._endpoint.result(call, payload))
@@ -271,7 +310,9 @@ class Session:
     async def _send(self, frame: Frame) -> None:
         """Answer the station. If it has already closed, say so in the journal and go on:
         frames it sent before closing are still to be read (and may answer our calls)."""
-        entry_id, text = await self._journal_out(frame)
+        entry_id, text, waiter = self._journal_out(frame)
+        if waiter is not None:
+            await waiter
         connection = self._connection
         if connection is None:
             self._journal_event("send_failed", {"frame": entry_id, "reason": "not connected"})
@@ -281,7 +322,9 @@ class Session:
         except ConnectionClosed as exc:
             self._journal_event("send_failed", {"frame": entry_id, "reason": str(exc)})
 
-    async def _journal_out(self, frame: Frame) -> tuple[int, str]:
+    def _journal_out(self, frame: Frame) -> tuple[int, str, asyncio.Future[None] | None]:
+        """Journal an outgoing frame: its entry id, its text, and what to await before
+        sending it (the commit), if anything."""
         text = encode_frame(frame)
         entry_id = self._writer.append(
             FRAME_OUT,
@@ -292,17 +335,16 @@ class Session:
             action=frame.action if isinstance(frame, Call) else None,
             raw=text,
         )
-        await self._writer.persisted()
-        return entry_id, text
+        return entry_id, text, self._writer.waiter()
 
     def _journal_event(self, kind: str, detail: dict[str, Any]) -> int:
         return self._writer.append(
             kind, run_id=self._run_id(), station=self.identity, detail=detail
         )
 
-    def _on_rejected(self, inbound: Inbound, entry_id: int) -> None:
+    def _on_rejected(self, inbound: Inbound, entry_id: int, frame: str | bytes) -> None:
         assert isinstance(inbound.frame, Call)
-        self._add_message(inbound.frame, entry_id, str(inbound.error))
+        self._add_message(inbound.frame, entry_id, str(inbound.error), frame)
         self._journal_event("rejected_call", {"frame": entry_id, "error": str(inbound.error)})
 
     def _on_bad_frame(self, inbound: Inbound, entry_id: int) -> None:
@@ -340,7 +382,6 @@ class Session:
 
 
 _ANNOTATORS: dict[InboundKind, Callable[[Session, Inbound, int], None]] = {
-    InboundKind.REJECTED_CALL: Session._on_rejected,
     InboundKind.BAD_FRAME: Session._on_bad_frame,
     InboundKind.REPLY: Session._on_reply,
     InboundKind.INVALID_REPLY: Session._on_reply,

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from chargecheck.journal.checkpoint import Checkpointer
+
 SCHEMA_VERSION = 1
 
 _SCHEMA = """
@@ -50,6 +52,8 @@ CREATE TABLE IF NOT EXISTS records (
 );
 CREATE INDEX IF NOT EXISTS records_run ON records (run_id, kind);
 """
+
+_AUTOCHECKPOINT_PAGES = 1000  # SQLite's default
 
 # Entry kinds. Frames carry ``raw``; events carry ``detail`` (JSON).
 FRAME_IN = "frame_in"
@@ -119,6 +123,8 @@ class Journal:
         last = self._db.execute("SELECT COALESCE(MAX(id), 0) FROM entries").fetchone()[0]
         self._next_id = int(last) + 1
         self._buffer: list[_Row] = []
+        self._checkpointer: Checkpointer | None = None
+        self.checkpoint_error: BaseException | None = None  # the last checkpoint thread's
 
     # -- writing -----------------------------------------------------------------
 
@@ -162,6 +168,8 @@ class Journal:
         """Write every buffered entry in one transaction."""
         if not self._buffer:
             return
+        if self._checkpointer is not None and not self._checkpointer.alive:
+            self.foreground_checkpoints()  # the thread failed: SQLite checkpoints inline again
         rows, self._buffer = self._buffer, []
         self._db.execute("BEGIN")
         try:
@@ -202,8 +210,32 @@ class Journal:
         return int(cursor.lastrowid or 0)
 
     def close(self) -> None:
+        self.foreground_checkpoints()
         self.flush()
         self._db.close()
+
+    # -- checkpoints -------------------------------------------------------------
+
+    def background_checkpoints(self, interval: float = 0.2) -> None:
+        """Checkpoint the WAL from a thread of its own (see ``journal.checkpoint``)
+        instead of inside the commit that crosses 1,000 pages; for a busy writer."""
+        if self._checkpointer is not None:
+            return
+        mode = self._db.execute("PRAGMA journal_mode").fetchone()[0]
+        if mode != "wal":  # an in-memory database has no WAL to checkpoint
+            return
+        self._db.execute("PRAGMA wal_autocheckpoint=0")
+        self._checkpointer = Checkpointer(self.path, interval)
+        self._checkpointer.start()
+
+    def foreground_checkpoints(self) -> None:
+        """Stop the checkpoint thread; SQLite checkpoints inside commits again."""
+        checkpointer, self._checkpointer = self._checkpointer, None
+        if checkpointer is None:
+            return
+        checkpointer.stop()
+        self.checkpoint_error = checkpointer.error
+        self._db.execute(f"PRAGMA wal_autocheckpoint={_AUTOCHECKPOINT_PAGES}")
 
     # -- reading -----------------------------------------------------------------
 

@@ -9,7 +9,6 @@ never rewrites a field name: the payload is the peer's JSON object as parsed.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import IntEnum
@@ -58,20 +57,30 @@ class CallError:
 
 Frame = Call | CallResult | CallError
 
+_TYPES = {int(t): t for t in MessageType}  # a dict lookup: ``MessageType(n)`` costs ten
+
 # Expected array length per message type (OCPP-J 1.6 sections 4.2.1 - 4.2.3).
 _LENGTHS = {MessageType.CALL: 4, MessageType.CALL_RESULT: 3, MessageType.CALL_ERROR: 5}
 
 
 # A run of 16+ digits may exceed float precision or 64-bit integers, which orjson would
 # round. Such text goes to the standard parser, which keeps integers exact and reads
-# decimals as ``Decimal``.
-_LONG_NUMBER = re.compile(rb"\d{16,}")
+# decimals as ``Decimal``. The run is found by mapping every ASCII digit to "0" and
+# anything else to " " (``bytes.translate``) and searching for 16 zeros: a C-speed
+# scan, where a regular expression costs more than parsing the frame (~30 us per kB).
+_DIGITS_AS_ZEROS = bytes(0x30 if 0x30 <= byte <= 0x39 else 0x20 for byte in range(256))
+_LONG_RUN = b"0" * 16
+
+
+def has_long_number(data: bytes) -> bool:
+    """True if ``data`` holds a run of 16 or more ASCII digits."""
+    return _LONG_RUN in data.translate(_DIGITS_AS_ZEROS)
 
 
 def _loads(text: str | bytes) -> Any:
     data = text.encode() if isinstance(text, str) else text
     try:
-        if _LONG_NUMBER.search(data) is None:
+        if not has_long_number(data):
             return orjson.loads(data)
         return json.loads(data, parse_float=Decimal)
     except (ValueError, RecursionError) as exc:
@@ -92,12 +101,11 @@ def decode_frame(text: str | bytes) -> Frame:
     if not isinstance(type_id, int) or isinstance(type_id, bool):
         raise FrameError("FormationViolation", f"MessageTypeId must be an integer, got {type_id!r}")
     unique_id = _read_unique_id(message)
-    try:
-        message_type = MessageType(type_id)
-    except ValueError:
+    message_type = _TYPES.get(type_id)
+    if message_type is None:
         raise FrameError(
             "ProtocolError", f"unknown MessageTypeId {type_id} (2, 3 or 4 expected)", unique_id
-        ) from None
+        )
     expected = _LENGTHS[message_type]
     if len(message) != expected:
         raise FrameError(

@@ -1,7 +1,9 @@
 """Validation of OCPP 1.6 payloads against the JSON schemas of the ``ocpp`` package.
 
-Each schema is compiled once with fastjsonschema, on first use, and kept. A rejected
-payload raises ``SchemaViolation`` carrying the OCPP-J error code that answers it,
+Each schema is compiled once with fastjsonschema, on first use, and kept, together with
+a fast yes/no check (``schema_check``) that lets a valid payload through without the
+fastjsonschema validator; anything the check does not accept is judged by fastjsonschema.
+A rejected payload raises ``SchemaViolation`` carrying the OCPP-J error code that answers it,
 chosen by the JSON-schema keyword that failed (OCPP-J 1.6 section 4.2.3):
 
 - ``required``  -> OccurenceConstraintViolation ("violates occurence constraints")
@@ -23,6 +25,7 @@ import fastjsonschema
 
 from chargecheck.protocol.actions import ALL_ACTIONS
 from chargecheck.protocol.errors import LocalProtocolError, SchemaViolation
+from chargecheck.protocol.schema_check import Check, compile_check
 
 _CODE_BY_RULE = {
     "required": "OccurenceConstraintViolation",
@@ -49,10 +52,19 @@ def compiled(action: str, response: bool) -> Validator:
     return fastjsonschema.compile(schema)
 
 
+@cache
+def quick_check(action: str, response: bool) -> Check | None:
+    """The fast check of ``action``'s request (or response) schema, if it has one."""
+    return compile_check(json.loads(schema_text(action, response)))
+
+
 def validate(
     action: str, payload: dict[str, Any], *, response: bool = False, unique_id: str | None = None
 ) -> None:
     """Check ``payload`` against the 1.6 schema; raise ``SchemaViolation`` if it fails."""
+    check = quick_check(action, response)
+    if check is not None and check(payload):
+        return
     try:
         compiled(action, response)(payload)
     except fastjsonschema.JsonSchemaValueException as exc:

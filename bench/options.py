@@ -1,0 +1,41 @@
+"""What a benchmark run measures: sizes, durations, servers, sections (``Options``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+RESULTS = Path(__file__).parent / "results"
+SERVERS = {
+    "bare": "websockets + orjson parse + fixed answer (no validation, no journal)",
+    "real": "chargecheck CentralSystem: every frame validated and journaled (SQLite)",
+}
+SECTION_NAMES = ["throughput", "memory", "client", "demo", "simulate"]
+
+Row = dict[str, Any]
+
+
+@dataclass
+class Options:
+    throughput_sizes: list[int] = field(default_factory=lambda: [100, 1000])
+    memory_sizes: list[int] = field(default_factory=lambda: [10_000])
+    client_sizes: list[int] = field(default_factory=lambda: [1000])
+    meter_duration: float = 10.0
+    heartbeat_duration: float = 12.0
+    heartbeat_interval: float = 5.0
+    processes: int = 1
+    client_processes: list[int] = field(default_factory=lambda: [1, 2])
+    ramp: int = 100
+    engine: str = "wire"
+    servers: list[str] = field(default_factory=lambda: list(SERVERS))
+    sections: list[str] = field(default_factory=lambda: list(SECTION_NAMES))
+    demo_timeout: float = 300.0
+    simulate_counts: list[int] = field(default_factory=lambda: [100])
+    simulate_duration: float = 20.0
+    simulate_time_scale: float = 10.0
+    repeat: int = 3  # throughput measurements per (server, size); the median is judged
+    out: Path = RESULTS
+    name: str = "latest"
+    uvloop: bool = True
+    tuned_gc: bool = True  # both servers: chargecheck.csms.gc_tuning

@@ -1,0 +1,75 @@
+"""The real Central System as a bench target: ``CentralSystem`` with a SQLite journal.
+
+    python -m bench.server --journal /tmp/x/journal.sqlite [--port 0] [--profile out.prof]
+
+Default settings of ``ServerSettings`` and default ``Answers``: every frame is
+validated and journaled (committed before it is acted on). The process runs on uvloop
+with the collector thresholds of ``chargecheck.csms.gc_tuning`` (``--default-gc``:
+CPython's). Prints ``{"port": N}`` once
+listening; stops on SIGTERM or SIGINT, flushing and closing the journal.
+``--profile`` writes a cProfile of the whole run (slows it down several times).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import json
+import signal
+import sys
+from pathlib import Path
+
+from bench import loop
+from bench.procfs import raise_open_files_limit
+from chargecheck.clock import Clock
+from chargecheck.csms import CentralSystem, ServerSettings
+from chargecheck.csms.gc_tuning import tune_gc
+from chargecheck.journal import Journal
+
+
+async def serve_until_stopped(journal_path: Path, host: str, port: int) -> None:
+    loop = asyncio.get_running_loop()
+    stop = loop.create_future()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set_result, None)
+    clock = Clock()
+    journal = Journal(journal_path, clock.utc_text, clock.mono)
+    run_id = journal.start_run("bench")
+    try:
+        async with CentralSystem(journal, ServerSettings(host=host, port=port), clock=clock) as cs:
+            cs.run_id = run_id
+            sys.stdout.write(json.dumps({"port": cs.port, "run_id": run_id}) + "\n")
+            sys.stdout.flush()
+            await stop
+        journal.end_run(run_id)
+    finally:
+        journal.close()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.server", description=__doc__)
+    parser.add_argument("--journal", type=Path, required=True)
+    parser.add_argument("--host", default="127.0.0.1", choices=["127.0.0.1", "::1"])
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--profile", type=Path, help="write a cProfile of the run here")
+    parser.add_argument("--no-uvloop", action="store_true")
+    parser.add_argument("--default-gc", action="store_true", help="keep CPython's thresholds")
+    args = parser.parse_args(argv)
+    raise_open_files_limit()
+    if not args.default_gc:
+        tune_gc()
+    main_coroutine = serve_until_stopped(args.journal, args.host, args.port)
+    profiler = cProfile.Profile() if args.profile else None
+    if profiler is not None:
+        profiler.enable()
+    try:
+        loop.run(main_coroutine, uvloop=not args.no_uvloop)
+    finally:
+        if profiler is not None:
+            profiler.disable()
+            profiler.dump_stats(args.profile)
+
+
+if __name__ == "__main__":
+    main()
