@@ -184,3 +184,21 @@ async def test_frames_sent_just_before_a_close_are_all_read_and_journaled(centra
     raws = [e.raw for e in entries if e.kind == "frame_in"]
     assert any('"last"' in r for r in raws) and any(call[1] in r for r in raws)
     assert "send_failed" in [e.kind for e in entries]
+
+
+async def test_a_broken_answer_of_the_bench_is_an_internal_error_not_a_crash(central, journal):
+    station = await open_station(central)
+    session = await central.wait_for_station("CP1", 10 * UNIT)
+
+    def broken(payload):
+        raise RuntimeError("bug in a case's override")
+
+    with session.answers.override("Authorize", broken):
+        reply = await station.call("Authorize", {"idTag": "X"})
+    assert reply[:3] == [4, "s1", "InternalError"]
+    with session.answers.override("Authorize", lambda p: {"idTagInfo": {"status": "Maybe"}}):
+        assert (await station.call("Authorize", {"idTag": "X"}))[2] == "InternalError"
+    assert (await station.call("Heartbeat", {}))[0] == 3
+    kinds = [e.kind for e in journal.entries(central.run_id)]
+    assert kinds.count("bench_error") == 2
+    await station.ws.close()

@@ -221,7 +221,11 @@ class Session:
         self._notify()
 
     async def receive(self, text: str | bytes) -> None:
-        """Handle one WebSocket message from the station (persisted, then acted on)."""
+        """Handle one WebSocket message from the station (persisted, then acted on).
+
+        A station CALL and the bench's answer are committed in one transaction, and only
+        then is the CALL visible to the cases and the answer sent: working the answer out
+        is pure, so nothing is acted on before the CALL is on disk."""
         raw = text if isinstance(text, str) else text.decode("utf-8", "replace")
         entry_id = self._writer.append(
             FRAME_IN,
@@ -230,14 +234,14 @@ class Session:
             raw=raw,
             detail={"binary": True} if isinstance(text, bytes) else None,
         )
-        waiter = self._writer.waiter()
-        if waiter is not None:
-            await waiter
         inbound = self._endpoint.receive(text)
         if inbound.kind is InboundKind.CALL:
             assert isinstance(inbound.frame, Call)
             await self._answer(inbound.frame, entry_id, text)
             return
+        waiter = self._writer.waiter()
+        if waiter is not None:
+            await waiter
         if inbound.kind is InboundKind.REJECTED_CALL:
             self._on_rejected(inbound, entry_id, text)
         else:
@@ -302,17 +306,31 @@ class Session:
         return message
 
     async def _answer(self, call: Call, entry_id: int, frame: str | bytes) -> None:
+        payload: dict[str, Any] | None = None
+        try:
+            payload = self.answers.answer(call.action, call.payload, self._clock.utc_text())
+            reply: Frame = self._endpoint.result(call, payload)
+        except Exception as exc:  # the bench's own answer is broken: say so, never crash
+            self._journal_event("bench_error", {"frame": entry_id, "error": repr(exc)})
+            reply = CallError(call.unique_id, "InternalError", "the bench failed to answer")
+        out_id, text, waiter = self._journal_out(reply)
+        if waiter is not None:
+            await waiter  # one commit: the CALL and its answer
         message = self._add_message(call, entry_id, None, frame)
-        payload = self.answers.answer(call.action, call.payload, self._clock.utc_text())
-        self.replies[message.index] = payload
-        await self._send(self._endpoint.result(call, payload))
+        if payload is not None:
+            self.replies[message.index] = payload
+        await self._send_text(out_id, text)
 
     async def _send(self, frame: Frame) -> None:
-        """Answer the station. If it has already closed, say so in the journal and go on:
-        frames it sent before closing are still to be read (and may answer our calls)."""
         entry_id, text, waiter = self._journal_out(frame)
         if waiter is not None:
             await waiter
+        await self._send_text(entry_id, text)
+
+    async def _send_text(self, entry_id: int, text: str) -> None:
+        """Send a committed frame. If the station has already closed, say so in the
+        journal and go on: frames it sent before closing are still to be read (and may
+        answer our calls)."""
         connection = self._connection
         if connection is None:
             self._journal_event("send_failed", {"frame": entry_id, "reason": "not connected"})
