@@ -86,6 +86,7 @@ def run(
         False, "--non-interactive", help="Make every physical step NOT TESTED at once."
     ),
     junit: Path = typer.Option(None, help="Also write the JUnit XML report to this path."),
+    quiet: bool = typer.Option(False, "--quiet", help="No line per message, only rows."),
     lenient: bool = typer.Option(
         False,
         "--lenient",
@@ -122,6 +123,7 @@ def run(
         skip=rows_skip,
         firmware=firmware,
         strict=not lenient,
+        show_frames=not quiet,
     )
     operator = NonInteractiveOperator() if non_interactive else ConsoleOperator(console)
     summary = _run_async(run_bench(options, operator, console))

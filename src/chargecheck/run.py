@@ -47,6 +47,7 @@ class RunOptions:
     formats: tuple[str, ...] = ("md", "html", "json", "junit")
     kind: str = "run"
     strict: bool = True  # a violation of the specification fails the run
+    show_frames: bool = False  # a line per frame and connection event on the console
 
 
 @dataclass
@@ -109,6 +110,8 @@ async def run_bench(
                 journal, server, clock=clock, answers=lambda identity: Answers()
             ) as central:
                 central.run_id = run_id
+                if options.show_frames:
+                    central.writer.tap = _frame_printer(console)
                 console.print(
                     f"Central System at [bold]{central.url('<identity>')}[/]; "
                     f"files at {files.redacted_url}"
@@ -151,6 +154,27 @@ async def run_bench(
         f"{'FAILED' if summary.failed else 'no row failed'}"
     )
     return summary
+
+
+def _frame_printer(console: Console) -> Callable[[str, dict[str, Any]], None]:
+    """One console line per journaled frame or event: what the station and the bench
+    say to each other as it happens (passwords in URLs masked)."""
+    from chargecheck.report.model import redact_credentials
+
+    arrows = {"frame_in": "<-", "frame_out": "->"}
+
+    def show(kind: str, fields: dict[str, Any]) -> None:
+        station = fields.get("station") or "-"
+        if kind in arrows:
+            text = redact_credentials(str(fields.get("raw", "")))
+            line = f"  {station} {arrows[kind]} {text}"
+        else:
+            line = f"  {station} .. {kind} {fields.get('detail') or ''}"
+        console.print(
+            line[: max(40, console.width - 1)], markup=False, highlight=False, style="dim"
+        )
+
+    return show
 
 
 def _firmware(files: Any, options: RunOptions) -> str | None:

@@ -81,3 +81,5 @@ def test_non_interactive_run_against_a_simulator_process(tmp_path: Path):
         expected = "NOT TESTED" if row in PHYSICAL_ROWS else "PASS"
         assert verdict["outcome"] == expected, (row, verdict["result"])
     assert "non-interactive" in verdicts[6]["result"]
+    assert 'CP-CLI <- [2,"' in output  # live progress: a line per message
+    assert ":***@" in output  # the per-run FTP password is masked on the console

@@ -18,6 +18,7 @@ and the loop then waits on it; throughput came out lower than committing here.)
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 from chargecheck.journal.store import Journal
@@ -26,11 +27,14 @@ from chargecheck.journal.store import Journal
 class JournalWriter:
     def __init__(self, journal: Journal) -> None:
         self.journal = journal
+        self.tap: Callable[[str, dict[str, Any]], None] | None = None  # sees every entry
         self._scheduled = False
         self._waiters: list[asyncio.Future[None]] = []
 
     def append(self, kind: str, **fields: Any) -> int:
         entry_id = self.journal.append(kind, **fields)
+        if self.tap is not None:
+            self.tap(kind, fields)
         if not self._scheduled:
             self._scheduled = True
             asyncio.get_running_loop().call_soon(self._flush)
