@@ -107,6 +107,7 @@ class Session:
         self.replies: dict[int, dict[str, Any]] = {}  # inbox index -> the bench's answer
         self.cursor = Cursor()
         self.connections = 0
+        self._closed_at: float | None = None
         self._writer = writer
         self._clock = clock
         self._run_id = run_id
@@ -205,6 +206,8 @@ class Session:
     def attach(self, connection: Connection, detail: dict[str, Any]) -> None:
         self._connection = connection
         self.connections += 1
+        if self._closed_at is not None:  # a reconnection: how long the station was away
+            detail = {**detail, "gap_s": round(self._clock.mono() - self._closed_at, 3)}
         self._journal_event("connect", {"connection": self.connections, **detail})
         self._notify()
 
@@ -212,6 +215,7 @@ class Session:
         if self._connection is not connection:
             return
         self._connection = None
+        self._closed_at = self._clock.mono()
         self._journal_event(
             "close", {"connection": self.connections, "code": code, "reason": reason}
         )
