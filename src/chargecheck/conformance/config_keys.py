@@ -13,18 +13,10 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
+from chargecheck.protocol.actions import FEATURE_PROFILES
 from chargecheck.protocol.schemas import schema_text
 
-PROFILES = frozenset(
-    {
-        "Core",
-        "FirmwareManagement",
-        "LocalAuthListManagement",
-        "Reservation",
-        "SmartCharging",
-        "RemoteTrigger",
-    }
-)
+PROFILES = frozenset(FEATURE_PROFILES)
 
 
 @dataclass(frozen=True, slots=True)

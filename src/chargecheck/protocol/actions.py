@@ -62,6 +62,16 @@ CENTRAL_ACTIONS = frozenset(
 
 ALL_ACTIONS = STATION_ACTIONS | CENTRAL_ACTIONS
 
+# The feature profiles of OCPP 1.6 section 3.1 (SupportedFeatureProfiles values).
+FEATURE_PROFILES = (
+    "Core",
+    "FirmwareManagement",
+    "LocalAuthListManagement",
+    "Reservation",
+    "SmartCharging",
+    "RemoteTrigger",
+)
+
 # BootNotification.req fields in the order of the OCPP 1.6 schema (section 6.2); the seed
 # lists its "Request values" in this order.
 BOOT_NOTIFICATION_FIELDS = (

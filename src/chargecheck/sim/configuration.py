@@ -43,19 +43,12 @@ from typing import Any
 
 from ocpp.v16.enums import Measurand
 
+from chargecheck.protocol.actions import FEATURE_PROFILES
 from chargecheck.protocol.errors import ChargecheckError, PeerProtocolError
 
 FORMAT = 1
 VALUE_MAX_CHARS = 500  # ChangeConfiguration.req value is a CiString500Type (section 7)
 KEY_TYPES = ("int", "bool", "string", "csl")
-FEATURE_PROFILES = (
-    "Core",
-    "FirmwareManagement",
-    "LocalAuthListManagement",
-    "Reservation",
-    "SmartCharging",
-    "RemoteTrigger",
-)
 RATE_UNITS = ("Current", "Power")  # ChargingScheduleAllowedChargingRateUnit (section 9.4)
 # ConnectorPhaseRotation items are "<connectorId>.<rotation>" (section 9.1).
 PHASE_ROTATIONS = ("NotApplicable", "Unknown", "RST", "RTS", "SRT", "STR", "TRS", "TSR")
