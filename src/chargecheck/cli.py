@@ -95,7 +95,7 @@ def run(
 ) -> None:
     """Wait for a station, run the 18-row script, write the reports. Exit 0 only if no row
     failed."""
-    from chargecheck.run import RunOptions, run_bench
+    from chargecheck.run import NoStation, RunOptions, run_bench
     from chargecheck.script.cases import CASES
     from chargecheck.script.operator import ConsoleOperator, NonInteractiveOperator
     from chargecheck.script.runner import SelectionError, select
@@ -126,7 +126,11 @@ def run(
         show_frames=not quiet,
     )
     operator = NonInteractiveOperator() if non_interactive else ConsoleOperator(console)
-    summary = _run_async(run_bench(options, operator, console))
+    try:
+        summary = _run_async(run_bench(options, operator, console))
+    except NoStation as exc:
+        print(f"chargecheck: {exc}", file=sys.stderr)
+        raise SystemExit(1) from None
     if junit is not None and "junit" in summary.reports:
         junit.write_bytes(summary.reports["junit"].read_bytes())
     raise SystemExit(1 if summary.failed else 0)

@@ -15,7 +15,7 @@ from rich.console import Console
 
 from chargecheck import __version__
 from chargecheck.clock import Clock
-from chargecheck.csms import Answers, CentralSystem, ServerSettings, Session
+from chargecheck.csms import Answers, CentralSystem, NotConnected, ServerSettings, Session
 from chargecheck.journal import Journal
 from chargecheck.script.cases import CASES
 from chargecheck.script.context import CaseContext
@@ -23,6 +23,11 @@ from chargecheck.script.operator import Operator
 from chargecheck.script.runner import run_case, select
 from chargecheck.script.settings import Settings
 from chargecheck.script.verdict import Outcome, Verdict
+
+
+class NoStation(Exception):
+    """No station connected in time: nothing was tested (the journal keeps the attempt)."""
+
 
 STYLE = {
     Outcome.PASS: "green",
@@ -119,9 +124,14 @@ async def run_bench(
                 if ready is not None:
                     await ready(central, files)
                 console.print("waiting for a station to connect ...")
-                session = await central.wait_for_station(
-                    settings.station or None, settings.timeouts.connect
-                )
+                try:
+                    session = await central.wait_for_station(
+                        settings.station or None, settings.timeouts.connect
+                    )
+                except NotConnected as exc:
+                    raise NoStation(
+                        f"{exc}: point the station at {central.url('<identity>')}"
+                    ) from None
                 console.print(f"station [bold]{session.identity}[/] connected")
                 await _wait_boot(session, settings)
                 for case in cases:

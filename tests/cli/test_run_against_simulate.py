@@ -83,3 +83,29 @@ def test_non_interactive_run_against_a_simulator_process(tmp_path: Path):
     assert "non-interactive" in verdicts[6]["result"]
     assert 'CP-CLI <- [2,"' in output  # live progress: a line per message
     assert ":***@" in output  # the per-run FTP password is masked on the console
+
+
+def test_a_run_no_station_joins_ends_with_one_line_and_exit_1(tmp_path: Path):
+    settings = tmp_path / "short.toml"
+    settings.write_text("[timeouts]\nconnect = 0.3\n")
+    done = subprocess.run(
+        [
+            *CHARGECHECK,
+            "run",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--quiet",
+            "--settings",
+            str(settings),
+            "--out",
+            str(tmp_path / "out"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1
+    assert done.stderr.strip().startswith("chargecheck: no station connected within 0.3 s")
+    assert "Traceback" not in done.stderr

@@ -148,8 +148,9 @@ class CentralSystem:
                     return session
             remaining = deadline - loop.time()
             if remaining <= 0:
-                who = identity or "any station"
-                raise NotConnected(f"{who} did not connect within {timeout:g} s")
+                who = f"station {identity}" if identity else "no station"
+                verb = "did not connect" if identity else "connected"
+                raise NotConnected(f"{who} {verb} within {timeout:g} s")
             self._arrived.clear()
             with suppress(TimeoutError):
                 await asyncio.wait_for(self._arrived.wait(), remaining)
