@@ -88,6 +88,8 @@ class ConsoleOperator:
             raise StepNotDone(f"operator skipped '{step.instruction}'")
 
     async def _read_line(self, timeout: float) -> str | None:
+        """A line from standard input, or None if none came in time. A stdin the event
+        loop cannot watch (``/dev/null``, a file) is read at once: it never blocks."""
         loop = asyncio.get_running_loop()
         line: asyncio.Future[str] = loop.create_future()
         fd = self._stdin.fileno()  # type: ignore[attr-defined]
@@ -96,7 +98,10 @@ class ConsoleOperator:
             if not line.done():
                 line.set_result(self._stdin.readline())  # type: ignore[attr-defined]
 
-        loop.add_reader(fd, readable)
+        try:
+            loop.add_reader(fd, readable)
+        except (OSError, ValueError):
+            return str(self._stdin.readline()) or None  # type: ignore[attr-defined]
         try:
             return await asyncio.wait_for(line, timeout)
         except TimeoutError:
