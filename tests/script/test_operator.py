@@ -49,7 +49,7 @@ async def test_skip_makes_the_step_not_done(pipe):
 
 async def test_no_answer_in_time_makes_the_step_not_done(pipe):
     reader, _ = pipe
-    with pytest.raises(StepNotDone, match="not done within 0.1 s"):
+    with pytest.raises(StepNotDone, match=r"not done within 0\.1 s"):
         await _operator(reader).perform(PLUG, timeout=0.1)
 
 
