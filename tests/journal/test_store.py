@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import itertools
+import sqlite3
+
+import pytest
 
 from chargecheck.journal import Journal
 
@@ -53,3 +56,29 @@ def test_runs_records_and_update(tmp_path):
     assert info.station == "CP9" and info.info == {"firmware": "1.0"} and info.ended_utc
     assert db.records(run, "verdict") == [{"row": 1, "outcome": "PASS"}]
     assert db.records(run, "finding") == []
+
+
+def test_a_flush_of_more_rows_than_one_insert_holds_writes_every_row_in_order(tmp_path):
+    db = _journal(tmp_path / "j.sqlite")
+    ids = [
+        db.append("frame_in", station=f"CP{n}", message_type=2, unique_id=str(n), raw=f"[{n}]")
+        for n in range(150)  # 64 + 64 + 22 rows: three INSERT statements, one commit
+    ]
+    db.flush()
+    entries = list(_journal(tmp_path / "j.sqlite").entries())
+    assert [e.id for e in entries] == ids
+    assert [(e.station, e.unique_id, e.raw) for e in entries] == [
+        (f"CP{n}", str(n), f"[{n}]") for n in range(150)
+    ]
+    assert [e.mono for e in entries] == [float(n) for n in range(150)]
+
+
+def test_a_failed_flush_rolls_back_every_chunk_and_keeps_the_rows_buffered(tmp_path):
+    db = _journal(tmp_path / "j.sqlite")
+    for n in range(100):
+        db.append("frame_in", raw=f"[{n}]")
+    db._buffer[80] = db._buffer[80][:-1]  # a row of 10 values: the second INSERT fails
+    with pytest.raises(sqlite3.ProgrammingError):
+        db.flush()
+    assert list(_journal(tmp_path / "j.sqlite").entries()) == []
+    assert db.dirty and len(db._buffer) == 100
