@@ -19,6 +19,7 @@ DEFECTS = [
     (6, "remote_start_rejected", "RemoteStartTransaction: Rejected"),
     (6, "start_after_rejected_authorize", "StartTransaction anyway"),
     (7, "no_stop_on_unplug", "no matching StopTransaction"),
+    (7, "stop_reason_local", "reason EVDisconnected: reason Local"),
     (8, "missing_measurands", "Voltage is received"),
     (8, "no_meter_values", "periodic MeterValues"),
     (9, "no_boot_after_reset", "no matching BootNotification"),

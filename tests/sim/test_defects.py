@@ -183,6 +183,13 @@ async def stop_on_unplug(sim, session, world):
     return len(session.received("StopTransaction"))
 
 
+async def unplug_reason(sim, session, world):
+    await start_transaction(sim, session)
+    await sim.unplug(1)
+    stop = await session.expect("StopTransaction", timeout=WAIT)
+    return stop.payload.get("reason")
+
+
 async def fault_reported(sim, session, world):
     await sim.inject_fault(1, "GroundFailure")
     await settle(10)
@@ -232,6 +239,7 @@ CASES: dict[str, Case] = {
         "Rejected",
     ),
     "no_stop_on_unplug": Case(stop_on_unplug, 1, 0),
+    "stop_reason_local": Case(unplug_reason, "EVDisconnected", "Local"),
     "clear_cache_rejected": Case(status_of("ClearCache", {}), "Accepted", "Rejected"),
     "trigger_message_rejected": Case(
         status_of("TriggerMessage", {"requestedMessage": "Heartbeat"}), "Accepted", "Rejected"

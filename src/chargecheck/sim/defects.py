@@ -28,6 +28,7 @@ name                                       what the station does wrong
 ``no_meter_values``                        no MeterValues during transactions (none at all)
 ``remote_start_rejected``                  RemoteStartTransaction always Rejected
 ``no_stop_on_unplug``                      unplugging the EV does not stop the transaction
+``stop_reason_local``                      an unplug stops the transaction with reason Local
 ``clear_cache_rejected``                   ClearCache answered Rejected
 ``trigger_message_rejected``               TriggerMessage answered Rejected
 ``no_fault_status``                        fault injection sends nothing (no Faulted)
@@ -57,6 +58,7 @@ DEFECTS: dict[str, str] = {
     "no_meter_values": "no MeterValues at all",
     "remote_start_rejected": "RemoteStartTransaction always Rejected",
     "no_stop_on_unplug": "unplugging the EV does not stop the transaction",
+    "stop_reason_local": "an unplug stops the transaction with reason Local",
     "clear_cache_rejected": "ClearCache answered Rejected",
     "trigger_message_rejected": "TriggerMessage answered Rejected",
     "no_fault_status": "fault injection sends nothing",

@@ -52,7 +52,8 @@ class Transactions(StationCore):
         self.log(f"cable unplugged from connector {connector_id}")
         stop = self.cfg_bool("StopTransactionOnEVSideDisconnect", True)
         if c.transaction is not None and stop and "no_stop_on_unplug" not in self.defects:
-            self.stop_transaction(c, "EVDisconnected")
+            reason = "Local" if "stop_reason_local" in self.defects else "EVDisconnected"
+            self.stop_transaction(c, reason)
         elif c.transaction is not None:
             self.update_power(c)
         self.refresh_statuses()

@@ -3,7 +3,7 @@
 Remote: RemoteStopTransaction with the transactionId must be Accepted and followed by a
 StopTransaction of that transaction and StatusNotifications per section 4.9. Local: the
 card presented again stops it the same way. Cable: unplugging the car must give a
-StopTransaction.
+StopTransaction with reason EVDisconnected (section 7.41).
 """
 
 from __future__ import annotations
@@ -77,11 +77,20 @@ async def _stop(ctx: CaseContext, c: int, how: str, step: StepKind | None) -> bo
     if stop is None:
         await stop_remote(ctx, tx, c)
         return False
-    # The reason (EVDisconnected for an unplug) is judged by the conformance checks.
     reason = stop.payload.get("reason", "Local (by default)")
     ctx.check(
         True, name, f"transaction {tx} stopped, reason {reason}", (*evidence, stop.entry_id), c
     )
+    if step is StepKind.UNPLUG:
+        # OCPP 1.6 section 7.41: EVDisconnected is "disconnecting of cable"; an absent
+        # reason means Local, a stop asked for at the station.
+        ctx.check(
+            reason == "EVDisconnected",
+            f"{how}: reason EVDisconnected",
+            f"reason {reason}",
+            (stop.entry_id,),
+            c,
+        )
     if step is not StepKind.UNPLUG:
         await unplug_quietly(ctx, c)
     await ctx.attempt(
