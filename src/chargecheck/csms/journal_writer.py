@@ -3,7 +3,9 @@
 ``append`` buffers an entry; ``persisted()`` resolves once the flush that holds every
 entry appended so far has committed. A handler that journals a frame and awaits
 ``persisted()`` before acting on it keeps "persisted before acted on" while all the
-frames that arrived in the same tick share one commit.
+frames that arrived in the same tick share one commit. The per-frame path uses
+``after_commit`` instead: a callback run by the flush itself, in the order the callbacks
+were registered, with no task to wake.
 
 Each waiter gets a future of its own, resolved by the flush: cancelling one waiter
 (a task cancelled mid-call) cannot cancel the flush that the others wait for, which
@@ -30,6 +32,7 @@ class JournalWriter:
         self.tap: Callable[[str, dict[str, Any]], None] | None = None  # sees every entry
         self._scheduled = False
         self._waiters: list[asyncio.Future[None]] = []
+        self._after: list[tuple[Callable[..., None], tuple[Any, ...]]] = []
 
     def append(self, kind: str, **fields: Any) -> int:
         entry_id = self.journal.append(kind, **fields)
@@ -55,16 +58,34 @@ class JournalWriter:
         self._waiters.append(waiter)
         return waiter
 
+    def after_commit(self, callback: Callable[..., None], *args: Any) -> None:
+        """Call ``callback(error, *args)`` once every entry appended so far is
+        committed (``error`` None), or the commit failed (``error`` says why)."""
+        if not self._scheduled:
+            callback(None, *args)
+            return
+        self._after.append((callback, args))
+
     def _flush(self) -> None:
         waiters, self._waiters = self._waiters, []
+        after, self._after = self._after, []
         self._scheduled = False
+        error: Exception | None = None
         try:
             self.journal.flush()
-        except Exception as exc:  # the bench's own fault: every waiter must see it
-            for waiter in waiters:
-                if not waiter.done():
-                    waiter.set_exception(exc)
-        else:
-            for waiter in waiters:
-                if not waiter.done():
-                    waiter.set_result(None)
+        except Exception as exc:  # the bench's own fault: everyone waiting must see it
+            error = exc
+        for callback, args in after:
+            try:
+                callback(error, *args)
+            except Exception as exc:  # a broken callback must not stop the others
+                asyncio.get_running_loop().call_exception_handler(
+                    {"message": "journal after_commit callback failed", "exception": exc}
+                )
+        for waiter in waiters:
+            if waiter.done():
+                continue
+            if error is None:
+                waiter.set_result(None)
+            else:
+                waiter.set_exception(error)

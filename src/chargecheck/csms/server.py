@@ -18,12 +18,9 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from types import TracebackType
-from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.datastructures import Headers
-from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
 from chargecheck.clock import Clock
@@ -31,6 +28,7 @@ from chargecheck.csms.answers import Answers
 from chargecheck.csms.errors import NotConnected
 from chargecheck.csms.journal_writer import JournalWriter
 from chargecheck.csms.session import Session
+from chargecheck.csms.transport import StationLink
 from chargecheck.journal.store import Journal
 from chargecheck.protocol.tracker import counter_ids
 
@@ -43,9 +41,13 @@ class ServerSettings:
     port: int = 9000  # 0: any free port
     # Security profile 1: password per identity, or one for every station ("*").
     passwords: dict[str, str] = field(default_factory=dict)
-    ping_interval: float | None = 20.0
+    ping_interval: float | None = 20.0  # keepalive WebSocket pings; None: none
+    ping_timeout: float = 20.0  # no pong within this: the connection fails (1011)
+    open_timeout: float = 10.0  # to complete the opening handshake
+    close_timeout: float = 10.0  # for the station to end the closing handshake
     max_frame_bytes: int = 1 << 20
     compression: str | None = "deflate"  # negotiated only if the station offers it
+    backlog: int = 1024
 
 
 def identity_from_path(path: str) -> str | None:
@@ -86,7 +88,8 @@ class CentralSystem:
         self.run_id: int | None = None
         self._answers = answers
         self._refused_until: dict[str, float] = {}
-        self._server: Server | None = None
+        self._server: asyncio.Server | None = None
+        self._links: set[StationLink] = set()
         self._arrived = asyncio.Event()
 
     # -- lifecycle ----------------------------------------------------------------
@@ -106,20 +109,18 @@ class CentralSystem:
     async def start(self) -> None:
         s = self.settings
         self.writer.journal.background_checkpoints()
-        self._server = await serve(
-            self._handle,
-            s.host,
-            s.port,
-            subprotocols=[SUBPROTOCOL],  # type: ignore[list-item]
-            process_request=self._check_request,
-            ping_interval=s.ping_interval,
-            max_size=s.max_frame_bytes,
-            compression=s.compression,
+        self._server = await asyncio.get_running_loop().create_server(
+            self._new_link, s.host, s.port, backlog=s.backlog
         )
 
     async def stop(self) -> None:
         if self._server is not None:
             self._server.close()
+            links = list(self._links)
+            for link in links:
+                link.start_close(1001, "the Central System is stopping")
+            if links:
+                await asyncio.wait([link.closed for link in links])
             await self._server.wait_closed()
             self._server = None
         await self.writer.persisted()
@@ -203,54 +204,81 @@ class CentralSystem:
             return HTTPStatus.SERVICE_UNAVAILABLE, "refused: forced outage", identity
         return HTTPStatus.OK, "", identity
 
-    def _check_request(self, connection: ServerConnection, request: Request) -> Response | None:
+    def _new_link(self) -> StationLink:
+        s = self.settings
+        link = StationLink(
+            self,
+            subprotocol=SUBPROTOCOL,
+            max_size=s.max_frame_bytes,
+            compression=s.compression,
+            open_timeout=s.open_timeout,
+            ping_interval=s.ping_interval,
+            ping_timeout=s.ping_timeout,
+            close_timeout=s.close_timeout,
+        )
+        self._links.add(link)
+        return link
+
+    # LinkOwner: what each station's link reports
+
+    def admit(self, link: StationLink, request: Request) -> Response | None:
         status, reason, identity = self._refusal(request)
         if status is HTTPStatus.OK:
             return None
+        self._journal_refusal(link, request, identity, int(status), reason)
+        headers = Headers()
+        if status is HTTPStatus.UNAUTHORIZED:
+            headers["WWW-Authenticate"] = 'Basic realm="chargecheck", charset="UTF-8"'
+        return link.refusal(status, reason + "\n", headers)
+
+    def failed(self, link: StationLink, request: Request, response: Response) -> None:
+        reason = str(link.ws.handshake_exc or response.reason_phrase)
+        identity = identity_from_path(request.path)
+        self._journal_refusal(link, request, identity, response.status_code, reason)
+
+    def opened(self, link: StationLink, request: Request) -> Callable[[str | bytes], None]:
+        identity = identity_from_path(request.path)
+        assert identity is not None  # admit refused the others
+        session = self.session(identity)
+        previous = session._connection
+        if previous is not None:
+            session.detach(previous, None, "replaced by a new connection")
+            if isinstance(previous, StationLink):
+                previous.start_close(1000, "replaced by a new connection")
+        detail = {"remote": link.remote, "path": request.path, "subprotocol": link.subprotocol}
+        session.attach(link, detail)
+        self._arrived.set()
+        return session.receive
+
+    def lost(self, link: StationLink) -> None:
+        self._links.discard(link)
+        request = link.request
+        identity = identity_from_path(request.path) if request is not None else None
+        session = self.sessions.get(identity) if identity is not None else None
+        if session is not None:
+            # After what the station sent before closing has been acted on.
+            self.writer.after_commit(self._detach, session, link)
+
+    @staticmethod
+    def _detach(error: Exception | None, session: Session, link: StationLink) -> None:
+        session.detach(link, link.close_code, link.close_reason or "")
+
+    def _journal_refusal(
+        self,
+        link: StationLink,
+        request: Request,
+        identity: str | None,
+        status: int,
+        reason: str,
+    ) -> None:
         self.writer.append(
             "refuse",
             run_id=self.run_id,
             station=identity,
             detail={
-                "status": int(status),
+                "status": status,
                 "reason": reason,
                 "path": request.path,
-                "remote": _remote(connection),
+                "remote": link.remote,
             },
         )
-        response = connection.respond(status, reason + "\n")
-        if status is HTTPStatus.UNAUTHORIZED:
-            response.headers["WWW-Authenticate"] = 'Basic realm="chargecheck", charset="UTF-8"'
-        return response
-
-    async def _handle(self, connection: ServerConnection) -> None:
-        assert connection.request is not None
-        identity = identity_from_path(connection.request.path)
-        assert identity is not None  # _check_request refused the others
-        session = self.session(identity)
-        previous = session._connection
-        if previous is not None:
-            session.detach(previous, None, "replaced by a new connection")
-            await previous.close(1000, "replaced by a new connection")
-        session.attach(
-            connection,
-            {
-                "remote": _remote(connection),
-                "path": connection.request.path,
-                "subprotocol": connection.subprotocol,
-            },
-        )
-        self._arrived.set()
-        try:
-            async for message in connection:
-                await session.receive(message)
-        except ConnectionClosed:
-            pass
-        finally:
-            session.detach(connection, connection.close_code, connection.close_reason or "")
-            await self.writer.persisted()
-
-
-def _remote(connection: ServerConnection) -> Any:
-    address = connection.remote_address
-    return f"{address[0]}:{address[1]}" if address else None

@@ -38,8 +38,10 @@ from chargecheck.protocol.frames import (
 
 
 class Connection(Protocol):
+    def send_now(self, message: str) -> bool: ...  # False: no longer open
     async def send(self, message: str) -> None: ...
     async def close(self, code: int = 1000, reason: str = "") -> None: ...
+    def start_close(self, code: int = 1000, reason: str = "") -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,9 +144,8 @@ class Session:
         call = self._endpoint.call(action, payload, self._clock.mono(), timeout)
         future: asyncio.Future[Result] = asyncio.get_running_loop().create_future()
         self._waiting[call.unique_id] = future
-        entry_id, text, waiter = self._journal_out(call)
-        if waiter is not None:
-            await waiter
+        entry_id, text = self._journal_out(call)
+        await self._writer.persisted()
         try:
             try:
                 await connection.send(text)
@@ -224,12 +225,13 @@ class Session:
                 future.set_exception(NotConnected(f"{self.identity} closed the connection"))
         self._notify()
 
-    async def receive(self, text: str | bytes) -> None:
+    def receive(self, text: str | bytes) -> None:
         """Handle one WebSocket message from the station (persisted, then acted on).
 
         A station CALL and the bench's answer are committed in one transaction, and only
-        then is the CALL visible to the cases and the answer sent: working the answer out
-        is pure, so nothing is acted on before the CALL is on disk."""
+        then (in the commit's callback) is the CALL visible to the cases and the answer
+        sent: working the answer out is pure, so nothing is acted on before the CALL is
+        on disk. Messages are acted on in the order they arrived."""
         raw = text if isinstance(text, str) else text.decode("utf-8", "replace")
         entry_id = self._writer.append(
             FRAME_IN,
@@ -241,17 +243,9 @@ class Session:
         inbound = self._endpoint.receive(text)
         if inbound.kind is InboundKind.CALL:
             assert isinstance(inbound.frame, Call)
-            await self._answer(inbound.frame, entry_id, text)
-            return
-        waiter = self._writer.waiter()
-        if waiter is not None:
-            await waiter
-        if inbound.kind is InboundKind.REJECTED_CALL:
-            self._on_rejected(inbound, entry_id, text)
+            self._answer(inbound.frame, entry_id, text)
         else:
-            _ANNOTATORS[inbound.kind](self, inbound, entry_id)
-        if inbound.answer is not None:
-            await self._send(inbound.answer)
+            self._writer.after_commit(self._received, inbound, entry_id, text)
 
     # -- internals ---------------------------------------------------------------
 
@@ -309,7 +303,7 @@ class Session:
         self._notify()
         return message
 
-    async def _answer(self, call: Call, entry_id: int, frame: str | bytes) -> None:
+    def _answer(self, call: Call, entry_id: int, frame: str | bytes) -> None:
         payload: dict[str, Any] | None = None
         try:
             payload = self.answers.answer(call.action, call.payload, self._clock.utc_text())
@@ -317,36 +311,68 @@ class Session:
         except Exception as exc:  # the bench's own answer is broken: say so, never crash
             self._journal_event("bench_error", {"frame": entry_id, "error": repr(exc)})
             reply = CallError(call.unique_id, "InternalError", "the bench failed to answer")
-        out_id, text, waiter = self._journal_out(reply)
-        if waiter is not None:
-            await waiter  # one commit: the CALL and its answer
+        out_id, text = self._journal_out(reply)
+        # One commit: the CALL and its answer.
+        self._writer.after_commit(self._answered, call, entry_id, frame, payload, out_id, text)
+
+    def _answered(
+        self,
+        error: Exception | None,
+        call: Call,
+        entry_id: int,
+        frame: str | bytes,
+        payload: dict[str, Any] | None,
+        out_id: int,
+        text: str,
+    ) -> None:
+        if error is not None:
+            self._journal_failed(error)
+            return
         message = self._add_message(call, entry_id, None, frame)
         if payload is not None:
             self.replies[message.index] = payload
-        await self._send_text(out_id, text)
+        self._send_text(out_id, text)
 
-    async def _send(self, frame: Frame) -> None:
-        entry_id, text, waiter = self._journal_out(frame)
-        if waiter is not None:
-            await waiter
-        await self._send_text(entry_id, text)
+    def _received(
+        self, error: Exception | None, inbound: Inbound, entry_id: int, frame: str | bytes
+    ) -> None:
+        """Act on a committed message that is not a valid CALL."""
+        if error is not None:
+            self._journal_failed(error)
+            return
+        if inbound.kind is InboundKind.REJECTED_CALL:
+            self._on_rejected(inbound, entry_id, frame)
+        else:
+            _ANNOTATORS[inbound.kind](self, inbound, entry_id)
+        if inbound.answer is not None:
+            out_id, text = self._journal_out(inbound.answer)
+            self._writer.after_commit(self._committed_send, out_id, text)
 
-    async def _send_text(self, entry_id: int, text: str) -> None:
+    def _committed_send(self, error: Exception | None, out_id: int, text: str) -> None:
+        if error is not None:
+            self._journal_failed(error)
+        else:
+            self._send_text(out_id, text)
+
+    def _journal_failed(self, error: Exception) -> None:
+        """The journal could not commit: nothing more may be acted on for this
+        station, so its connection is closed (1011) rather than left half-handled."""
+        connection = self._connection
+        if connection is not None:
+            connection.start_close(1011, f"the bench could not journal: {error}"[:120])
+
+    def _send_text(self, entry_id: int, text: str) -> None:
         """Send a committed frame. If the station has already closed, say so in the
         journal and go on: frames it sent before closing are still to be read (and may
         answer our calls)."""
         connection = self._connection
         if connection is None:
             self._journal_event("send_failed", {"frame": entry_id, "reason": "not connected"})
-            return
-        try:
-            await connection.send(text)
-        except ConnectionClosed as exc:
-            self._journal_event("send_failed", {"frame": entry_id, "reason": str(exc)})
+        elif not connection.send_now(text):
+            self._journal_event("send_failed", {"frame": entry_id, "reason": "connection closed"})
 
-    def _journal_out(self, frame: Frame) -> tuple[int, str, asyncio.Future[None] | None]:
-        """Journal an outgoing frame: its entry id, its text, and what to await before
-        sending it (the commit), if anything."""
+    def _journal_out(self, frame: Frame) -> tuple[int, str]:
+        """Journal an outgoing frame: its entry id and its text (sent after the commit)."""
         text = encode_frame(frame)
         entry_id = self._writer.append(
             FRAME_OUT,
@@ -357,7 +383,7 @@ class Session:
             action=frame.action if isinstance(frame, Call) else None,
             raw=text,
         )
-        return entry_id, text, self._writer.waiter()
+        return entry_id, text
 
     def _journal_event(self, kind: str, detail: dict[str, Any]) -> int:
         return self._writer.append(

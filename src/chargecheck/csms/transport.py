@@ -1,0 +1,287 @@
+"""One station's TCP connection: websockets' sans-I/O protocol on an asyncio protocol.
+
+The Central System does not use websockets' asyncio server, which hands every message
+to a reader task through a future and sends through a coroutine with a lock: on a
+fleet that machinery costs as much as validating and journaling the frame. Here
+``data_received`` parses the bytes with ``websockets.server.ServerProtocol`` (RFC 6455
+framing, handshake, ping/pong and close handshake, permessage-deflate) and hands each
+complete message straight to its owner's ``on_message``; answers are written with
+``send_now`` from the callback that runs when the journal commit holding them is done.
+
+What the asyncio server did and this module does too: the opening handshake with a
+deadline (``open_timeout``), keepalive pings that fail a silent connection
+(``ping_interval`` / ``ping_timeout``, close code 1011), the closing handshake with a
+deadline (``close_timeout``), frames over ``max_size`` refused (1009), text that is not
+UTF-8 refused (1007, RFC 6455 section 8.1), fragmented messages reassembled, and write
+back-pressure: while a station does not read what we send, we stop reading from it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Protocol, cast
+
+from websockets.datastructures import Headers
+from websockets.exceptions import ConnectionClosed
+from websockets.extensions.permessage_deflate import enable_server_permessage_deflate
+from websockets.frames import CloseCode, Frame, Opcode
+from websockets.http11 import Request, Response
+from websockets.protocol import State
+from websockets.server import ServerProtocol
+from websockets.typing import Subprotocol
+
+
+class LinkOwner(Protocol):
+    """What a ``StationLink`` reports to (the Central System, then the session)."""
+
+    def admit(self, link: StationLink, request: Request) -> Response | None:
+        """None to accept the handshake, or the HTTP response that refuses it."""
+
+    def opened(self, link: StationLink, request: Request) -> Callable[[str | bytes], None]:
+        """The handshake is done; returns what takes each complete message."""
+
+    def failed(self, link: StationLink, request: Request, response: Response) -> None:
+        """The handshake was admitted but is not a valid WebSocket upgrade."""
+
+    def lost(self, link: StationLink) -> None:
+        """The TCP connection is gone (after ``opened``, or not)."""
+
+
+class StationLink(asyncio.Protocol):
+    def __init__(
+        self,
+        owner: LinkOwner,
+        *,
+        subprotocol: str,
+        max_size: int | None,
+        compression: str | None,
+        open_timeout: float,
+        ping_interval: float | None,
+        ping_timeout: float,
+        close_timeout: float,
+    ) -> None:
+        extensions = enable_server_permessage_deflate(None) if compression == "deflate" else None
+        self.ws = ServerProtocol(
+            subprotocols=[Subprotocol(subprotocol)], extensions=extensions, max_size=max_size
+        )
+        self.remote: str | None = None
+        self.request: Request | None = None
+        self.closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._owner = owner
+        self._on_message: Callable[[str | bytes], None] | None = None
+        self._transport: asyncio.Transport | None = None
+        self._loop = asyncio.get_running_loop()
+        self._open_timeout = open_timeout
+        self._ping_interval = ping_interval
+        self._ping_timeout = ping_timeout
+        self._close_timeout = close_timeout
+        self._timer: asyncio.TimerHandle | None = None  # handshake, ping or close deadline
+        self._ping_data: bytes | None = None
+        self._pings = 0
+        self._fragments: list[bytes] = []
+        self._fragmented_text = False
+        self._paused = False
+        self._drained: asyncio.Future[None] | None = None
+
+    # -- what the session uses ------------------------------------------------------
+
+    @property
+    def open(self) -> bool:
+        return self.ws.state is State.OPEN
+
+    @property
+    def subprotocol(self) -> str | None:
+        return self.ws.subprotocol
+
+    @property
+    def close_code(self) -> int | None:
+        return self.ws.close_code
+
+    @property
+    def close_reason(self) -> str | None:
+        """The station's close reason; when the station sent no close frame and the
+        bench did (a failed connection), what the bench sent, said as such."""
+        ws = self.ws
+        if ws.close_rcvd is None and ws.close_sent is not None:
+            sent = ws.close_sent
+            return f"closed by the bench: {sent.code} {sent.reason}".rstrip()
+        return ws.close_reason
+
+    def send_now(self, text: str) -> bool:
+        """Write a text message; False if the connection is no longer open."""
+        if self.ws.state is not State.OPEN:
+            return False
+        self.ws.send_text(text.encode())
+        self._write()
+        return True
+
+    async def send(self, text: str) -> None:
+        """Write a text message and wait while the station is not reading."""
+        if not self.send_now(text):
+            raise ConnectionClosed(self.ws.close_rcvd, self.ws.close_sent)
+        if self._paused:
+            if self._drained is None:
+                self._drained = self._loop.create_future()
+            await asyncio.shield(self._drained)
+
+    def start_close(self, code: int = 1000, reason: str = "") -> None:
+        """Begin the closing handshake; the TCP connection goes at the latest
+        ``close_timeout`` later."""
+        if self.ws.state is State.OPEN:
+            self.ws.send_close(code, reason)
+            self._write()
+            self._deadline(self._close_timeout, self._abort)
+        elif self.ws.state is State.CONNECTING and self._transport is not None:
+            self._transport.abort()
+
+    def refusal(self, status: int, text: str, headers: Headers | None = None) -> Response:
+        """An HTTP response that refuses the handshake (for ``LinkOwner.admit``)."""
+        response = self.ws.reject(status, text)
+        for name, value in (headers or Headers()).raw_items():
+            response.headers[name] = value
+        return response
+
+    async def close(self, code: int = 1000, reason: str = "") -> None:
+        self.start_close(code, reason)
+        await asyncio.shield(self.closed)
+
+    # -- asyncio.Protocol -----------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self._transport = cast(asyncio.Transport, transport)  # uvloop's is not a subclass
+        peer = transport.get_extra_info("peername")
+        if peer:
+            host = f"[{peer[0]}]" if ":" in peer[0] else peer[0]
+            self.remote = f"{host}:{peer[1]}"
+        self._deadline(self._open_timeout, self._abort)
+
+    def data_received(self, data: bytes) -> None:
+        ws = self.ws
+        ws.receive_data(data)
+        for event in ws.events_received():
+            if type(event) is Frame:
+                if event.opcode is Opcode.TEXT and event.fin:
+                    self._text(event.data)
+                else:
+                    self._frame(event)
+            elif isinstance(event, Request):
+                self._handshake(event)
+        self._write()
+        if ws.state is State.CLOSING and ws.close_expected():
+            self._deadline(self._close_timeout, self._abort)
+
+    def eof_received(self) -> bool | None:
+        self.ws.receive_eof()
+        self._write()
+        return None  # let the transport close
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.ws.receive_eof()
+        self._cancel_timer()
+        if self._drained is not None and not self._drained.done():
+            self._drained.set_result(None)
+        self._owner.lost(self)
+        if not self.closed.done():
+            self.closed.set_result(None)
+
+    def pause_writing(self) -> None:
+        self._paused = True
+        if self._transport is not None:
+            self._transport.pause_reading()
+
+    def resume_writing(self) -> None:
+        self._paused = False
+        if self._transport is not None and not self._transport.is_closing():
+            self._transport.resume_reading()
+        drained, self._drained = self._drained, None
+        if drained is not None and not drained.done():
+            drained.set_result(None)
+
+    # -- internals ------------------------------------------------------------------
+
+    def _handshake(self, request: Request) -> None:
+        ws = self.ws
+        self.request = request
+        refusal = self._owner.admit(self, request)
+        response = refusal if refusal is not None else ws.accept(request)
+        ws.send_response(response)
+        if ws.state is State.OPEN:
+            self._cancel_timer()
+            self._on_message = self._owner.opened(self, request)
+            self._schedule_ping()
+        elif refusal is None:
+            self._owner.failed(self, request, response)
+
+    def _text(self, data: bytes | bytearray | memoryview) -> None:
+        try:
+            text = bytes(data).decode()
+        except UnicodeDecodeError as exc:
+            # RFC 6455 section 8.1: a text message that is not UTF-8 fails the connection.
+            self.ws.fail(CloseCode.INVALID_DATA, f"{exc.reason} at position {exc.start}")
+            return
+        if self._on_message is not None:  # frames before a close frame still count
+            self._on_message(text)
+
+    def _frame(self, frame: Frame) -> None:
+        opcode = frame.opcode
+        if opcode is Opcode.TEXT or opcode is Opcode.BINARY:
+            if frame.fin:
+                self._binary(bytes(frame.data))
+            else:
+                self._fragments = [bytes(frame.data)]
+                self._fragmented_text = opcode is Opcode.TEXT
+        elif opcode is Opcode.CONT:
+            self._fragments.append(bytes(frame.data))
+            if frame.fin:
+                data, self._fragments = b"".join(self._fragments), []
+                self._text(data) if self._fragmented_text else self._binary(data)
+        elif opcode is Opcode.PONG and self._ping_data == bytes(frame.data):
+            self._ping_data = None
+            self._schedule_ping()
+
+    def _binary(self, data: bytes) -> None:
+        if self._on_message is not None:
+            self._on_message(data)
+
+    def _schedule_ping(self) -> None:
+        if self._ping_interval is not None:
+            self._deadline(self._ping_interval, self._ping)
+
+    def _ping(self) -> None:
+        if self.ws.state is not State.OPEN:
+            return
+        self._pings += 1
+        self._ping_data = self._pings.to_bytes(4, "big")
+        self.ws.send_ping(self._ping_data)
+        self._write()
+        self._deadline(self._ping_timeout, self._ping_lost)
+
+    def _ping_lost(self) -> None:
+        if self.ws.state is State.OPEN:
+            self.ws.fail(CloseCode.INTERNAL_ERROR, "keepalive ping timeout")
+            self._write()
+            self._deadline(self._close_timeout, self._abort)
+
+    def _deadline(self, seconds: float, then: Callable[[], None]) -> None:
+        self._cancel_timer()
+        self._timer = self._loop.call_later(seconds, then)
+
+    def _cancel_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def _abort(self) -> None:
+        if self._transport is not None:
+            self._transport.abort()
+
+    def _write(self) -> None:
+        transport = self._transport
+        if transport is None:
+            return
+        for data in self.ws.data_to_send():
+            if data:
+                transport.write(data)
+            else:  # the end of the stream: the server closes the TCP connection
+                transport.close()
