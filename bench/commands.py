@@ -1,5 +1,6 @@
-"""Sections that time the product's own commands: ``chargecheck demo`` and
-``chargecheck simulate --count N``.
+"""Sections that time the product's own commands: ``chargecheck demo``,
+``chargecheck simulate --count N`` (idle stations) and ``chargecheck simulate --count N
+--charging`` (every station in a transaction, sending MeterValues).
 
 Each command runs as a real process (the ``chargecheck`` script next to this Python);
 its CPU time and peak RSS come from ``os.wait4``. A command this checkout does not
@@ -10,12 +11,14 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 from bench.options import Options, Row
 from bench.procfs import Sampler
@@ -139,6 +142,137 @@ def _simulate(count: int, opts: Options) -> Row:
     }
 
 
+def run_simulate_charging(opts: Options) -> list[Row]:
+    if not available("simulate"):
+        return _missing("simulate")
+    rows = []
+    for count in sorted({1, *opts.simulate_charging_counts}):  # one: the process's own RSS
+        row = _simulate_charging(count, opts)
+        sys.stderr.write(f"  chargecheck simulate --count {count} --charging: {row}\n")
+        rows.append(row)
+    alone = rows[0]["sim_rss_mb"]
+    for row in rows[1:]:
+        extra = (row["sim_rss_mb"] - alone) * 1024 / (row["stations"] - 1)
+        row["sim_kb_per_station"] = round(extra, 1)
+    return rows
+
+
+def _simulate_charging(count: int, opts: Options) -> Row:
+    """``count`` stations charging at real time against the real Central System: once
+    every transaction has started, the simulator's CPU and RSS over the window."""
+    interval = opts.simulate_charging_interval
+    with (
+        tempfile.TemporaryDirectory(prefix="chargecheck-bench-charging-") as tmp,
+        Target("real", Path(tmp), uvloop=opts.uvloop, tuned_gc=opts.tuned_gc) as target,
+    ):
+        command = [str(CHARGECHECK), "simulate", target.url().rstrip("/"), "FLEET"]
+        command += ["--count", str(count), "--time-scale", "1", "--charging"]
+        command += ["--meter-interval", str(interval), "--state-dir", str(Path(tmp) / "state")]
+        started = time.monotonic()
+        sim = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+        )
+        try:
+            assert sim.stdout is not None
+            charging = _charging_line(sim.stdout, started + 60 + count / 20 + 2 * interval)
+            ready_s = time.monotonic() - started
+            with Sampler(sim.pid, interval=0.5) as sampler:
+                window = (time.monotonic(), time.monotonic() + opts.simulate_charging_window)
+                time.sleep(opts.simulate_charging_window)
+            sim.send_signal(signal.SIGINT)
+            code, _, peak = _reap(sim, 60 + count / 10)
+        finally:
+            if sim.poll() is None:
+                sim.kill()
+                sim.wait()
+        sim_cpu = sampler.cpu_percent(*window)
+        rss = [s.rss_kb for s in sampler.samples if window[0] <= s.wall <= window[1]]
+        assert target.sampler is not None
+        server_cpu = target.sampler.cpu_percent(*window)
+        target.stop()
+        assert target.journal is not None
+        started_tx, meter_values = _journaled(target.journal, *window)
+    ok = code == 0 and charging.startswith(f"charging: {count}/{count} ")
+    return {
+        "command": f"chargecheck simulate --count {count} --charging",
+        "status": "ok" if ok else f"exit {code}: {charging.strip() or 'not all charging'}",
+        "stations": count,
+        "meter_interval_s": interval,
+        "transactions": started_tx,
+        "ready_s": round(ready_s, 1),
+        "window_s": opts.simulate_charging_window,
+        "meter_values_per_s": round(meter_values / (window[1] - window[0]), 1),
+        "expected_per_s": round(count / interval, 1),
+        "sim_cpu_pct": round(sim_cpu, 1),
+        "sim_rss_mb": round(max(rss, default=0) / 1024, 1),
+        "sim_peak_rss_mb": round(peak, 1),
+        "sim_kb_per_station": None,  # from the difference with one station
+        "server_cpu_pct": round(server_cpu, 1),
+    }
+
+
+def _charging_line(stream: Any, deadline: float) -> str:
+    """The simulator's ``charging: X/N transaction(s) started`` line ('' if none came)."""
+    while True:
+        line = wait_line(stream, deadline)
+        if not line or line.startswith("charging: "):
+            return line
+
+
+def _journaled(journal: Path, start: float, end: float) -> tuple[int, int]:
+    """Stations with a StartTransaction in the journal; MeterValues received in the
+    window (the journal's ``mono`` is the server's ``time.monotonic``, the same clock)."""
+    with sqlite3.connect(journal) as db:
+        (transactions,) = db.execute(
+            "SELECT COUNT(DISTINCT station) FROM entries "
+            "WHERE kind = 'frame_in' AND raw LIKE '[2,%\"StartTransaction\"%'"
+        ).fetchone()
+        (meter_values,) = db.execute(
+            "SELECT COUNT(*) FROM entries WHERE kind = 'frame_in' AND mono BETWEEN ? AND ? "
+            "AND raw LIKE '[2,%\"MeterValues\"%'",
+            (start, end),
+        ).fetchone()
+    return int(transactions), int(meter_values)
+
+
+def _judge_charging(rows: list[Row]) -> list[Row]:
+    """Issue #8: 1,000 stations each sending MeterValues every 10 s in one process, under
+    50 % of one core and under 100 KB RSS per station (binding at 1,000+ and 10 s)."""
+    verdicts = []
+    for row in rows:
+        if "stations" not in row or row["stations"] < 2:
+            continue
+        binding = row["stations"] >= 1000 and row["meter_interval_s"] == 10
+        kb = row["sim_kb_per_station"]
+        checks = [
+            ("simulator CPU % of one core", row["sim_cpu_pct"], "< 50", row["sim_cpu_pct"] < 50),
+            ("simulator KB per station", kb, "< 100", kb is not None and kb < 100),
+            (
+                "transactions started",
+                row["transactions"],
+                f"= {row['stations']}",
+                row["transactions"] == row["stations"],
+            ),
+            (
+                "MeterValues/s / (stations / interval)",
+                round(row["meter_values_per_s"] / row["expected_per_s"], 3),
+                None,
+                None,
+            ),
+        ]
+        for what, value, target, met in checks:
+            verdicts.append(
+                {
+                    "stations": row["stations"],
+                    "what": what,
+                    "value": value,
+                    "target": target if binding else None,
+                    "met": met if binding and target is not None else None,
+                }
+            )
+    return verdicts
+
+
 def _no_targets(rows: list[Row]) -> list[Row]:
     return []
 
@@ -179,5 +313,34 @@ COMMAND_SECTIONS = [
             ("server CPU %", "server_cpu_pct"),
         ],
         judge=_no_targets,
+    ),
+    Section(
+        name="simulate_charging",
+        title="chargecheck simulate --count N --charging: every station in a transaction",
+        what=(
+            "N simulated stations (one process, real time) against `bench.server`; each "
+            "plugs a car into connector 1, presents an idTag and sends MeterValues every "
+            "meter interval (start times spread over one interval). Once the simulator says "
+            "all N transactions started, its CPU and RSS are sampled over the window; "
+            "transactions = stations with a StartTransaction in the journal; MeterValues/s = "
+            "MeterValues journaled in the window; KB per station = (the simulator's highest "
+            "RSS in the window with N stations - with 1) / (N - 1)."
+        ),
+        run=run_simulate_charging,
+        columns=[
+            ("command", "command"),
+            ("status", "status"),
+            ("meter interval s", "meter_interval_s"),
+            ("transactions", "transactions"),
+            ("all charging after s", "ready_s"),
+            ("window s", "window_s"),
+            ("MeterValues/s", "meter_values_per_s"),
+            ("expected/s", "expected_per_s"),
+            ("simulator CPU %", "sim_cpu_pct"),
+            ("simulator RSS MB", "sim_rss_mb"),
+            ("KB/station", "sim_kb_per_station"),
+            ("server CPU %", "server_cpu_pct"),
+        ],
+        judge=_judge_charging,
     ),
 ]

@@ -11,7 +11,7 @@ SERVERS = {
     "bare": "websockets + orjson parse + fixed answer (no validation, no journal)",
     "real": "chargecheck CentralSystem: every frame validated and journaled (SQLite)",
 }
-SECTION_NAMES = ["throughput", "memory", "client", "demo", "simulate"]
+SECTION_NAMES = ["throughput", "memory", "client", "demo", "simulate", "simulate_charging"]
 
 Row = dict[str, Any]
 
@@ -34,6 +34,9 @@ class Options:
     simulate_counts: list[int] = field(default_factory=lambda: [100])
     simulate_duration: float = 20.0
     simulate_time_scale: float = 10.0
+    simulate_charging_counts: list[int] = field(default_factory=lambda: [1000])
+    simulate_charging_interval: int = 10  # MeterValueSampleInterval, seconds (real time)
+    simulate_charging_window: float = 30.0
     repeat: int = 3  # throughput measurements per (server, size); the median is judged
     out: Path = RESULTS
     name: str = "latest"

@@ -65,6 +65,9 @@ def parse_args(argv: list[str] | None = None) -> Options:
     parser.add_argument("--repeat", type=int, help="throughput runs per (server, size)")
     parser.add_argument("--simulate-counts", help="comma list of simulated station counts")
     parser.add_argument("--simulate-duration", type=float)
+    parser.add_argument("--simulate-charging-counts", help="comma list of charging station counts")
+    parser.add_argument("--simulate-charging-interval", type=int, help="meter interval, s")
+    parser.add_argument("--simulate-charging-window", type=float, help="sampled window, s")
     parser.add_argument("--out", type=Path, help=f"directory for the report ({RESULTS})")
     parser.add_argument("--name", help="report file name without suffix (latest; quick)")
     parser.add_argument("--no-uvloop", action="store_true")
@@ -81,15 +84,19 @@ def parse_args(argv: list[str] | None = None) -> Options:
             heartbeat_interval=0.3,
             simulate_counts=[3],
             simulate_duration=2.0,
+            simulate_charging_counts=[3],
+            simulate_charging_interval=1,
+            simulate_charging_window=2.0,
             repeat=1,
-            sections=["throughput", "memory", "client", "simulate"],  # the demo takes minutes
+            # the demo takes minutes
+            sections=["throughput", "memory", "client", "simulate", "simulate_charging"],
             name="quick",
         )
     for key in ("sections", "servers"):
         if getattr(args, key):
             setattr(opts, key, getattr(args, key).split(","))
     lists = ("throughput_sizes", "memory_sizes", "client_sizes", "client_processes")
-    for key in (*lists, "simulate_counts"):
+    for key in (*lists, "simulate_counts", "simulate_charging_counts"):
         if getattr(args, key):
             setattr(opts, key, [int(n) for n in getattr(args, key).split(",")])
     for key in (
@@ -101,6 +108,8 @@ def parse_args(argv: list[str] | None = None) -> Options:
         "engine",
         "repeat",
         "simulate_duration",
+        "simulate_charging_interval",
+        "simulate_charging_window",
         "out",
         "name",
     ):

@@ -86,6 +86,15 @@ def change_configuration(st: Station, p: Payload) -> Answer:
     return _status(status, (lambda: effect(st)) if effect else None)
 
 
+def configure(st: Station, key: str, value: str) -> str:
+    """A key set at the station itself (its service panel): the checks and effects of a
+    ChangeConfiguration.req (section 5.3), with no Central System involved; its status."""
+    payload, then = change_configuration(st, {"key": key, "value": value})
+    if then is not None:
+        then()
+    return str(payload["status"])
+
+
 def _reschedule_meters(st: Station) -> None:
     for c in st.outlets:
         st.schedule_meter(c)

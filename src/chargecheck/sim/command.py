@@ -9,8 +9,19 @@ from typing import Annotated
 
 import typer
 
+from chargecheck.sim.fleet import ChargingPlan
+
 DEFAULT_STATE_DIR = Path("runs/sim-state")
+DEFAULT_ID_TAG = "SIMFLEET"
+ID_TAG_MAX = 20
 START_SPACING = 0.005  # real seconds between two stations' first connections
+
+
+def _check_id_tag(value: str | None) -> str | None:
+    """An idTag is a CiString20Type (OCPP 1.6 section 7.15): 1 to 20 characters."""
+    if value is not None and not 1 <= len(value) <= ID_TAG_MAX:
+        raise typer.BadParameter(f"an idTag has 1 to {ID_TAG_MAX} characters, not {len(value)}")
+    return value
 
 
 def simulate(
@@ -34,10 +45,38 @@ def simulate(
     state_dir: Annotated[
         Path, typer.Option(help="Where each station keeps its disk (one SQLite file each)")
     ] = DEFAULT_STATE_DIR,
+    charging: Annotated[
+        bool,
+        typer.Option(
+            help="Once booted, every station plugs a car into connector 1, presents --id-tag "
+            "and charges until stopped (start times spread over one meter interval)"
+        ),
+    ] = False,
+    id_tag: Annotated[
+        str | None,
+        typer.Option(
+            help=f"The idTag the stations present with --charging [default: {DEFAULT_ID_TAG}]",
+            callback=_check_id_tag,
+        ),
+    ] = None,
+    meter_interval: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="With --charging: MeterValueSampleInterval in station seconds, set on each "
+            "station as a ChangeConfiguration would [default: the station's own, 60]",
+        ),
+    ] = None,
 ) -> None:
     """Run one simulated charge station (or --count N) against a Central System."""
+    for name, value in (("--id-tag", id_tag), ("--meter-interval", meter_interval)):
+        if value is not None and not charging:
+            raise typer.BadParameter("only means something with --charging", param_hint=f"'{name}'")
+    plan = ChargingPlan(id_tag or DEFAULT_ID_TAG, meter_interval) if charging else None
     ids = [station_id] if count == 1 else [f"{station_id}-{n:04d}" for n in range(1, count + 1)]
-    failed = asyncio.run(_run(url, ids, profile, password, control_port, time_scale, state_dir))
+    failed = asyncio.run(
+        _run(url, ids, profile, password, control_port, time_scale, state_dir, plan)
+    )
     if failed:
         raise typer.Exit(1)
 
@@ -50,8 +89,10 @@ async def _run(
     control_port: int | None,
     time_scale: float,
     state_dir: Path,
+    plan: ChargingPlan | None = None,
 ) -> bool:
     from chargecheck.sim.control import ControlServer
+    from chargecheck.sim.fleet import charge_fleet
     from chargecheck.sim.simulator import Simulator
 
     stop = asyncio.Event()
@@ -69,18 +110,26 @@ async def _run(
         )
         for identity in ids
     }
+    epoch = loop.time()
     for sim in stations.values():
         await sim.start()
         await asyncio.sleep(START_SPACING if len(stations) > 1 else 0)
     print(f"{len(stations)} station(s) -> {url} (state in {state_dir})", flush=True)
     failed = False
     try:
-        if control_port is None:
-            await stop.wait()
-        else:
-            async with ControlServer(stations, port=control_port) as control:
-                print(f"control: http://127.0.0.1:{control.port}", flush=True)
+        async with asyncio.TaskGroup() as group:
+            charging = None
+            if plan is not None:
+                charging = group.create_task(charge_fleet(stations, plan, epoch, _say))
+            if control_port is None:
                 await stop.wait()
+            else:
+                async with ControlServer(stations, port=control_port) as control:
+                    _say(f"control: http://127.0.0.1:{control.port}")
+                    await stop.wait()
+            if charging is not None:
+                charging.cancel()  # stopped before every station was charging: no failure
+        failed = charging is not None and not charging.cancelled() and not charging.result()
     finally:
         for identity, sim in stations.items():
             try:
@@ -89,3 +138,7 @@ async def _run(
                 print(f"station {identity} failed: {type(exc).__name__}: {exc}", flush=True)
                 failed = True
     return failed
+
+
+def _say(line: str) -> None:
+    print(line, flush=True)

@@ -21,6 +21,7 @@ from pathlib import Path
 from types import TracebackType
 
 from chargecheck.clock import Clock
+from chargecheck.sim.central_calls import configure
 from chargecheck.sim.connector import Fault
 from chargecheck.sim.core import StationSettings
 from chargecheck.sim.shell import StationShell
@@ -80,7 +81,7 @@ class Simulator:
         """Run until cancelled (the ``simulate`` command)."""
         await self._shell.run()
 
-    async def wait_booted(self, timeout: float) -> None:
+    async def wait_booted(self, timeout: float | None) -> None:
         """Until the station is connected and its BootNotification was Accepted."""
         shell = self._shell
         await shell.wait_until(
@@ -90,6 +91,30 @@ class Simulator:
 
     async def wait_connected(self, timeout: float) -> None:
         await self._shell.wait_until(lambda: self._shell.connected, timeout)
+
+    async def wait_transaction(self, connector_id: int, timeout: float | None) -> int:
+        """Until a transaction runs on ``connector_id`` with the Central System's
+        transactionId (its StartTransaction.conf arrived); that id."""
+        await self._shell.wait_until(lambda: self.transaction_id(connector_id) is not None, timeout)
+        transaction_id = self.transaction_id(connector_id)
+        assert transaction_id is not None
+        return transaction_id
+
+    # -- the station's own panel --------------------------------------------------------------
+
+    async def change_configuration(self, key: str, value: str) -> str:
+        """Set a configuration key as a ChangeConfiguration.req would (OCPP 1.6 section 5.3:
+        same checks, saved to the station's disk, intervals rescheduled at once), but from
+        the station itself; the status the Central System would have been answered."""
+        statuses: list[str] = []
+
+        def change(m: Station, now: Now) -> None:
+            m.step(now, lambda: statuses.append(configure(m, key, value)))
+
+        await self._act(change)
+        if not statuses:
+            raise RuntimeError(f"simulator {self.identity} is rebooting: {key} not changed")
+        return statuses[0]
 
     # -- the physical world -------------------------------------------------------------------
 
