@@ -47,7 +47,7 @@ _SCALARS: dict[str, tuple[type, ...]] = {
     "boolean": (bool,),
 }
 # The very expressions fastjsonschema matches ``format`` with (``re.match``).
-_FORMATS = {
+FORMATS = {
     name: re.compile(CodeGeneratorDraft04.FORMAT_REGEXS[name]) for name in ("date-time", "uri")
 }
 
@@ -160,9 +160,9 @@ def _string(schema: dict[str, Any]) -> Rule:
         raise Unsupported("maxLength")
     pattern = None
     if form is not None:
-        if form not in _FORMATS:
+        if form not in FORMATS:
             raise Unsupported(f"format {form!r}")
-        pattern = _FORMATS[form]
+        pattern = FORMATS[form]
     if enum is not None:
         if not isinstance(enum, list) or not all(type(e) is str for e in enum):
             raise Unsupported("enum of non-strings")

@@ -1,8 +1,9 @@
 """Validation of OCPP 1.6 payloads against the JSON schemas of the ``ocpp`` package.
 
 Each schema is compiled once with fastjsonschema, on first use, and kept, together with
-a fast yes/no check (``schema_check``) that lets a valid payload through without the
-fastjsonschema validator; anything the check does not accept is judged by fastjsonschema.
+two fast yes/no checks that let a valid payload through without the fastjsonschema
+validator: the compiled one of ``rs_check`` (jsonschema-rs) first, then the Python one of
+``schema_check``; anything neither accepts is judged by fastjsonschema.
 A rejected payload raises ``SchemaViolation`` carrying the OCPP-J error code that answers it,
 chosen by the JSON-schema keyword that failed (OCPP-J 1.6 section 4.2.3):
 
@@ -25,6 +26,7 @@ import fastjsonschema
 
 from chargecheck.protocol.actions import ALL_ACTIONS
 from chargecheck.protocol.errors import LocalProtocolError, SchemaViolation
+from chargecheck.protocol.rs_check import compile_rs_check
 from chargecheck.protocol.schema_check import Check, compile_check
 
 _CODE_BY_RULE = {
@@ -53,6 +55,12 @@ def compiled(action: str, response: bool) -> Validator:
 
 
 @cache
+def rs_check(action: str, response: bool) -> Check | None:
+    """The jsonschema-rs check of ``action``'s request (or response) schema, if it has one."""
+    return compile_rs_check(json.loads(schema_text(action, response)))
+
+
+@cache
 def quick_check(action: str, response: bool) -> Check | None:
     """The fast check of ``action``'s request (or response) schema, if it has one."""
     return compile_check(json.loads(schema_text(action, response)))
@@ -62,6 +70,9 @@ def validate(
     action: str, payload: dict[str, Any], *, response: bool = False, unique_id: str | None = None
 ) -> None:
     """Check ``payload`` against the 1.6 schema; raise ``SchemaViolation`` if it fails."""
+    fast = rs_check(action, response)
+    if fast is not None and fast(payload):
+        return
     check = quick_check(action, response)
     if check is not None and check(payload):
         return
