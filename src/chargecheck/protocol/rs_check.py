@@ -5,8 +5,8 @@ anything else (invalid, doubtful, an exception) sends the payload down the path 
 judges: ``schema_check``'s Python check, then fastjsonschema, which gives the verdict and
 the error. So this check must never accept a payload that fastjsonschema rejects; where it
 is stricter (NaN or infinity as a number, a string with a lone surrogate compared to an
-enum), the payload only takes the slow path. It costs about a fifth of the Python check
-on a MeterValues.req with ten sampled values.
+enum), the payload only takes the slow path. ``schemas`` asks it only for schemas
+with an array of objects, where it is the faster check (see ``has_object_array``).
 
 jsonschema-rs and fastjsonschema disagree in three places, each closed here:
 
@@ -70,6 +70,27 @@ def compile_rs_check(schema: dict[str, Any]) -> Check | None:
             return False
 
     return check
+
+
+def has_object_array(schema: Any) -> bool:
+    """True if ``schema`` has an array of objects (``meterValue``, ``transactionData``...).
+
+    The payloads of such a schema grow with their data, and there jsonschema-rs is the
+    faster check (1.5x on a MeterValues.req with ten sampled values, 2x with thirty); on a
+    flat payload its fixed cost (the ``marshal`` gate, the call) makes it a little slower
+    than the Python check.
+    """
+    if not isinstance(schema, dict):
+        return False
+    items = schema.get("items")
+    if schema.get("type") == "array" and isinstance(items, dict) and items.get("type") == "object":
+        return True
+    subs = (
+        list(schema.get("properties", {}).values())
+        if isinstance(schema.get("properties"), dict)
+        else []
+    )
+    return any(has_object_array(sub) for sub in [*subs, items])
 
 
 def structural_schema(schema: dict[str, Any]) -> dict[str, Any]:
