@@ -75,3 +75,10 @@ def test_decimals_beyond_float_precision_are_kept_digit_for_digit():
     text = '[2,"b","DataTransfer",{"vendorId":"v","data":[1.00000000000000000001,true,null]}]'
     frame = decode_frame(text)
     assert encode_frame(frame) == text
+
+
+def test_a_call_parsed_by_orjson_is_marked_plain_and_one_with_long_numbers_is_not():
+    assert decode_frame('[2,"1","MeterValues",{"connectorId":1}]').plain is True
+    long_decimal = '[2,"1","DataTransfer",{"vendorId":"x","data":"1","n":0.12345678901234567}]'
+    assert decode_frame(long_decimal).plain is False
+    assert Call("1", "Heartbeat", {}).plain is False  # built by code: nothing is promised

@@ -119,7 +119,7 @@ class Endpoint:
             )
         else:
             try:
-                validate(call.action, call.payload, unique_id=call.unique_id)
+                validate(call.action, call.payload, unique_id=call.unique_id, plain=call.plain)
             except SchemaViolation as exc:
                 error = exc
         if error is not None:

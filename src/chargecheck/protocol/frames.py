@@ -9,7 +9,7 @@ never rewrites a field name: the payload is the peer's JSON object as parsed.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import IntEnum
 from typing import Any
@@ -33,6 +33,9 @@ class Call:
     unique_id: str
     action: str
     payload: dict[str, Any]
+    # True when the payload is known to hold only exact JSON types (dict, list, str,
+    # int, float, bool, None), as orjson makes them: schema checks may skip their type gate.
+    plain: bool = field(default=False, compare=False, repr=False)
 
     message_type = MessageType.CALL
 
@@ -77,12 +80,13 @@ def has_long_number(data: bytes) -> bool:
     return _LONG_RUN in data.translate(_DIGITS_AS_ZEROS)
 
 
-def _loads(text: str | bytes) -> Any:
+def _loads(text: str | bytes) -> tuple[Any, bool]:
+    """The parsed JSON, and whether it holds only exact JSON types (orjson parsed it)."""
     data = text.encode() if isinstance(text, str) else text
     try:
         if not has_long_number(data):
-            return orjson.loads(data)
-        return json.loads(data, parse_float=Decimal)
+            return orjson.loads(data), True
+        return json.loads(data, parse_float=Decimal), False
     except (ValueError, RecursionError) as exc:
         raise FrameError("FormationViolation", f"not valid JSON: {exc}") from None
 
@@ -94,7 +98,7 @@ def decode_frame(text: str | bytes) -> Frame:
     (FormationViolation for a malformed structure, ProtocolError for an incomplete
     or unknown message) and whose ``unique_id`` is set when it could be read.
     """
-    message = _loads(text)
+    message, plain = _loads(text)
     if not isinstance(message, list) or not message:
         raise FrameError("FormationViolation", "an OCPP-J message must be a non-empty JSON array")
     type_id = message[0]
@@ -120,7 +124,7 @@ def decode_frame(text: str | bytes) -> Frame:
             f"got {message[1]!r}",
         )
     if message_type is MessageType.CALL:
-        return _decode_call(message, unique_id)
+        return _decode_call(message, unique_id, plain)
     if message_type is MessageType.CALL_RESULT:
         return CallResult(unique_id, _payload(message[2], "CALLRESULT payload", unique_id))
     return _decode_call_error(message, unique_id)
@@ -145,13 +149,13 @@ def _payload(value: Any, what: str, unique_id: str) -> dict[str, Any]:
     return value
 
 
-def _decode_call(message: list[Any], unique_id: str) -> Call:
+def _decode_call(message: list[Any], unique_id: str, plain: bool) -> Call:
     action = message[2]
     if not isinstance(action, str) or not action:
         raise FrameError(
             "FormationViolation", f"Action must be a string, got {action!r}", unique_id
         )
-    return Call(unique_id, action, _payload(message[3], f"{action} payload", unique_id))
+    return Call(unique_id, action, _payload(message[3], f"{action} payload", unique_id), plain)
 
 
 def _decode_call_error(message: list[Any], unique_id: str) -> CallError:

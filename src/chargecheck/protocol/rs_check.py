@@ -33,7 +33,7 @@ risk above.
 from __future__ import annotations
 
 import marshal
-from typing import Any
+from typing import Any, Protocol
 
 from chargecheck.protocol.schema_check import FORMATS, Check, compile_check
 
@@ -50,7 +50,11 @@ def available() -> bool:
     return jsonschema_rs is not None
 
 
-def compile_rs_check(schema: dict[str, Any]) -> Check | None:
+class RsCheck(Protocol):
+    def __call__(self, payload: Any, plain: bool = False) -> bool: ...
+
+
+def compile_rs_check(schema: dict[str, Any]) -> RsCheck | None:
     """A yes/no check of ``schema`` by jsonschema-rs, or ``None`` (no jsonschema-rs, or a
     schema outside the subset ``schema_check`` covers)."""
     if jsonschema_rs is None or compile_check(schema) is None:
@@ -62,9 +66,10 @@ def compile_rs_check(schema: dict[str, Any]) -> Check | None:
     formats = format_check(schema)
     dumps = marshal.dumps
 
-    def check(payload: Any) -> bool:
+    def check(payload: Any, plain: bool = False) -> bool:
         try:
-            dumps(payload, 4)  # raises unless every value is exactly a builtin type
+            if not plain:  # ``plain``: the caller knows the payload is exact JSON types
+                dumps(payload, 4)  # raises unless every value is exactly a builtin type
             return bool(is_valid(payload)) and (formats is None or formats(payload))
         except Exception:  # doubt: the exact path decides
             return False

@@ -27,7 +27,7 @@ import fastjsonschema
 
 from chargecheck.protocol.actions import ALL_ACTIONS
 from chargecheck.protocol.errors import LocalProtocolError, SchemaViolation
-from chargecheck.protocol.rs_check import compile_rs_check, has_object_array
+from chargecheck.protocol.rs_check import RsCheck, compile_rs_check, has_object_array
 from chargecheck.protocol.schema_check import Check, compile_check
 
 _CODE_BY_RULE = {
@@ -56,7 +56,7 @@ def compiled(action: str, response: bool) -> Validator:
 
 
 @cache
-def rs_check(action: str, response: bool) -> Check | None:
+def rs_check(action: str, response: bool) -> RsCheck | None:
     """The jsonschema-rs check of ``action``'s request (or response) schema, if it has one
     and an array of objects (elsewhere the Python check is as fast)."""
     schema = json.loads(schema_text(action, response))
@@ -69,20 +69,24 @@ def quick_check(action: str, response: bool) -> Check | None:
     return compile_check(json.loads(schema_text(action, response)))
 
 
-@cache
-def filters(action: str, response: bool) -> tuple[Check, ...]:
-    """The fast checks ``validate`` asks, in order, before fastjsonschema (one lookup)."""
-    checks = (rs_check(action, response), quick_check(action, response))
-    return tuple(check for check in checks if check is not None)
-
-
 def validate(
-    action: str, payload: dict[str, Any], *, response: bool = False, unique_id: str | None = None
+    action: str,
+    payload: dict[str, Any],
+    *,
+    response: bool = False,
+    unique_id: str | None = None,
+    plain: bool = False,
 ) -> None:
-    """Check ``payload`` against the 1.6 schema; raise ``SchemaViolation`` if it fails."""
-    for check in filters(action, response):
-        if check(payload):
-            return
+    """Check ``payload`` against the 1.6 schema; raise ``SchemaViolation`` if it fails.
+
+    ``plain``: the payload holds only exact JSON types (orjson parsed it), so the
+    jsonschema-rs check may skip its type gate (see ``rs_check``)."""
+    rs = rs_check(action, response)
+    if rs is not None and rs(payload, plain):
+        return
+    quick = quick_check(action, response)
+    if quick is not None and quick(payload):
+        return
     try:
         compiled(action, response)(payload)
     except fastjsonschema.JsonSchemaValueException as exc:
