@@ -1,9 +1,13 @@
 """The bare reference server: websockets + JSON parse + a fixed answer.
 
-    python -m bench.bare [--port 0]
+    python -m bench.bare [--port 0] [--engine asyncio|wire]
 
 No validation, no journal, no session: the floor a Central System written on the same
-stack (websockets, orjson, uvloop) cannot go below. Same process settings as the real
+stack (websockets, orjson, uvloop) cannot go below. ``--engine asyncio`` (the
+reference of issue #8) is websockets' asyncio server, a task per connection;
+``--engine wire`` is websockets' sans-I/O protocol driven from a plain asyncio
+protocol, the transport ``chargecheck.csms.transport`` uses: the floor for that
+transport. Same process settings as the real
 entry (uvloop, the collector thresholds of ``chargecheck.csms.gc_tuning``), so that
 the comparison is between the code, not the process. Prints ``{"port": N}`` once
 listening; stops on SIGTERM or SIGINT.
@@ -20,6 +24,9 @@ import sys
 import orjson
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
+from websockets.frames import Frame, Opcode
+from websockets.http11 import Request
+from websockets.server import ServerProtocol
 from websockets.typing import Subprotocol
 
 from bench import loop
@@ -45,15 +52,65 @@ async def _handle(ws: ServerConnection) -> None:
         pass
 
 
-async def serve_until_stopped(host: str, port: int) -> None:
+def _answer(data: bytes) -> bytes | None:
+    message = orjson.loads(data)
+    if message[0] != 2:
+        return None
+    return orjson.dumps([3, message[1], _FIXED.get(message[2], _EMPTY)])
+
+
+class _WireLink(asyncio.Protocol):
+    """One connection: sans-I/O websockets, answers written from ``data_received``."""
+
+    def __init__(self) -> None:
+        self.ws = ServerProtocol(subprotocols=[Subprotocol("ocpp1.6")])
+        self.transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def data_received(self, data: bytes) -> None:
+        ws = self.ws
+        ws.receive_data(data)
+        for event in ws.events_received():
+            if isinstance(event, Request):
+                ws.send_response(ws.accept(event))
+            elif isinstance(event, Frame) and event.opcode is Opcode.TEXT:
+                answer = _answer(event.data)
+                if answer is not None:
+                    ws.send_text(answer)
+        self._write()
+
+    def eof_received(self) -> bool | None:
+        self.ws.receive_eof()
+        self._write()
+        return None
+
+    def _write(self) -> None:
+        assert self.transport is not None
+        for data in self.ws.data_to_send():
+            if data:
+                self.transport.write(data)
+            else:
+                self.transport.close()
+
+
+async def serve_until_stopped(host: str, port: int, engine: str = "asyncio") -> None:
     loop = asyncio.get_running_loop()
     stop = loop.create_future()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set_result, None)
+    if engine == "wire":
+        server = await loop.create_server(_WireLink, host, port, backlog=1024)
+        sys.stdout.write(json.dumps({"port": server.sockets[0].getsockname()[1]}) + "\n")
+        sys.stdout.flush()
+        await stop
+        server.close()
+        return
     async with serve(
         _handle, host, port, subprotocols=[Subprotocol("ocpp1.6")], compression="deflate"
-    ) as server:
-        sys.stdout.write(json.dumps({"port": server.sockets[0].getsockname()[1]}) + "\n")
+    ) as ws_server:
+        sys.stdout.write(json.dumps({"port": ws_server.sockets[0].getsockname()[1]}) + "\n")
         sys.stdout.flush()
         await stop
 
@@ -62,13 +119,14 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.bare", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1", choices=["127.0.0.1", "::1"])
     parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--engine", choices=["asyncio", "wire"], default="asyncio")
     parser.add_argument("--no-uvloop", action="store_true")
     parser.add_argument("--default-gc", action="store_true", help="keep CPython's thresholds")
     args = parser.parse_args(argv)
     raise_open_files_limit()
     if not args.default_gc:
         tune_gc()
-    loop.run(serve_until_stopped(args.host, args.port), uvloop=not args.no_uvloop)
+    loop.run(serve_until_stopped(args.host, args.port, args.engine), uvloop=not args.no_uvloop)
 
 
 if __name__ == "__main__":

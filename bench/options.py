@@ -10,6 +10,8 @@ RESULTS = Path(__file__).parent / "results"
 SERVERS = {
     "bare": "websockets + orjson parse + fixed answer (no validation, no journal)",
     "real": "chargecheck CentralSystem: every frame validated and journaled (SQLite)",
+    "bare-wire": "websockets' sans-I/O protocol on an asyncio protocol (chargecheck's "
+    "transport) + orjson parse + fixed answer",
 }
 SECTION_NAMES = ["throughput", "memory", "client", "demo", "simulate", "simulate_charging"]
 

@@ -51,7 +51,7 @@ def parse_args(argv: list[str] | None = None) -> Options:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="tiny run: 3 stations, 1 s, no demo")
     parser.add_argument("--sections", help=f"comma list of {', '.join(s.name for s in SECTIONS)}")
-    parser.add_argument("--servers", help="comma list of bare,real")
+    parser.add_argument("--servers", help="comma list of bare,real,bare-wire")
     parser.add_argument("--throughput-sizes", help="comma list of station counts")
     parser.add_argument("--memory-sizes", help="comma list of station counts")
     parser.add_argument("--client-sizes", help="comma list of station counts")

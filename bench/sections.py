@@ -203,6 +203,17 @@ def _judge_throughput(rows: list[Row]) -> list[Row]:
                     "met": ratio <= 2.0 if binding else None,
                 }
             )
+        wire = _median(rows, "bare-wire", stations, "calls_per_s")
+        if calls[0] is not None and wire:
+            verdicts.append(  # no target: the floor of the transport chargecheck uses
+                {
+                    "stations": stations,
+                    "what": "calls/s real / bare-wire (medians)",
+                    "value": round(calls[0] / wire, 3),
+                    "target": None,
+                    "met": None,
+                }
+            )
     return verdicts
 
 
@@ -287,7 +298,7 @@ LOAD_SECTIONS: list[Section] = [
 
 def _progress(row: Row) -> None:
     sys.stderr.write(
-        f"  {row['server']:>4} {row['stations']:>6} {row['mode']:<9} "
+        f"  {row['server']:>9} {row['stations']:>6} {row['mode']:<9} "
         f"{row['calls_per_s']:>9} calls/s  p99 {row['p99_ms']} ms  "
         f"server CPU {row['server_cpu_pct']} %  {row['kb_per_station']} KB/station\n"
     )

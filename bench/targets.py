@@ -34,7 +34,9 @@ class Target:
             raise TargetError(f"unknown server {kind!r} (one of {', '.join(SERVERS)})")
         self.kind = kind
         self.journal = workdir / f"{kind}-journal.sqlite" if kind == "real" else None
-        self.command = [sys.executable, "-m", "bench.bare" if kind == "bare" else "bench.server"]
+        self.command = [sys.executable, "-m", "bench.server" if kind == "real" else "bench.bare"]
+        if kind == "bare-wire":
+            self.command.append("--engine=wire")
         if self.journal is not None:
             self.command += ["--journal", str(self.journal)]
         if not uvloop:

@@ -12,6 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 ROW_FIELDS = {
     "server",
@@ -34,7 +36,7 @@ ROW_FIELDS = {
 }
 
 
-def test_quick_run_measures_both_servers_and_writes_the_report(tmp_path):
+def test_quick_run_measures_every_server_and_writes_the_report(tmp_path):
     command = [sys.executable, "-m", "bench.run", "--quick", "--sections=throughput"]
     command += [f"--out={tmp_path}", "--name=report"]
     done = subprocess.run(
@@ -47,7 +49,7 @@ def test_quick_run_measures_both_servers_and_writes_the_report(tmp_path):
     assert done.returncode == 0, done.stderr
     report = json.loads((tmp_path / "report.json").read_text())
     rows = report["sections"]["throughput"]["rows"]
-    assert {r["server"] for r in rows} == {"bare", "real"}
+    assert {r["server"] for r in rows} == {"bare", "real", "bare-wire"}
     for row in rows:
         assert row.keys() >= ROW_FIELDS
         assert row["connected"] == row["booted"] == 3
@@ -61,14 +63,16 @@ def test_quick_run_measures_both_servers_and_writes_the_report(tmp_path):
     assert {v["what"] for v in verdicts} == {
         "calls/s real / bare (medians)",
         "p99 latency real / bare (medians)",
+        "calls/s real / bare-wire (medians)",
     }
     markdown = (tmp_path / "report.md").read_text()
     assert "| bare | 3 |" in markdown and "| real | 3 |" in markdown
 
 
-def test_the_load_generator_alone_prints_a_json_result(tmp_path):
+@pytest.mark.parametrize("engine", ["asyncio", "wire"])
+def test_the_load_generator_alone_prints_a_json_result(tmp_path, engine):
     server = subprocess.Popen(
-        [sys.executable, "-m", "bench.bare", "--port=0"],
+        [sys.executable, "-m", "bench.bare", "--port=0", f"--engine={engine}"],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         text=True,
