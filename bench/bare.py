@@ -26,6 +26,7 @@ from websockets.asyncio.server import ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 from websockets.frames import Frame, Opcode
 from websockets.http11 import Request
+from websockets.protocol import State
 from websockets.server import ServerProtocol
 from websockets.typing import Subprotocol
 
@@ -77,7 +78,7 @@ class _WireLink(asyncio.Protocol):
                 ws.send_response(ws.accept(event))
             elif isinstance(event, Frame) and event.opcode is Opcode.TEXT:
                 answer = _answer(event.data)
-                if answer is not None:
+                if answer is not None and ws.state is State.OPEN:  # not after a close
                     ws.send_text(answer)
         self._write()
 

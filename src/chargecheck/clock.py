@@ -19,9 +19,12 @@ class Clock:
     """The real clock: wall time in UTC and a monotonic counter in seconds."""
 
     # ``utc_text`` is asked for several times per frame (journal entries, answers) and
-    # changes once per millisecond: the text of the current millisecond is kept.
+    # changes once per millisecond: the text of the current millisecond is kept, and the
+    # text up to the second, so a new millisecond costs one small format.
     _text_ms = -1
     _text = ""
+    _second = -1
+    _second_text = ""  # "YYYY-MM-DDTHH:MM:SS."
 
     def utc(self) -> datetime:
         return datetime.now(UTC)
@@ -30,10 +33,14 @@ class Clock:
         if type(self).utc is not Clock.utc:  # a clock that makes up its own time
             return utc_iso(self.utc())
         ms = time.time_ns() // 1_000_000
-        if ms != self._text_ms:
-            seconds, millis = divmod(ms, 1000)
-            moment = datetime.fromtimestamp(seconds, UTC).replace(microsecond=millis * 1000)
-            self._text_ms, self._text = ms, utc_iso(moment)
+        if ms == self._text_ms:
+            return self._text
+        seconds, millis = divmod(ms, 1000)
+        if seconds != self._second:
+            self._second = seconds
+            self._second_text = utc_iso(datetime.fromtimestamp(seconds, UTC))[:-4]
+        self._text_ms = ms
+        self._text = f"{self._second_text}{millis:03d}Z"
         return self._text
 
     def mono(self) -> float:

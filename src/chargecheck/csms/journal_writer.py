@@ -25,7 +25,6 @@ from typing import Any
 
 from chargecheck.journal.store import Journal
 
-
 class JournalWriter:
     def __init__(self, journal: Journal) -> None:
         self.journal = journal
@@ -37,6 +36,32 @@ class JournalWriter:
     def append(self, kind: str, **fields: Any) -> int:
         entry_id = self.journal.append(kind, **fields)
         if self.tap is not None:
+            self.tap(kind, fields)
+        if not self._scheduled:
+            self._scheduled = True
+            asyncio.get_running_loop().call_soon(self._flush)
+        return entry_id
+
+    def append_frame(
+        self,
+        kind: str,
+        run_id: int | None,
+        station: str | None,
+        message_type: int | None,
+        unique_id: str | None,
+        action: str | None,
+        raw: str,
+        binary: bool = False,
+    ) -> int:
+        """``append`` of a frame, positional: the per-frame path."""
+        entry_id = self.journal.append_frame(
+            kind, run_id, station, message_type, unique_id, action, raw, binary
+        )
+        if self.tap is not None:
+            fields: dict[str, Any] = {"run_id": run_id, "station": station, "raw": raw}
+            fields.update(message_type=message_type, unique_id=unique_id, action=action)
+            if binary:
+                fields["detail"] = {"binary": True}
             self.tap(kind, fields)
         if not self._scheduled:
             self._scheduled = True

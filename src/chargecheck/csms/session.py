@@ -232,13 +232,10 @@ class Session:
         then (in the commit's callback) is the CALL visible to the cases and the answer
         sent: working the answer out is pure, so nothing is acted on before the CALL is
         on disk. Messages are acted on in the order they arrived."""
-        raw = text if isinstance(text, str) else text.decode("utf-8", "replace")
-        entry_id = self._writer.append(
-            FRAME_IN,
-            run_id=self._run_id(),
-            station=self.identity,
-            raw=raw,
-            detail={"binary": True} if isinstance(text, bytes) else None,
+        binary = isinstance(text, bytes)
+        raw = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
+        entry_id = self._writer.append_frame(
+            FRAME_IN, self._run_id(), self.identity, None, None, None, raw, binary
         )
         inbound = self._endpoint.receive(text)
         if inbound.kind is InboundKind.CALL:
@@ -374,14 +371,14 @@ class Session:
     def _journal_out(self, frame: Frame) -> tuple[int, str]:
         """Journal an outgoing frame: its entry id and its text (sent after the commit)."""
         text = encode_frame(frame)
-        entry_id = self._writer.append(
+        entry_id = self._writer.append_frame(
             FRAME_OUT,
-            run_id=self._run_id(),
-            station=self.identity,
-            message_type=int(frame.message_type),
-            unique_id=frame.unique_id,
-            action=frame.action if isinstance(frame, Call) else None,
-            raw=text,
+            self._run_id(),
+            self.identity,
+            int(frame.message_type),
+            frame.unique_id,
+            frame.action if isinstance(frame, Call) else None,
+            text,
         )
         return entry_id, text
 

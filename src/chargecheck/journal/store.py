@@ -67,6 +67,8 @@ def _insert_sql(rows: int) -> str:
     return "INSERT INTO entries VALUES " + ",".join(["(?,?,?,?,?,?,?,?,?,?,?)"] * rows)
 
 
+_BINARY_DETAIL = json.dumps({"binary": True})  # the detail of a frame sent as binary
+
 # Entry kinds. Frames carry ``raw``; events carry ``detail`` (JSON).
 FRAME_IN = "frame_in"
 FRAME_OUT = "frame_out"
@@ -168,6 +170,37 @@ class Journal:
                 action,
                 raw,
                 json.dumps(detail, default=str) if detail else None,
+            )
+        )
+        return entry_id
+
+    def append_frame(
+        self,
+        kind: str,
+        run_id: int | None,
+        station: str | None,
+        message_type: int | None,
+        unique_id: str | None,
+        action: str | None,
+        raw: str,
+        binary: bool = False,
+    ) -> int:
+        """``append`` for a frame (the per-frame path: positional, no detail to encode)."""
+        entry_id = self._next_id
+        self._next_id += 1
+        self._buffer.append(
+            (
+                entry_id,
+                run_id,
+                station,
+                self._utc_now(),
+                self._mono_now(),
+                kind,
+                message_type,
+                unique_id,
+                action,
+                raw,
+                _BINARY_DETAIL if binary else None,
             )
         )
         return entry_id
