@@ -25,6 +25,7 @@ from typing import Any
 
 from chargecheck.journal.store import Journal
 
+
 class JournalWriter:
     def __init__(self, journal: Journal) -> None:
         self.journal = journal
