@@ -31,6 +31,8 @@ class JournalWriter:
         self.journal = journal
         self.tap: Callable[[str, dict[str, Any]], None] | None = None  # sees every entry
         self._scheduled = False
+        self._writing = False  # a batch is with the journal's writer process
+        self._reading: int | None = None  # the writer process's answer pipe, if watched
         self._waiters: list[asyncio.Future[None]] = []
         self._after: list[tuple[Callable[..., None], tuple[Any, ...]]] = []
 
@@ -78,7 +80,7 @@ class JournalWriter:
     def waiter(self) -> asyncio.Future[None] | None:
         """``persisted()`` without a coroutine, for the per-frame path: a future that
         resolves with the commit of every entry appended so far; None if all are."""
-        if not self._scheduled:
+        if not self._scheduled and not self._writing:
             return None
         waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._waiters.append(waiter)
@@ -87,20 +89,72 @@ class JournalWriter:
     def after_commit(self, callback: Callable[..., None], *args: Any) -> None:
         """Call ``callback(error, *args)`` once every entry appended so far is
         committed (``error`` None), or the commit failed (``error`` says why)."""
-        if not self._scheduled:
+        if not self._scheduled and not self._writing:
             callback(None, *args)
             return
         self._after.append((callback, args))
 
+    def close(self) -> None:
+        """Stop listening to the journal's writer process (before it is stopped)."""
+        if self._reading is not None:
+            asyncio.get_running_loop().remove_reader(self._reading)
+            self._reading = None
+
     def _flush(self) -> None:
+        if self._writing:
+            self._scheduled = False
+            return  # the batch in flight calls _flush again when it is settled
         waiters, self._waiters = self._waiters, []
         after, self._after = self._after, []
         self._scheduled = False
+        if not self.journal.dirty:  # what they wait for is already committed
+            self._done(None, after, waiters)
+            return
+        loop = asyncio.get_running_loop()
+
+        def settled(error: BaseException | None) -> None:
+            loop.call_soon(self._settle, error, after, waiters)
+
+        if self.journal.flush_soon(settled):
+            self._writing = True
+            fd = self.journal.ack_fd
+            if fd is not None and self._reading != fd:
+                self.close()
+                loop.add_reader(fd, self._ack_ready)
+                self._reading = fd
+            return
         error: Exception | None = None
         try:
             self.journal.flush()
         except Exception as exc:  # the bench's own fault: everyone waiting must see it
             error = exc
+        self._done(error, after, waiters)
+
+    def _ack_ready(self) -> None:
+        """The writer process answered (or ended)."""
+        if self.journal.in_flight:
+            self.journal.take_ack()  # calls _settle soon
+        if not self.journal.writing_in_background:
+            self.close()  # it ended: commits are back in this process
+
+    def _settle(
+        self,
+        error: BaseException | None,
+        after: list[tuple[Callable[..., None], tuple[Any, ...]]],
+        waiters: list[asyncio.Future[None]],
+    ) -> None:
+        """The batch handed to the writer process is committed (or failed)."""
+        self._writing = False
+        self._done(error if isinstance(error, Exception) else None, after, waiters)
+        if not self._scheduled and (self.journal.dirty or self._waiters or self._after):
+            self._flush()
+
+    def _done(
+        self,
+        error: Exception | None,
+        after: list[tuple[Callable[..., None], tuple[Any, ...]]],
+        waiters: list[asyncio.Future[None]],
+    ) -> None:
         for callback, args in after:
             try:
                 callback(error, *args)

@@ -48,6 +48,7 @@ class ServerSettings:
     max_frame_bytes: int = 1 << 20
     compression: str | None = "deflate"  # negotiated only if the station offers it
     backlog: int = 1024
+    journal_process: bool = True  # commit in a writer process (journal.writer_process)
 
 
 def identity_from_path(path: str) -> str | None:
@@ -109,6 +110,8 @@ class CentralSystem:
     async def start(self) -> None:
         s = self.settings
         self.writer.journal.background_checkpoints()
+        if s.journal_process:
+            self.writer.journal.background_writes()
         self._server = await asyncio.get_running_loop().create_server(
             self._new_link, s.host, s.port, backlog=s.backlog
         )
@@ -124,6 +127,8 @@ class CentralSystem:
             await self._server.wait_closed()
             self._server = None
         await self.writer.persisted()
+        self.writer.close()
+        self.writer.journal.foreground_writes()
         self.writer.journal.foreground_checkpoints()
         self.writer.journal.flush()
 
