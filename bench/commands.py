@@ -17,6 +17,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -81,14 +82,22 @@ def run_demo(opts: Options) -> list[Row]:
 def run_simulate(opts: Options) -> list[Row]:
     if not available("simulate"):
         return _missing("simulate")
+    return _per_count(opts.simulate_counts, lambda n: _simulate(n, opts), "", "sim_peak_rss_mb")
+
+
+def _per_count(
+    counts: list[int], measure: Callable[[int], Row], label: str, rss_key: str
+) -> list[Row]:
+    """``measure`` each count, and 1 (the process's own RSS); KB per station from the
+    difference with that one."""
     rows = []
-    for count in sorted({1, *opts.simulate_counts}):  # one station: the process's own RSS
-        row = _simulate(count, opts)
-        sys.stderr.write(f"  chargecheck simulate --count {count}: {row}\n")
+    for count in sorted({1, *counts}):
+        row = measure(count)
+        sys.stderr.write(f"  chargecheck simulate --count {count}{label}: {row}\n")
         rows.append(row)
-    alone = rows[0]["sim_peak_rss_mb"]
+    alone = rows[0][rss_key]
     for row in rows[1:]:
-        extra = (row["sim_peak_rss_mb"] - alone) * 1024 / (row["stations"] - 1)
+        extra = (row[rss_key] - alone) * 1024 / (row["stations"] - 1)
         row["sim_kb_per_station"] = round(extra, 1)
     return rows
 
@@ -145,16 +154,8 @@ def _simulate(count: int, opts: Options) -> Row:
 def run_simulate_charging(opts: Options) -> list[Row]:
     if not available("simulate"):
         return _missing("simulate")
-    rows = []
-    for count in sorted({1, *opts.simulate_charging_counts}):  # one: the process's own RSS
-        row = _simulate_charging(count, opts)
-        sys.stderr.write(f"  chargecheck simulate --count {count} --charging: {row}\n")
-        rows.append(row)
-    alone = rows[0]["sim_rss_mb"]
-    for row in rows[1:]:
-        extra = (row["sim_rss_mb"] - alone) * 1024 / (row["stations"] - 1)
-        row["sim_kb_per_station"] = round(extra, 1)
-    return rows
+    counts = opts.simulate_charging_counts
+    return _per_count(counts, lambda n: _simulate_charging(n, opts), " --charging", "sim_rss_mb")
 
 
 def _simulate_charging(count: int, opts: Options) -> Row:

@@ -23,7 +23,7 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
-from chargecheck.journal.store import Journal
+from chargecheck.journal.store import BINARY_DETAIL, Journal
 
 
 class JournalWriter:
@@ -40,9 +40,7 @@ class JournalWriter:
         entry_id = self.journal.append(kind, **fields)
         if self.tap is not None:
             self.tap(kind, fields)
-        if not self._scheduled:
-            self._scheduled = True
-            asyncio.get_running_loop().call_soon(self._flush)
+        self._schedule()
         return entry_id
 
     def append_frame(
@@ -57,8 +55,9 @@ class JournalWriter:
         binary: bool = False,
     ) -> int:
         """``append`` of a frame, positional: the per-frame path."""
-        entry_id = self.journal.append_frame(
-            kind, run_id, station, message_type, unique_id, action, raw, binary
+        detail = BINARY_DETAIL if binary else None
+        entry_id = self.journal.append_row(
+            kind, run_id, station, message_type, unique_id, action, raw, detail
         )
         if self.tap is not None:
             fields: dict[str, Any] = {"run_id": run_id, "station": station, "raw": raw}
@@ -66,10 +65,14 @@ class JournalWriter:
             if binary:
                 fields["detail"] = {"binary": True}
             self.tap(kind, fields)
+        self._schedule()
+        return entry_id
+
+    def _schedule(self) -> None:
+        """A flush at the end of this event-loop tick, once."""
         if not self._scheduled:
             self._scheduled = True
             asyncio.get_running_loop().call_soon(self._flush)
-        return entry_id
 
     async def persisted(self) -> None:
         """Return once every entry appended so far is committed (or raise why not)."""

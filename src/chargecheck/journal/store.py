@@ -57,7 +57,7 @@ CREATE INDEX IF NOT EXISTS records_run ON records (run_id, kind);
 
 _AUTOCHECKPOINT_PAGES = 1000  # SQLite's default
 
-_BINARY_DETAIL = json.dumps({"binary": True})  # the detail of a frame sent as binary
+BINARY_DETAIL = json.dumps({"binary": True})  # the detail of a frame sent as binary
 
 # Entry kinds. Frames carry ``raw``; events carry ``detail`` (JSON).
 FRAME_IN = "frame_in"
@@ -149,26 +149,12 @@ class Journal:
         detail: dict[str, Any] | None = None,
     ) -> int:
         """Buffer one entry; return its id. It is durable after the next ``flush``."""
-        entry_id = self._next_id
-        self._next_id += 1
-        self._buffer.append(
-            (
-                entry_id,
-                run_id,
-                station,
-                self._utc_now(),
-                self._mono_now(),
-                kind,
-                message_type,
-                unique_id,
-                action,
-                raw,
-                json.dumps(detail, default=str) if detail else None,
-            )
+        detail_text = json.dumps(detail, default=str) if detail else None
+        return self.append_row(
+            kind, run_id, station, message_type, unique_id, action, raw, detail_text
         )
-        return entry_id
 
-    def append_frame(
+    def append_row(
         self,
         kind: str,
         run_id: int | None,
@@ -176,27 +162,15 @@ class Journal:
         message_type: int | None,
         unique_id: str | None,
         action: str | None,
-        raw: str,
-        binary: bool = False,
+        raw: str | None,
+        detail_text: str | None,
     ) -> int:
-        """``append`` for a frame (the per-frame path: positional, no detail to encode)."""
+        """``append`` with the detail already JSON text: the per-frame path (positional)."""
         entry_id = self._next_id
         self._next_id += 1
-        self._buffer.append(
-            (
-                entry_id,
-                run_id,
-                station,
-                self._utc_now(),
-                self._mono_now(),
-                kind,
-                message_type,
-                unique_id,
-                action,
-                raw,
-                _BINARY_DETAIL if binary else None,
-            )
-        )
+        utc, mono = self._utc_now(), self._mono_now()
+        row = (entry_id, run_id, station, utc, mono, kind, message_type, unique_id, action, raw)
+        self._buffer.append((*row, detail_text))
         return entry_id
 
     @property
