@@ -42,7 +42,11 @@ async def test_every_acknowledged_frame_is_in_the_journal_after_sigkill(tmp_path
     try:
         port = int(server.stdout.readline())
         acknowledged: list[str] = []
-        async with connect(f"ws://127.0.0.1:{port}/ocpp/CP1", subprotocols=["ocpp1.6"]) as ws:
+        # max_queue=None: the client keeps reading the answers it does not consume, so it
+        # sees the killed server's end of the connection at once (with flow control on it
+        # would stop reading and wait out its 10 s close timeout).
+        url = f"ws://127.0.0.1:{port}/ocpp/CP1"
+        async with connect(url, subprotocols=["ocpp1.6"], max_queue=None) as ws:
             # Many calls in flight at once, so that some are still unanswered at the kill.
             sent = [json.dumps([2, f"k{n}", "Heartbeat", {}]) for n in range(400)]
             for frame in sent:
