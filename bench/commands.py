@@ -18,6 +18,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -111,40 +112,29 @@ def _simulate(count: int, opts: Options) -> Row:
         command = [str(CHARGECHECK), "simulate", target.url().rstrip("/"), "SIM"]
         command += ["--count", str(count), "--time-scale", str(opts.simulate_time_scale)]
         command += ["--state-dir", str(Path(tmp) / "sim-state")]
-        started = time.monotonic()
-        sim = subprocess.Popen(
-            command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+        run = _run_simulator(
+            command,
+            lambda stream, started: wait_line(stream, started + 60 + count / 20),
+            opts.simulate_duration,
+            0.2,
+            60 + count / 10,
         )
-        try:
-            assert sim.stdout is not None
-            line = wait_line(sim.stdout, started + 60 + count / 20)
-            start_s = time.monotonic() - started
-            with Sampler(sim.pid) as sampler:
-                window = (time.monotonic(), time.monotonic() + opts.simulate_duration)
-                time.sleep(opts.simulate_duration)
-            sim.send_signal(signal.SIGINT)
-            code, cpu, peak = _reap(sim, 60 + count / 10)
-        finally:
-            if sim.poll() is None:
-                sim.kill()
-                sim.wait()
-        elapsed = time.monotonic() - started
-        sim_cpu = sampler.cpu_percent(*window)
+        elapsed = time.monotonic() - run.started
         assert target.sampler is not None
-        server_cpu = target.sampler.cpu_percent(*window)
+        server_cpu = target.sampler.cpu_percent(*run.window)
         target.stop()
         booted = target.booted_stations()
         frames = sum(target.journal_counts().get(k, 0) for k in ("frame_in", "frame_out"))
     return {
         "command": f"chargecheck simulate --count {count}",
-        "status": "ok" if code == 0 and line else f"exit {code}",
+        "status": "ok" if run.code == 0 and run.line else f"exit {run.code}",
         "stations": count,
         "booted": booted,
-        "start_s": round(start_s, 1),
+        "start_s": round(run.ready_s, 1),
         "frames_per_s": round(frames / elapsed, 1),
-        "sim_cpu_pct": round(sim_cpu, 1),
-        "sim_cpu_s": round(cpu, 1),
-        "sim_peak_rss_mb": round(peak, 1),
+        "sim_cpu_pct": round(run.sampler.cpu_percent(*run.window), 1),
+        "sim_cpu_s": round(run.cpu, 1),
+        "sim_peak_rss_mb": round(run.peak, 1),
         "sim_kb_per_station": None,  # from the difference with one station
         "server_cpu_pct": round(server_cpu, 1),
         "time_scale": opts.simulate_time_scale,
@@ -169,25 +159,17 @@ def _simulate_charging(count: int, opts: Options) -> Row:
         command = [str(CHARGECHECK), "simulate", target.url().rstrip("/"), "FLEET"]
         command += ["--count", str(count), "--time-scale", "1", "--charging"]
         command += ["--meter-interval", str(interval), "--state-dir", str(Path(tmp) / "state")]
-        started = time.monotonic()
-        sim = subprocess.Popen(
-            command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+        run = _run_simulator(
+            command,
+            lambda stream, started: _charging_line(
+                stream, started + 60 + count / 20 + 2 * interval
+            ),
+            opts.simulate_charging_window,
+            0.5,
+            60 + count / 10,
         )
-        try:
-            assert sim.stdout is not None
-            charging = _charging_line(sim.stdout, started + 60 + count / 20 + 2 * interval)
-            ready_s = time.monotonic() - started
-            with Sampler(sim.pid, interval=0.5) as sampler:
-                window = (time.monotonic(), time.monotonic() + opts.simulate_charging_window)
-                time.sleep(opts.simulate_charging_window)
-            sim.send_signal(signal.SIGINT)
-            code, _, peak = _reap(sim, 60 + count / 10)
-        finally:
-            if sim.poll() is None:
-                sim.kill()
-                sim.wait()
-        sim_cpu = sampler.cpu_percent(*window)
-        rss = [s.rss_kb for s in sampler.samples if window[0] <= s.wall <= window[1]]
+        window, charging, code = run.window, run.line, run.code
+        rss = [s.rss_kb for s in run.sampler.samples if window[0] <= s.wall <= window[1]]
         assert target.sampler is not None
         server_cpu = target.sampler.cpu_percent(*window)
         target.stop()
@@ -200,16 +182,57 @@ def _simulate_charging(count: int, opts: Options) -> Row:
         "stations": count,
         "meter_interval_s": interval,
         "transactions": started_tx,
-        "ready_s": round(ready_s, 1),
+        "ready_s": round(run.ready_s, 1),
         "window_s": opts.simulate_charging_window,
         "meter_values_per_s": round(meter_values / (window[1] - window[0]), 1),
         "expected_per_s": round(count / interval, 1),
-        "sim_cpu_pct": round(sim_cpu, 1),
+        "sim_cpu_pct": round(run.sampler.cpu_percent(*window), 1),
         "sim_rss_mb": round(max(rss, default=0) / 1024, 1),
-        "sim_peak_rss_mb": round(peak, 1),
+        "sim_peak_rss_mb": round(run.peak, 1),
         "sim_kb_per_station": None,  # from the difference with one station
         "server_cpu_pct": round(server_cpu, 1),
     }
+
+
+@dataclass
+class SimulatorRun:
+    """One ``chargecheck simulate`` process: when it was ready, and the window sampled."""
+
+    started: float
+    line: str  # the line that said it was ready ('' if none came in time)
+    ready_s: float
+    window: tuple[float, float]
+    sampler: Sampler
+    code: int
+    cpu: float
+    peak: float
+
+
+def _run_simulator(
+    command: list[str],
+    ready: Callable[[Any, float], str],
+    window_s: float,
+    sample_every: float,
+    reap_timeout: float,
+) -> SimulatorRun:
+    """Start the simulator, wait for ``ready(stdout, started)``, sample it for
+    ``window_s``, stop it with SIGINT and reap it (killed if it does not stop)."""
+    started = time.monotonic()
+    sim = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        assert sim.stdout is not None
+        line = ready(sim.stdout, started)
+        ready_s = time.monotonic() - started
+        with Sampler(sim.pid, interval=sample_every) as sampler:
+            window = (time.monotonic(), time.monotonic() + window_s)
+            time.sleep(window_s)
+        sim.send_signal(signal.SIGINT)
+        code, cpu, peak = _reap(sim, reap_timeout)
+    finally:
+        if sim.poll() is None:
+            sim.kill()
+            sim.wait()
+    return SimulatorRun(started, line, ready_s, window, sampler, code, cpu, peak)
 
 
 def _charging_line(stream: Any, deadline: float) -> str:

@@ -111,3 +111,14 @@ def test_the_load_generator_refuses_a_server_that_is_not_on_loopback():
         timeout=30,
     )
     assert done.returncode != 0 and "loopback" in done.stderr
+
+
+def test_the_simulate_section_boots_every_station_against_the_real_server(tmp_path):
+    command = [sys.executable, "-m", "bench.run", "--sections=simulate"]
+    command += ["--simulate-counts=2", "--simulate-duration=0.5"]
+    command += [f"--out={tmp_path}", "--name=report"]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    rows = json.loads((tmp_path / "report.json").read_text())["sections"]["simulate"]["rows"]
+    assert [(r["stations"], r["booted"], r["status"]) for r in rows] == [(1, 1, "ok"), (2, 2, "ok")]
+    assert rows[1]["sim_kb_per_station"] is not None and rows[1]["frames_per_s"] > 0
