@@ -31,8 +31,6 @@ from websockets.server import ServerProtocol
 from websockets.typing import Subprotocol
 
 from bench import loop
-from bench.procfs import raise_open_files_limit
-from chargecheck.csms.gc_tuning import tune_gc
 
 _NOW = "2020-02-18T14:28:27.000Z"
 _FIXED: dict[str, dict[str, object]] = {
@@ -118,15 +116,10 @@ async def serve_until_stopped(host: str, port: int, engine: str = "asyncio") -> 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.bare", description=__doc__)
-    parser.add_argument("--host", default="127.0.0.1", choices=["127.0.0.1", "::1"])
-    parser.add_argument("--port", type=int, default=0)
+    loop.server_arguments(parser)
     parser.add_argument("--engine", choices=["asyncio", "wire"], default="asyncio")
-    parser.add_argument("--no-uvloop", action="store_true")
-    parser.add_argument("--default-gc", action="store_true", help="keep CPython's thresholds")
     args = parser.parse_args(argv)
-    raise_open_files_limit()
-    if not args.default_gc:
-        tune_gc()
+    loop.prepare_server_process(args)
     loop.run(serve_until_stopped(args.host, args.port, args.engine), uvloop=not args.no_uvloop)
 
 

@@ -24,7 +24,7 @@ from typing import Any
 
 from bench.options import Options, Row
 from bench.procfs import Sampler
-from bench.sections import Section
+from bench.sections import Section, verdict
 from bench.targets import Target, wait_line
 
 CHARGECHECK = Path(sys.executable).with_name("chargecheck")
@@ -285,15 +285,8 @@ def _judge_charging(rows: list[Row]) -> list[Row]:
             ),
         ]
         for what, value, target, met in checks:
-            verdicts.append(
-                {
-                    "stations": row["stations"],
-                    "what": what,
-                    "value": value,
-                    "target": target if binding else None,
-                    "met": met if binding and target is not None else None,
-                }
-            )
+            met = met if binding and target is not None else None
+            verdicts.append(verdict(row["stations"], what, value, target if binding else None, met))
     return verdicts
 
 

@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from bench.options import Options, Row
 from bench.targets import Target, wait_line
@@ -153,6 +154,11 @@ def _run_clients(opts: Options) -> list[Row]:
     return rows
 
 
+def verdict(stations: int, what: str, value: Any, target: str | None, met: bool | None) -> Row:
+    """One line of a section's judgement: a measured value against its target, if any."""
+    return {"stations": stations, "what": what, "value": value, "target": target, "met": met}
+
+
 def _judge_clients(rows: list[Row]) -> list[Row]:
     verdicts = []
     for stations in sorted({r["stations"] for r in rows}):
@@ -162,58 +168,38 @@ def _judge_clients(rows: list[Row]) -> list[Row]:
         if len(same) < 2 or not same[0]["calls_per_s"]:
             continue
         for row in same[1:]:
-            verdicts.append(
-                {
-                    "stations": stations,
-                    "what": f"bare calls/s, {row['client_processes']} clients / 1 client",
-                    "value": round(row["calls_per_s"] / same[0]["calls_per_s"], 3),
-                    "target": None,
-                    "met": None,
-                }
-            )
+            what = f"bare calls/s, {row['client_processes']} clients / 1 client"
+            value = round(row["calls_per_s"] / same[0]["calls_per_s"], 3)
+            verdicts.append(verdict(stations, what, value, None, None))
     return verdicts
 
 
 def _judge_throughput(rows: list[Row]) -> list[Row]:
-    """Real against bare per size, on the medians of the repeats (run interleaved)."""
+    """Real against bare per size, on the medians of the repeats (run interleaved); real
+    against bare-wire too, without a target (the floor of the transport chargecheck uses)."""
     verdicts = []
     for stations in sorted({r["stations"] for r in rows}):
-        calls = [_median(rows, k, stations, "calls_per_s") for k in ("real", "bare")]
+        real = _median(rows, "real", stations, "calls_per_s")
+        bare = _median(rows, "bare", stations, "calls_per_s")
+        wire = _median(rows, "bare-wire", stations, "calls_per_s")
         p99 = [_median(rows, k, stations, "p99_ms") for k in ("real", "bare")]
         binding = stations == 1000
-        if calls[0] is not None and calls[1]:
-            ratio = calls[0] / calls[1]
+        if real is not None and bare:
+            ratio = real / bare
+            met = ratio >= 0.60 if binding else None
+            target = ">= 0.60" if binding else None
             verdicts.append(
-                {
-                    "stations": stations,
-                    "what": "calls/s real / bare (medians)",
-                    "value": round(ratio, 3),
-                    "target": ">= 0.60" if binding else None,
-                    "met": ratio >= 0.60 if binding else None,
-                }
+                verdict(stations, "calls/s real / bare (medians)", round(ratio, 3), target, met)
             )
         if p99[0] is not None and p99[1]:
             ratio = p99[0] / p99[1]
-            verdicts.append(
-                {
-                    "stations": stations,
-                    "what": "p99 latency real / bare (medians)",
-                    "value": round(ratio, 2),
-                    "target": "<= 2.0" if binding else None,
-                    "met": ratio <= 2.0 if binding else None,
-                }
-            )
-        wire = _median(rows, "bare-wire", stations, "calls_per_s")
-        if calls[0] is not None and wire:
-            verdicts.append(  # no target: the floor of the transport chargecheck uses
-                {
-                    "stations": stations,
-                    "what": "calls/s real / bare-wire (medians)",
-                    "value": round(calls[0] / wire, 3),
-                    "target": None,
-                    "met": None,
-                }
-            )
+            met = ratio <= 2.0 if binding else None
+            target = "<= 2.0" if binding else None
+            what = "p99 latency real / bare (medians)"
+            verdicts.append(verdict(stations, what, round(ratio, 2), target, met))
+        if real is not None and wire:
+            what = "calls/s real / bare-wire (medians)"
+            verdicts.append(verdict(stations, what, round(real / wire, 3), None, None))
     return verdicts
 
 
@@ -221,15 +207,10 @@ def _judge_memory(rows: list[Row]) -> list[Row]:
     verdicts = []
     for row in rows:
         binding = row["server"] == "real" and row["stations"] >= 10_000
-        verdicts.append(
-            {
-                "stations": row["stations"],
-                "what": f"KB per connected station, {row['server']}",
-                "value": row["kb_per_station"],
-                "target": "< 30" if binding else None,
-                "met": row["kb_per_station"] < 30 if binding else None,
-            }
-        )
+        what = f"KB per connected station, {row['server']}"
+        kb = row["kb_per_station"]
+        met = kb < 30 if binding else None
+        verdicts.append(verdict(row["stations"], what, kb, "< 30" if binding else None, met))
     return verdicts
 
 

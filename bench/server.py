@@ -21,10 +21,8 @@ import sys
 from pathlib import Path
 
 from bench import loop
-from bench.procfs import raise_open_files_limit
 from chargecheck.clock import Clock
 from chargecheck.csms import CentralSystem, ServerSettings
-from chargecheck.csms.gc_tuning import tune_gc
 from chargecheck.journal import Journal
 
 
@@ -50,15 +48,10 @@ async def serve_until_stopped(journal_path: Path, host: str, port: int) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.server", description=__doc__)
     parser.add_argument("--journal", type=Path, required=True)
-    parser.add_argument("--host", default="127.0.0.1", choices=["127.0.0.1", "::1"])
-    parser.add_argument("--port", type=int, default=0)
+    loop.server_arguments(parser)
     parser.add_argument("--profile", type=Path, help="write a cProfile of the run here")
-    parser.add_argument("--no-uvloop", action="store_true")
-    parser.add_argument("--default-gc", action="store_true", help="keep CPython's thresholds")
     args = parser.parse_args(argv)
-    raise_open_files_limit()
-    if not args.default_gc:
-        tune_gc()
+    loop.prepare_server_process(args)
     main_coroutine = serve_until_stopped(args.journal, args.host, args.port)
     profiler = cProfile.Profile() if args.profile else None
     if profiler is not None:

@@ -248,8 +248,7 @@ class CentralSystem:
         previous = session._connection
         if previous is not None:
             session.detach(previous, None, "replaced by a new connection")
-            if isinstance(previous, StationLink):
-                previous.start_close(1000, "replaced by a new connection")
+            previous.start_close(1000, "replaced by a new connection")
         detail = {"remote": link.remote, "path": request.path, "subprotocol": link.subprotocol}
         session.attach(link, detail)
         self._arrived.set()

@@ -87,10 +87,6 @@ class StationLink(asyncio.Protocol):
     # -- what the session uses ------------------------------------------------------
 
     @property
-    def open(self) -> bool:
-        return self.ws.state is State.OPEN
-
-    @property
     def subprotocol(self) -> str | None:
         return self.ws.subprotocol
 

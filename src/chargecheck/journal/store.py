@@ -168,9 +168,21 @@ class Journal:
         """``append`` with the detail already JSON text: the per-frame path (positional)."""
         entry_id = self._next_id
         self._next_id += 1
-        utc, mono = self._utc_now(), self._mono_now()
-        row = (entry_id, run_id, station, utc, mono, kind, message_type, unique_id, action, raw)
-        self._buffer.append((*row, detail_text))
+        self._buffer.append(
+            (
+                entry_id,
+                run_id,
+                station,
+                self._utc_now(),
+                self._mono_now(),
+                kind,
+                message_type,
+                unique_id,
+                action,
+                raw,
+                detail_text,
+            )
+        )
         return entry_id
 
     @property

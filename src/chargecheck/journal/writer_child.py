@@ -18,6 +18,7 @@ import marshal
 import sqlite3
 import struct
 import sys
+from typing import BinaryIO
 
 ROWS_PER_INSERT = 64  # 64 x 11 columns: under SQLite's oldest limit of 999 variables
 
@@ -39,16 +40,16 @@ def write_rows(db: sqlite3.Connection, rows: list[tuple[object, ...]]) -> None:
     db.execute("COMMIT")
 
 
-def _error(out: object, text: str) -> None:
+def _error(out: BinaryIO, text: str) -> None:
     data = text.encode("utf-8", "replace")
-    out.write(b"E" + struct.pack(">I", len(data)) + data)  # type: ignore[attr-defined]
-    out.flush()  # type: ignore[attr-defined]
+    out.write(b"E" + struct.pack(">I", len(data)) + data)
+    out.flush()
 
 
-def _read_exactly(stream: object, size: int) -> bytes | None:
+def _read_exactly(stream: BinaryIO, size: int) -> bytes | None:
     data = b""
     while len(data) < size:
-        chunk = stream.read(size - len(data))  # type: ignore[attr-defined]
+        chunk = stream.read(size - len(data))
         if not chunk:
             return None
         data += chunk
