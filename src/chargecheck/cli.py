@@ -68,8 +68,8 @@ def run(
     host: str = typer.Option("0.0.0.0", help="Address to listen on (0.0.0.0: every interface)."),
     public_host: str = typer.Option(
         None,
-        help="Host name written into the FTP/HTTP URLs given "
-        "to the station (default: the listen address).",
+        help="Host name written into the FTP/HTTP URLs given to the station (default: the "
+        "listen address; required when --host listens on every interface).",
     ),
     station: str = typer.Option(
         None, help="Identity of the station to test (default: the first to connect)."
@@ -112,6 +112,14 @@ def run(
         usage_error(str(exc))
     if firmware is not None and not firmware.is_file():
         usage_error(f"--firmware {firmware}: no such file")
+    from chargecheck.files.paths import is_wildcard
+
+    if is_wildcard(host) and not public_host:
+        usage_error(
+            f"--host {host} listens on every interface, so the station's FTP/HTTP URLs "
+            "need a name: give --public-host (the address the station reaches this "
+            "machine at), or --host that address"
+        )
     options = RunOptions(
         chosen,
         out=out,

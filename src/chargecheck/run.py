@@ -100,62 +100,64 @@ async def run_bench(
         bench_version=__version__,
         rows=[c.row for c in cases],
     )
-    files = FileServices(
-        options.out / "files" / f"run-{run_id}",
-        host=options.host,
-        public_host=options.public_host,
-        on_event=journal_sink(journal, run_id),
-    )
     server = ServerSettings(host=options.host, port=options.port, passwords=options.passwords)
     verdicts: list[Verdict] = []
     try:
-        with files:
-            firmware = _firmware(files, options)
-            async with CentralSystem(
-                journal, server, clock=clock, answers=lambda identity: Answers()
-            ) as central:
-                central.run_id = run_id
-                if options.show_frames:
-                    central.writer.tap = _frame_printer(console)
-                console.print(
-                    f"Central System at [bold]{central.url('<identity>')}[/]; "
-                    f"files at {files.redacted_url}"
-                )
-                if ready is not None:
-                    await ready(central, files)
-                console.print("waiting for a station to connect ...")
-                try:
-                    session = await central.wait_for_station(
-                        settings.station or None, settings.timeouts.connect
+        try:
+            files = FileServices(
+                options.out / "files" / f"run-{run_id}",
+                host=options.host,
+                public_host=options.public_host,
+                on_event=journal_sink(journal, run_id),
+            )
+            with files:
+                firmware = _firmware(files, options)
+                async with CentralSystem(
+                    journal, server, clock=clock, answers=lambda identity: Answers()
+                ) as central:
+                    central.run_id = run_id
+                    if options.show_frames:
+                        central.writer.tap = _frame_printer(console)
+                    console.print(
+                        f"Central System at [bold]{central.url('<identity>')}[/]; "
+                        f"files at {files.redacted_url}"
                     )
-                except NotConnected as exc:
-                    raise NoStation(
-                        f"{exc}: point the station at {central.url('<identity>')}"
-                    ) from None
-                console.print(f"station [bold]{session.identity}[/] connected")
-                await _wait_boot(session, settings)
-                for case in cases:
-                    verdicts.append(
-                        await _run_row(
-                            case,
-                            session,
-                            settings,
-                            operator,
-                            central,
-                            files,
-                            firmware,
-                            options,
-                            console,
-                            clock,
+                    if ready is not None:
+                        await ready(central, files)
+                    console.print("waiting for a station to connect ...")
+                    try:
+                        session = await central.wait_for_station(
+                            settings.station or None, settings.timeouts.connect
                         )
-                    )
-                    journal.add_record(run_id, "verdict", verdicts[-1].to_dict())
-                _record_station(journal, run_id, session)
+                    except NotConnected as exc:
+                        raise NoStation(
+                            f"{exc}: point the station at {central.url('<identity>')}"
+                        ) from None
+                    console.print(f"station [bold]{session.identity}[/] connected")
+                    await _wait_boot(session, settings)
+                    for case in cases:
+                        verdicts.append(
+                            await _run_row(
+                                case,
+                                session,
+                                settings,
+                                operator,
+                                central,
+                                files,
+                                firmware,
+                                options,
+                                console,
+                                clock,
+                            )
+                        )
+                        journal.add_record(run_id, "verdict", verdicts[-1].to_dict())
+                    _record_station(journal, run_id, session)
+        finally:
+            journal.end_run(run_id)
+        violations = _check(journal, run_id, console)
+        reports = _reports(journal, run_id, options, console)
     finally:
-        journal.end_run(run_id)
-    violations = _check(journal, run_id, console)
-    reports = _reports(journal, run_id, options, console)
-    journal.close()
+        journal.close()
     summary = RunSummary(run_id, session.identity, verdicts, reports, violations, options.strict)
     counts = Counter(str(v.outcome) for v in verdicts)
     tally = ", ".join(f"{counts[str(o)]} {o}" for o in Outcome if counts[str(o)])

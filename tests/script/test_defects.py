@@ -12,6 +12,7 @@ from chargecheck.script.verdict import Outcome
 DEFECTS = [
     (1, "boot_missing_iccid", "iccid is missing"),
     (2, "slow_heartbeat", "heartbeat every"),
+    (2, "trigger_heartbeat_ignored", "TriggerMessage(Heartbeat) gives a heartbeat"),
     (3, "no_status_connector0", "no StatusNotification received"),
     (3, "wrong_status_after_change_availability", "Inoperative gives Unavailable"),
     (4, "get_configuration_empty", "0 items"),

@@ -110,6 +110,13 @@ async def diagnostics_file(sim, session, world):
     return (world.ftp_root / answer["fileName"]).exists()  # type: ignore[operator]
 
 
+async def triggered_heartbeats(sim, session, world):
+    cursor = session.mark()
+    answer = await session.call("TriggerMessage", {"requestedMessage": "Heartbeat"}, WAIT)
+    await settle(5)  # far less than the HeartbeatInterval: only a triggered one can come
+    return answer["status"], len(session.received("Heartbeat", cursor))
+
+
 def status_of(action: str, payload: dict[str, Any]) -> Scenario:
     async def scenario(sim, session, world):
         return (await session.call(action, payload, WAIT))["status"]
@@ -244,6 +251,7 @@ CASES: dict[str, Case] = {
     "trigger_message_rejected": Case(
         status_of("TriggerMessage", {"requestedMessage": "Heartbeat"}), "Accepted", "Rejected"
     ),
+    "trigger_heartbeat_ignored": Case(triggered_heartbeats, ("Accepted", 1), ("Accepted", 0)),
     "no_fault_status": Case(fault_reported, "Faulted", "Available"),
     "no_preparing_on_plug": Case(status_after_plug, "Preparing", "Available"),
     "set_charging_profile_rejected": Case(

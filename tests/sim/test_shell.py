@@ -174,3 +174,50 @@ async def test_the_station_authenticates_with_http_basic_and_retries_when_refuse
             assert not bad.connected
     refusals = [e.detail["status"] for e in journal.entries(cs.run_id) if e.kind == "refuse"]
     assert refusals[:2] == [401, 401]
+
+
+async def test_offline_a_cached_id_tag_past_its_expiry_date_is_not_authorised(bench):
+    expired = {"status": "Accepted", "expiryDate": "2020-01-01T00:00:00Z"}
+    sim, session = await bench.start()
+    answers = session.answers
+
+    def start(p):
+        return {"transactionId": answers.next_transaction_id(), "idTagInfo": expired}
+
+    with (
+        answers.override("Authorize", lambda p: {"idTagInfo": expired}),
+        answers.override("StartTransaction", start),
+        answers.override("StopTransaction", lambda p: {"idTagInfo": expired}),
+    ):
+        await sim.plug(1)
+        await sim.present_id_tag(1, "OLDCARD")  # online: the Central System accepts it
+        await session.expect("StartTransaction", timeout=WAIT)
+        await sim.present_id_tag(1, "OLDCARD")
+        await session.expect("StopTransaction", timeout=WAIT)
+    await sim.go_offline()
+    await sim.unplug(1)
+    await sim.plug(1)
+    await sim.present_id_tag(1, "OLDCARD")  # offline: only the cache, and it has expired
+    assert sim.station.connectors[1].transaction is None
+
+
+async def test_energy_reported_before_a_power_cut_is_not_taken_back_after_it(bench):
+    sim, session = await bench.start(config={"ResumeTransactionAfterPowerLoss": "false"})
+    await sim.plug(1)
+    await sim.present_id_tag(1, "TAG1")
+    await session.expect("StatusNotification", is_status(1, "Charging"), WAIT)
+    await asyncio.sleep(15 / SCALE)  # some energy, short of the first periodic sample
+    cursor = session.mark()
+    trigger = {"requestedMessage": "MeterValues", "connectorId": 1}
+    assert (await session.call("TriggerMessage", trigger, WAIT))["status"] == "Accepted"
+    triggered = await session.expect("MeterValues", timeout=WAIT, cursor=cursor)
+    (reported,) = [
+        float(v["value"])
+        for v in triggered.payload["meterValue"][0]["sampledValue"]
+        if v.get("measurand", "Energy.Active.Import.Register") == "Energy.Active.Import.Register"
+    ]
+    await sim.power_cycle()
+    await sim.wait_booted(WAIT)
+    stop = await session.expect("StopTransaction", timeout=WAIT, cursor=cursor)
+    assert stop.payload["reason"] == "PowerLoss"
+    assert stop.payload["meterStop"] >= reported > 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any
 
 from chargecheck.csms.errors import SessionError
 from chargecheck.csms.session import Cursor, Message, Predicate, Result, Session
@@ -15,10 +15,6 @@ from chargecheck.script.verdict import Criterion, Outcome
 
 if TYPE_CHECKING:
     from chargecheck.csms.server import CentralSystem
-
-
-class CaseAborted(Exception):
-    """Ends a case early; the criteria recorded so far decide the verdict."""
 
 
 @dataclass
@@ -60,9 +56,6 @@ class CaseContext:
         """Record ``name`` as PASS if ``ok`` else FAIL, with ``detail`` either way."""
         self.record(name, Outcome.PASS if ok else Outcome.FAIL, detail, evidence, connector_id)
         return ok
-
-    def abort(self) -> NoReturn:
-        raise CaseAborted
 
     # -- the station ------------------------------------------------------------------
 
@@ -118,7 +111,8 @@ class CaseContext:
 
     async def connectors(self) -> list[int]:
         """Connector 0 and every connector the station reports (NumberOfConnectors, or the
-        StatusNotifications it sent)."""
+        StatusNotifications it sent). A station that reports none fails the row: its
+        connector criteria would otherwise be judged on connector 0 alone, or on nothing."""
         if self._connectors is None:
             count = 0
             try:
@@ -139,4 +133,10 @@ class CaseContext:
             ]
             count = max([count, *seen])
             self._connectors = list(range(count + 1))
+            if count == 0:
+                self.record(
+                    "the station reports its connectors",
+                    Outcome.FAIL,
+                    "neither NumberOfConnectors nor a StatusNotification names a connector",
+                )
         return self._connectors

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from chargecheck.clock import Clock
 from chargecheck.csms.errors import SessionError
-from chargecheck.script.context import CaseAborted, CaseContext
+from chargecheck.script.context import CaseContext
 from chargecheck.script.operator import StepNotDone
 from chargecheck.script.verdict import Outcome, Verdict, combine
 
@@ -24,7 +24,6 @@ class Case:
     function: str
     acceptance_criteria: str
     run: Callable[[CaseContext], Awaitable[str]]
-    physical: bool = False  # needs the operator for a physical step
 
 
 class SelectionError(ValueError):
@@ -60,8 +59,6 @@ async def run_case(case: Case, ctx: CaseContext, clock: Clock) -> Verdict:
     ok_text = ""
     try:
         ok_text = await case.run(ctx)
-    except CaseAborted:
-        pass
     except StepNotDone as exc:
         ctx.record("physical step", Outcome.NOT_TESTED, str(exc))
     except SessionError as exc:
@@ -92,11 +89,9 @@ async def run_case(case: Case, ctx: CaseContext, clock: Clock) -> Verdict:
     )
 
 
-def seed_case(
-    row: int, run: Callable[[CaseContext], Awaitable[str]], physical: bool = False
-) -> Case:
+def seed_case(row: int, run: Callable[[CaseContext], Awaitable[str]]) -> Case:
     """The case of a seed row, its function and acceptance criteria taken from the seed."""
     from chargecheck.script.seed import ROWS
 
     function, criteria = ROWS[row]
-    return Case(row, function, criteria, run, physical)
+    return Case(row, function, criteria, run)

@@ -31,6 +31,7 @@ name                                       what the station does wrong
 ``stop_reason_local``                      an unplug stops the transaction with reason Local
 ``clear_cache_rejected``                   ClearCache answered Rejected
 ``trigger_message_rejected``               TriggerMessage answered Rejected
+``trigger_heartbeat_ignored``              TriggerMessage(Heartbeat) Accepted, nothing sent
 ``no_fault_status``                        fault injection sends nothing (no Faulted)
 ``no_preparing_on_plug``                   plugging in leaves the connector Available
 ``set_charging_profile_rejected``          SetChargingProfile answered Rejected
@@ -61,6 +62,7 @@ DEFECTS: dict[str, str] = {
     "stop_reason_local": "an unplug stops the transaction with reason Local",
     "clear_cache_rejected": "ClearCache answered Rejected",
     "trigger_message_rejected": "TriggerMessage answered Rejected",
+    "trigger_heartbeat_ignored": "TriggerMessage(Heartbeat) Accepted, nothing sent",
     "no_fault_status": "fault injection sends nothing",
     "no_preparing_on_plug": "plugging in leaves the connector Available",
     "set_charging_profile_rejected": "SetChargingProfile answered Rejected",

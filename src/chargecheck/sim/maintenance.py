@@ -44,7 +44,6 @@ class Maintenance(StationCore):
     firmware_job: Transfer | None = None
     firmware_status = "Idle"
     diagnostics_job: Transfer | None = None
-    diagnostics_status = "Idle"
     _jobs = 0
     reboot_request: tuple[str, bool] | None = None  # (reason, after_reset)
 
@@ -176,7 +175,6 @@ class Maintenance(StationCore):
             self.notify_diagnostics("UploadFailed")
 
     def notify_diagnostics(self, status: str) -> None:
-        self.diagnostics_status = status
         if self.may_report:
             self.link.submit("DiagnosticsStatusNotification", {"status": status})
 

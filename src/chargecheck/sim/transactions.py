@@ -8,9 +8,9 @@ ConnectionTimeOut, StopTransactionOnEVSideDisconnect, StopTransactionOnInvalidId
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from chargecheck.protocol.status_table import ChargePointStatus as S
 from chargecheck.sim.connector import Connector, Fault, Transaction
 from chargecheck.sim.core import StationCore
 from chargecheck.sim.meter import ENERGY, NOMINAL_VOLTAGE, PHASES, amps_for_watts, meter_value
@@ -141,16 +141,28 @@ class Transactions(StationCore):
         self.log(f"idTag {id_tag} not authorised offline (known as {known})")
 
     def known_status(self, id_tag: str) -> str | None:
-        """The idTag's status from the local list, else from the authorisation cache."""
+        """The idTag's status from the local list, else from the authorisation cache; an
+        entry past its expiryDate is Expired (OCPP 1.6 section 7.20, IdTagInfo)."""
         if self.cfg_bool("LocalAuthListEnabled", False):
             info = self.store.get("local_list", {}).get("tags", {}).get(id_tag)
             if info is not None:
-                return str(info.get("status"))
+                return self._status_now(info)
         if self.cfg_bool("AuthorizationCacheEnabled", True):
             info = self.store.get("auth_cache", {}).get(id_tag)
             if info is not None:
-                return str(info.get("status"))
+                return self._status_now(info)
         return None
+
+    def _status_now(self, info: dict[str, Any]) -> str:
+        status, expiry = str(info.get("status")), info.get("expiryDate")
+        if status == "Accepted" and isinstance(expiry, str):
+            try:
+                expired = self.seconds_until(datetime.fromisoformat(expiry)) <= 0
+            except ValueError:
+                expired = False  # a date the station cannot read does not expire the tag
+            if expired:
+                return "Expired"
+        return status
 
     def remember(self, id_tag: str, info: dict[str, Any]) -> None:
         if self.cfg_bool("AuthorizationCacheEnabled", True):
@@ -202,7 +214,7 @@ class Transactions(StationCore):
     def start_transaction(self, c: Connector, id_tag: str) -> None:
         self.cancel_timer(f"connection:{c.connector_id}")
         c.authorized_tag = None
-        c.meter.advance(self.now.mono)
+        self.read_meter(c)
         local_id = self.store.next_number("local_transaction")
         tx = Transaction(local_id, id_tag, c.meter.register_wh, self.now.utc)
         c.transaction = tx
@@ -245,7 +257,7 @@ class Transactions(StationCore):
     def stop_transaction(self, c: Connector, reason: str, *, id_tag: str | None = None) -> None:
         tx = c.transaction
         assert tx is not None
-        c.meter.advance(self.now.mono)
+        self.read_meter(c)
         if self.cfg_bool("MeterValuesOnTransactionStop", True):
             self.send_meter_values(c, "Transaction.End")
         self.keep_stop_sample(c, "Transaction.End")
@@ -313,7 +325,6 @@ class Transactions(StationCore):
         self.refresh_statuses()
         self.send_meter_values(c, "Sample.Periodic")
         self.keep_stop_sample(c, "Sample.Periodic")
-        self.store.put(f"energy:{connector_id}", c.meter.energy_wh)
         self.schedule_meter(c)
 
     def measurands(self, key: str) -> list[str]:
@@ -322,8 +333,14 @@ class Transactions(StationCore):
             return [ENERGY] if ENERGY in chosen else []
         return chosen
 
-    def sample(self, c: Connector, key: str, context: str) -> dict[str, Any] | None:
+    def read_meter(self, c: Connector) -> None:
+        """Bring the register up to now and keep it on disk before it is reported: a
+        meter is hardware, a power cut must not take back energy already reported."""
         c.meter.advance(self.now.mono)
+        self.store.put(f"energy:{c.connector_id}", c.meter.energy_wh)
+
+    def sample(self, c: Connector, key: str, context: str) -> dict[str, Any] | None:
+        self.read_meter(c)
         values = c.meter.sampled_values(self.measurands(key), context)
         return meter_value(self.now.text, values) if values else None
 
@@ -370,9 +387,6 @@ class Transactions(StationCore):
             tx.samples.append(value)
             del tx.samples[1:-MAX_STOP_SAMPLES]  # keep the Transaction.Begin one
             self.store.save_transaction(tx.local_id, c.connector_id, tx.to_dict())
-
-    def status_of(self, connector_id: int) -> S | None:
-        return self.connector(connector_id).status
 
     def connector_of(self, local_id: int) -> Connector | None:
         """The connector where local transaction ``local_id`` runs, if it still does."""

@@ -35,13 +35,7 @@ async def run(ctx: CaseContext) -> str:
             f"{key}={value}" if value else f"{key} is missing",
             ev,
         )
-    reply = ctx.session.replies.get(boot.index, {})
-    ctx.check(
-        reply.get("status") == "Accepted",
-        "the bench accepted the station",
-        f"status {reply.get('status')}",
-        ev,
-    )
+    reply = ctx.session.replies.get(boot.index, {})  # the bench's own answer: shown, not judged
     request = {key: str(payload.get(key, "unset")) for key in BOOT_NOTIFICATION_FIELDS}
     response = {
         "status": reply.get("status"),

@@ -6,7 +6,9 @@ default heartbeat at least every 1 hour from CS (configurable under Set Configur
 
 The bench reads HeartbeatInterval (at most the seed's hour), sets it to the settings'
 interval and measures the gaps between heartbeats, then asks for one with TriggerMessage
-(OCPP 1.6 section 5.17). The old interval is put back afterwards.
+(OCPP 1.6 section 5.17). The old interval is put back afterwards. A periodic heartbeat
+must not pass for the triggered one: only a Heartbeat that arrives before the next
+periodic one could (the last one + the interval less its tolerance) counts.
 """
 
 from __future__ import annotations
@@ -30,10 +32,11 @@ async def run(ctx: CaseContext) -> str:
     changed = await change_configuration(
         ctx, "HeartbeatInterval", str(hb.interval), "HeartbeatInterval is configurable"
     )
+    current = hb.interval if changed else (int(original) if fits and original else None)
     try:
         if changed:
             await _measure(ctx, hb.interval, hb.samples, hb.tolerance)
-        await _trigger(ctx)
+        await _trigger(ctx, current, hb.tolerance)
     finally:
         if changed and original and original != str(hb.interval):
             await change_configuration(ctx, "HeartbeatInterval", original)
@@ -76,7 +79,7 @@ async def _measure(ctx: CaseContext, interval: int, samples: int, tolerance: flo
     )
 
 
-async def _trigger(ctx: CaseContext) -> None:
+async def _trigger(ctx: CaseContext, interval: int | None, tolerance: float) -> None:
     cursor = ctx.mark()
     name = "TriggerMessage(Heartbeat) gives a heartbeat"
     result = await ctx.attempt(name, ctx.call("TriggerMessage", {"requestedMessage": "Heartbeat"}))
@@ -85,7 +88,13 @@ async def _trigger(ctx: CaseContext) -> None:
     if result.get("status") != "Accepted":
         ctx.check(False, name, f"TriggerMessage: {result.get('status')}", (result.entry_id,))
         return
-    beat = await ctx.attempt(name, ctx.expect("Heartbeat", cursor=cursor))
+    timeout = ctx.settings.timeouts.status
+    before = reversed(ctx.session.inbox[: cursor.start])
+    last = next((m for m in before if m.action == "Heartbeat" and m.valid), None)
+    if interval and last is not None:
+        periodic_due = last.mono + interval * (1 - tolerance)
+        timeout = min(timeout, max(0.0, periodic_due - ctx.session.clock.mono()))
+    beat = await ctx.attempt(name, ctx.expect("Heartbeat", timeout=timeout, cursor=cursor))
     if beat is not None:
         ctx.check(
             True, name, "Heartbeat after TriggerMessage", (result.call_entry_id, beat.entry_id)

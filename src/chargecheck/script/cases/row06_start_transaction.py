@@ -153,4 +153,4 @@ async def _refused_start(ctx: CaseContext, c: int) -> None:
             await unplug_quietly(ctx, c)
 
 
-CASE = seed_case(6, run, physical=True)
+CASE = seed_case(6, run)

@@ -106,4 +106,4 @@ async def _stop(ctx: CaseContext, c: int, how: str, step: StepKind | None) -> bo
     return True
 
 
-CASE = seed_case(7, run, physical=True)
+CASE = seed_case(7, run)

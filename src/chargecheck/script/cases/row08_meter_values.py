@@ -145,4 +145,4 @@ def _start_and_stop(ctx: CaseContext, tx: int, cursor: Any, stopped: bool) -> No
     )
 
 
-CASE = seed_case(8, run, physical=True)  # the car is plugged
+CASE = seed_case(8, run)

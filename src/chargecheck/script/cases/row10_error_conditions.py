@@ -65,4 +65,4 @@ async def _error(ctx: CaseContext, c: int) -> str | None:
     return str(p["errorCode"])
 
 
-CASE = seed_case(10, run, physical=True)
+CASE = seed_case(10, run)

@@ -9,6 +9,7 @@ a new BootNotification, with the new firmwareVersion where the bench knows it.
 
 from __future__ import annotations
 
+from chargecheck.csms.session import Cursor
 from chargecheck.script.context import CaseContext
 from chargecheck.script.runner import seed_case
 from chargecheck.script.steps import make_idle
@@ -81,16 +82,29 @@ async def run(ctx: CaseContext) -> str:
     )
     if not installed:
         return ""
+    # Stations reboot to install: some send Installed before the reboot, some after it.
+    # A boot counts once the firmware is on the station (Downloaded), not before.
+    downloaded = next(
+        (
+            m.index
+            for m in ctx.session.received("FirmwareStatusNotification", cursor)
+            if m.valid and m.payload["status"] in ("Downloaded", "Installing")
+        ),
+        final.index,
+    )
+    name = "reboots by itself to install"
     boot = await ctx.attempt(
-        "reboots by itself after Installed",
-        ctx.expect("BootNotification", timeout=ctx.settings.timeouts.reboot, cursor=cursor),
+        name,
+        ctx.expect(
+            "BootNotification", timeout=ctx.settings.timeouts.reboot, cursor=Cursor(downloaded + 1)
+        ),
     )
     if boot is None:
         return ""
     version = boot.payload.get("firmwareVersion")
     ctx.check(
-        boot.index > final.index,
-        "reboots by itself after Installed",
+        True,
+        name,
         f"BootNotification with firmwareVersion {version}",
         (boot.entry_id,),
     )

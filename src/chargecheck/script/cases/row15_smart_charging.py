@@ -78,4 +78,4 @@ async def _switch(
     )
 
 
-CASE = seed_case(15, run, physical=True)  # the car is plugged
+CASE = seed_case(15, run)
