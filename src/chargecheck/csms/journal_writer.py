@@ -24,6 +24,7 @@ from collections.abc import Callable
 from typing import Any
 
 from chargecheck.journal.store import BINARY_DETAIL, Journal
+from chargecheck.journal.writer_process import JournalWriteError
 
 
 class JournalWriter:
@@ -35,6 +36,7 @@ class JournalWriter:
         self._reading: int | None = None  # the writer process's answer pipe, if watched
         self._waiters: list[asyncio.Future[None]] = []
         self._after: list[tuple[Callable[..., None], tuple[Any, ...]]] = []
+        self._overdue: asyncio.TimerHandle | None = None  # the in-flight batch's deadline
 
     def append(self, kind: str, **fields: Any) -> int:
         entry_id = self.journal.append(kind, **fields)
@@ -99,6 +101,9 @@ class JournalWriter:
 
     def close(self) -> None:
         """Stop listening to the journal's writer process (before it is stopped)."""
+        if self._overdue is not None:
+            self._overdue.cancel()
+            self._overdue = None
         if self._reading is not None:
             asyncio.get_running_loop().remove_reader(self._reading)
             self._reading = None
@@ -110,28 +115,38 @@ class JournalWriter:
         waiters, self._waiters = self._waiters, []
         after, self._after = self._after, []
         self._scheduled = False
-        if not self.journal.dirty:  # what they wait for is already committed
-            self._done(None, after, waiters)
-            return
-        loop = asyncio.get_running_loop()
-
-        def settled(error: BaseException | None) -> None:
-            loop.call_soon(self._settle, error, after, waiters)
-
-        if self.journal.flush_soon(settled):
-            self._writing = True
-            fd = self.journal.ack_fd
-            if fd is not None and self._reading != fd:
-                self.close()
-                loop.add_reader(fd, self._ack_ready)
-                self._reading = fd
-            return
         error: Exception | None = None
         try:
-            self.journal.flush()
+            if self._hand_over(after, waiters):
+                return
+            self.journal.flush()  # nothing to hand over, or no writer process: here
         except Exception as exc:  # the bench's own fault: everyone waiting must see it
             error = exc
         self._done(error, after, waiters)
+
+    def _hand_over(
+        self,
+        after: list[tuple[Callable[..., None], tuple[Any, ...]]],
+        waiters: list[asyncio.Future[None]],
+    ) -> bool:
+        """Give the buffered entries to the writer process; True if it took them (the
+        answer, or the watchdog, settles them)."""
+        loop = asyncio.get_running_loop()
+
+        def settled(error: BaseException | None) -> None:
+            if not loop.is_closed():  # closed: nobody is left to tell
+                loop.call_soon(self._settle, error, after, waiters)
+
+        if not self.journal.flush_soon(settled):
+            return False
+        self._writing = True
+        fd = self.journal.ack_fd
+        if fd is not None and self._reading != fd:
+            self.close()
+            loop.add_reader(fd, self._ack_ready)
+            self._reading = fd
+        self._overdue = loop.call_later(self.journal.ack_timeout, self._ack_overdue)
+        return True
 
     def _ack_ready(self) -> None:
         """The writer process answered (or ended)."""
@@ -139,6 +154,15 @@ class JournalWriter:
             self.journal.take_ack()  # calls _settle soon
         if not self.journal.writing_in_background:
             self.close()  # it ended: commits are back in this process
+
+    def _ack_overdue(self) -> None:
+        """No answer within ``ack_timeout``: the journal gives the process up and commits
+        the batch itself (``take_ack`` with no more waiting)."""
+        self._overdue = None
+        if self.journal.in_flight:
+            self.journal.take_ack(timeout=0)
+        if not self.journal.writing_in_background:
+            self.close()
 
     def _settle(
         self,
@@ -148,7 +172,12 @@ class JournalWriter:
     ) -> None:
         """The batch handed to the writer process is committed (or failed)."""
         self._writing = False
-        self._done(error if isinstance(error, Exception) else None, after, waiters)
+        if self._overdue is not None:
+            self._overdue.cancel()
+            self._overdue = None
+        if error is not None and not isinstance(error, Exception):
+            error = JournalWriteError(f"the commit was interrupted: {error!r}")
+        self._done(error, after, waiters)
         if not self._scheduled and (self.journal.dirty or self._waiters or self._after):
             self._flush()
 

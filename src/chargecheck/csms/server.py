@@ -117,20 +117,29 @@ class CentralSystem:
         )
 
     async def stop(self) -> None:
-        if self._server is not None:
-            self._server.close()
-            links = list(self._links)
-            for link in links:
-                link.start_close(1001, "the Central System is stopping")
-            if links:
-                await asyncio.wait([link.closed for link in links])
-            await self._server.wait_closed()
-            self._server = None
-        await self.writer.persisted()
-        self.writer.close()
-        self.writer.journal.foreground_writes()
-        self.writer.journal.foreground_checkpoints()
-        self.writer.journal.flush()
+        """Stop listening, answer what the stations already sent (its commits), close
+        every connection, then hand commits back to this process. Whatever fails on the
+        way, the later steps still run and every journaled entry is committed or
+        raised about."""
+        try:
+            if self._server is not None:
+                self._server.close()
+                await self.writer.persisted()  # CALLs already received get their answer
+                links = list(self._links)
+                for link in links:
+                    link.start_close(1001, "the Central System is stopping")
+                if links:
+                    await asyncio.wait([link.closed for link in links])
+                await self._server.wait_closed()
+                self._server = None
+            await self.writer.persisted()
+        finally:
+            self.writer.close()
+            try:
+                self.writer.journal.foreground_writes()
+            finally:
+                self.writer.journal.foreground_checkpoints()
+                self.writer.journal.flush()
 
     @property
     def port(self) -> int:

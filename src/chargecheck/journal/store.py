@@ -18,7 +18,7 @@ from typing import Any
 
 from chargecheck.journal.checkpoint import Checkpointer
 from chargecheck.journal.writer_child import write_rows
-from chargecheck.journal.writer_process import JournalWriteError, WriterProcess
+from chargecheck.journal.writer_process import ACK_TIMEOUT, JournalWriteError, WriterProcess
 
 SCHEMA_VERSION = 1
 
@@ -132,6 +132,7 @@ class Journal:
         self._writer: WriterProcess | None = None
         self._inflight: tuple[list[_Row], Callable[[BaseException | None], None]] | None = None
         self.writer_error: BaseException | None = None  # why commits came back here
+        self.ack_timeout = ACK_TIMEOUT  # how long the writer process may take to answer
         self.checkpoint_error: BaseException | None = None  # the last checkpoint thread's
 
     # -- writing -----------------------------------------------------------------
@@ -222,20 +223,24 @@ class Journal:
             self.writer_error = exc
 
     def foreground_writes(self) -> None:
-        """Stop the writer process; commits happen in this process again."""
-        self.flush()
-        writer, self._writer = self._writer, None
-        if writer is not None:
-            writer.stop()
+        """Stop the writer process; commits happen in this process again. Whatever
+        fails, the process is stopped and every row is either committed or still
+        buffered (the error is raised after)."""
+        try:
+            self.flush()
+        finally:
+            writer, self._writer = self._writer, None
+            if writer is not None:
+                writer.stop()
 
     @property
     def ack_fd(self) -> int | None:
-        """Readable when the writer process has answered the batch in flight."""
+        """Readable when the writer process has answered the batch in flight (or ended)."""
         return self._writer.ack_fd if self._writer is not None else None
 
     @property
     def writing_in_background(self) -> bool:
-        return self._writer is not None and self._writer.alive
+        return self._writer is not None and self.writer_error is None and self._writer.alive
 
     @property
     def in_flight(self) -> bool:
@@ -243,37 +248,86 @@ class Journal:
 
     def flush_soon(self, settled: Callable[[BaseException | None], None]) -> bool:
         """Hand every buffered entry to the writer process; ``settled(error)`` is called
-        by ``take_ack`` once it answered (``error`` None: committed). False, and nothing
-        done: no live writer process, a batch already in flight, or nothing to write."""
+        by ``take_ack`` once the batch is committed (``error`` None), there or here.
+        False, and nothing done: no live writer process, a batch already in flight, or
+        nothing to write."""
         writer = self._writer
         if writer is None or self._inflight is not None or not self._buffer:
             return False
-        if not writer.alive:
+        if not self.writing_in_background:
             if self.writer_error is None:
-                self.writer_error = JournalWriteError(writer.ended())
+                self._give_up_writer(JournalWriteError(writer.ended()))
             return False
         rows, self._buffer = self._buffer, []
         try:
-            writer.submit(rows)
-        except OSError as exc:  # the process is gone: commit here
+            writer.submit(rows, self.ack_timeout)
+        except Exception as exc:  # gone, hung, or a row it cannot carry: commit here
             self._buffer[:0] = rows
-            self.writer_error = exc
+            self._give_up_writer(exc)
             return False
         self._inflight = (rows, settled)
         return True
 
-    def take_ack(self) -> None:
-        """Read the writer's answer to the batch in flight (blocking until it comes) and
-        tell its ``settled``; a failed batch's rows go back to the buffer."""
+    def take_ack(self, timeout: float | None = None) -> None:
+        """Wait up to ``timeout`` s (default ``ack_timeout``) for the writer's answer to
+        the batch in flight, then tell its ``settled``, always, exactly once.
+
+        If the process failed the batch, ended or did not answer in time, it is given up
+        on (killed) and the batch is committed here instead, unless the process did
+        commit it before it went (its first id is in the database: exactly once);
+        ``settled`` hears an error only if that commit fails too (the rows are then
+        buffered again)."""
         inflight, self._inflight = self._inflight, None
-        if inflight is None or self._writer is None:
+        if inflight is None:
             return
         rows, settled = inflight
-        error = self._writer.read_ack()
-        if error is not None:
+        error: BaseException | None = JournalWriteError("interrupted before the writer answered")
+        try:
+            writer = self._writer
+            answer = (
+                writer.read_ack(timeout=self.ack_timeout if timeout is None else timeout)
+                if writer is not None
+                else JournalWriteError("the writer process was stopped")
+            )
+            if answer is None:
+                error = None
+            else:
+                self._give_up_writer(answer)
+                error = self._commit_here(rows)
+        except BaseException:
+            self._give_up_writer(error)
+            if not self._committed(rows):
+                self._buffer[:0] = rows
+            raise
+        finally:
+            settled(error)
+
+    def _give_up_writer(self, why: BaseException | None) -> None:
+        """Commits come back to this process for good; the process is killed (its pipes
+        stay open until ``foreground_writes``, for an event loop that watches them)."""
+        if self._writer is None:
+            return
+        if self.writer_error is None:
+            self.writer_error = why or JournalWriteError("the writer process was given up")
+        self._writer.kill()
+
+    def _committed(self, rows: list[_Row]) -> bool:
+        """The batch is in the database (one transaction: all of it or none)."""
+        return bool(rows) and (
+            self._db.execute("SELECT 1 FROM entries WHERE id = ?", (rows[0][0],)).fetchone()
+            is not None
+        )
+
+    def _commit_here(self, rows: list[_Row]) -> Exception | None:
+        """Commit a batch the writer process did not answer for; None once it is in."""
+        if self._committed(rows):
+            return None
+        try:
+            write_rows(self._db, rows)  # type: ignore[arg-type]
+        except Exception as exc:
             self._buffer[:0] = rows
-            self.writer_error = error
-        settled(error)
+            return exc
+        return None
 
     def start_run(self, kind: str, station: str | None = None, **info: Any) -> int:
         self.flush()
