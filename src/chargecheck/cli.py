@@ -141,7 +141,7 @@ def run(
         raise SystemExit(1) from None
     if junit is not None and "junit" in summary.reports:
         junit.write_bytes(summary.reports["junit"].read_bytes())
-    raise SystemExit(1 if summary.failed else 0)
+    raise SystemExit(summary.exit_code)
 
 
 @app.command()
@@ -154,7 +154,7 @@ def demo(
     started = time.monotonic()
     summary = _run_async(run_demo(out, console))
     console.print(f"demo finished in {time.monotonic() - started:.1f} s")
-    raise SystemExit(1 if summary.failed else 0)
+    raise SystemExit(summary.exit_code)
 
 
 @app.command()

@@ -63,12 +63,22 @@ class RunSummary:
     reports: dict[str, Path]
     violations: int
     strict: bool = True
+    # The bench's own failures outside every row (starting, shutting down, a callback
+    # between rows): the rows judged stand, but the run did not end cleanly.
+    bench_errors: list[str] = field(default_factory=list)
 
     @property
     def failed(self) -> bool:
         """A row failed or errored, or (strict) the trace breaks the specification."""
         rows = any(v.outcome in (Outcome.FAIL, Outcome.ERROR) for v in self.verdicts)
-        return rows or (self.strict and self.violations > 0)
+        return rows or (self.strict and self.violations > 0) or bool(self.bench_errors)
+
+    @property
+    def exit_code(self) -> int:
+        """0: every row passed (or was not tested) and the trace is clean; 1: a row
+        FAILED or ERRORED, or the trace breaks the specification; 3: the bench itself
+        failed outside the rows (the reports hold the rows judged before)."""
+        return 3 if self.bench_errors else 1 if self.failed else 0
 
 
 Hook = Callable[[CentralSystem, Any], Awaitable[None]]
@@ -102,6 +112,8 @@ async def run_bench(
     )
     server = ServerSettings(host=options.host, port=options.port, passwords=options.passwords)
     verdicts: list[Verdict] = []
+    bench_errors: list[str] = []
+    station = "-"
     try:
         try:
             files = FileServices(
@@ -112,60 +124,96 @@ async def run_bench(
             )
             with files:
                 firmware = _firmware(files, options)
-                async with CentralSystem(
+                central = CentralSystem(
                     journal, server, clock=clock, answers=lambda identity: Answers()
-                ) as central:
-                    central.run_id = run_id
-                    if options.show_frames:
-                        central.writer.tap = _frame_printer(console)
-                    console.print(
-                        f"Central System at [bold]{central.url('<identity>')}[/]; "
-                        f"files at {files.redacted_url}"
-                    )
-                    if ready is not None:
-                        await ready(central, files)
-                    console.print("waiting for a station to connect ...")
-                    try:
-                        session = await central.wait_for_station(
-                            settings.station or None, settings.timeouts.connect
+                )
+                central.fault_recorder.say = lambda line: console.print(
+                    line, markup=False, highlight=False, style="magenta"
+                )
+                try:
+                    async with central:
+                        central.run_id = run_id
+                        if options.show_frames:
+                            central.writer.tap = _frame_printer(console)
+                        console.print(
+                            f"Central System at [bold]{central.url('<identity>')}[/]; "
+                            f"files at {files.redacted_url}"
                         )
-                    except NotConnected as exc:
-                        raise NoStation(
-                            f"{exc}: point the station at {central.url('<identity>')}"
-                        ) from None
-                    console.print(f"station [bold]{session.identity}[/] connected")
-                    await _wait_boot(session, settings)
-                    for case in cases:
-                        verdicts.append(
-                            await _run_row(
-                                case,
-                                session,
-                                settings,
-                                operator,
-                                central,
-                                files,
-                                firmware,
-                                options,
-                                console,
-                                clock,
+                        if ready is not None:
+                            await ready(central, files)
+                        session = await _station(central, settings, console)
+                        station = session.identity
+                        await _wait_boot(session, settings)
+                        for case in cases:
+                            verdicts.append(
+                                await _run_row(
+                                    case,
+                                    session,
+                                    settings,
+                                    operator,
+                                    central,
+                                    files,
+                                    firmware,
+                                    options,
+                                    console,
+                                    clock,
+                                )
                             )
-                        )
-                        journal.add_record(run_id, "verdict", verdicts[-1].to_dict())
-                    _record_station(journal, run_id, session)
+                            journal.add_record(run_id, "verdict", verdicts[-1].to_dict())
+                        _record_station(journal, run_id, session)
+                finally:
+                    in_rows = {c.detail for v in verdicts for c in v.criteria}
+                    bench_errors += [f.text for f in central.faults if f.text not in in_rows]
+        except NoStation:
+            raise
+        except Exception as exc:  # the bench's own failure: the rows judged still count
+            bench_errors.append(_bench_error(journal, run_id, console, exc))
         finally:
             journal.end_run(run_id)
-        violations = _check(journal, run_id, console)
-        reports = _reports(journal, run_id, options, console)
+        violations = _check(journal, run_id, console, bench_errors)
+        reports = _reports(journal, run_id, options, console, bench_errors)
     finally:
         journal.close()
-    summary = RunSummary(run_id, session.identity, verdicts, reports, violations, options.strict)
+    summary = RunSummary(
+        run_id, station, verdicts, reports, violations, options.strict, bench_errors
+    )
     counts = Counter(str(v.outcome) for v in verdicts)
     tally = ", ".join(f"{counts[str(o)]} {o}" for o in Outcome if counts[str(o)])
-    console.print(
-        f"[bold]run {run_id}[/]: {len(verdicts)} rows, {tally}; "
-        f"{'FAILED' if summary.failed else 'no row failed'}"
-    )
+    ending = "FAILED" if summary.failed else "no row failed"
+    if bench_errors:
+        ending = f"the bench failed ({len(bench_errors)} bench error(s) outside the rows)"
+    console.print(f"[bold]run {run_id}[/]: {len(verdicts)} rows, {tally}; {ending}")
     return summary
+
+
+async def _station(central: CentralSystem, settings: Settings, console: Console) -> Session:
+    console.print("waiting for a station to connect ...")
+    try:
+        session = await central.wait_for_station(
+            settings.station or None, settings.timeouts.connect
+        )
+    except NotConnected as exc:
+        raise NoStation(f"{exc}: point the station at {central.url('<identity>')}") from None
+    console.print(f"station [bold]{session.identity}[/] connected")
+    return session
+
+
+def _bench_error(journal: Journal, run_id: int, console: Console, exc: Exception) -> str:
+    """Journal and print (one line) a failure of the bench outside the rows."""
+    import traceback
+
+    from chargecheck.csms.faults import fault_text
+
+    text = fault_text({"message": "the bench failed", "exception": exc})
+    with contextlib.suppress(Exception):  # a broken journal is itself the failure
+        journal.append(
+            "bench_error",
+            run_id=run_id,
+            detail={"error": text, "traceback": "".join(traceback.format_exception(exc))},
+        )
+        journal.flush()
+    console.print(f"chargecheck: {text}", markup=False, highlight=False, style="magenta")
+    return text
 
 
 def _frame_printer(console: Console) -> Callable[[str, dict[str, Any]], None]:
@@ -245,22 +293,36 @@ def _record_station(journal: Journal, run_id: int, session: Session) -> None:
     )
 
 
-def _check(journal: Journal, run_id: int, console: Console) -> int:
+def _check(journal: Journal, run_id: int, console: Console, bench_errors: list[str]) -> int:
     from chargecheck.conformance import check, store_findings, summarise
 
-    findings = check(journal.entries(run_id))
-    store_findings(journal, run_id, findings)
+    try:
+        findings = check(journal.entries(run_id))
+        store_findings(journal, run_id, findings)
+    except Exception as exc:  # the reports still get written, without findings
+        bench_errors.append(_bench_error(journal, run_id, console, exc))
+        return 0
     violations = summarise(findings)["violation"]
     console.print(f"findings: {len(findings)} ({violations} violations of the specification)")
     return violations
 
 
 def _reports(
-    journal: Journal, run_id: int, options: RunOptions, console: Console
+    journal: Journal,
+    run_id: int,
+    options: RunOptions,
+    console: Console,
+    bench_errors: list[str],
 ) -> dict[str, Path]:
+    """Every format that can be written is (one that fails is a bench error)."""
     from chargecheck.report import write_reports
 
-    written = write_reports(journal, run_id, options.out, options.formats)
-    for fmt, path in written.items():
-        console.print(f"report ({fmt}): {path}")
+    written: dict[str, Path] = {}
+    for fmt in options.formats:
+        try:
+            written.update(write_reports(journal, run_id, options.out, [fmt]))
+        except Exception as exc:
+            bench_errors.append(_bench_error(journal, run_id, console, exc))
+            continue
+        console.print(f"report ({fmt}): {written[fmt]}")
     return written

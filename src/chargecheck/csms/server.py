@@ -18,6 +18,7 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from types import TracebackType
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from websockets.datastructures import Headers
@@ -26,6 +27,7 @@ from websockets.http11 import Request, Response
 from chargecheck.clock import Clock
 from chargecheck.csms.answers import Answers
 from chargecheck.csms.errors import NotConnected
+from chargecheck.csms.faults import BenchFault, FaultRecorder
 from chargecheck.csms.journal_writer import JournalWriter
 from chargecheck.csms.session import Session
 from chargecheck.csms.transport import StationLink
@@ -92,6 +94,7 @@ class CentralSystem:
         self._server: asyncio.Server | None = None
         self._links: set[StationLink] = set()
         self._arrived = asyncio.Event()
+        self.fault_recorder = FaultRecorder(self._journal_fault)
 
     # -- lifecycle ----------------------------------------------------------------
 
@@ -107,8 +110,17 @@ class CentralSystem:
     ) -> None:
         await self.stop()
 
+    @property
+    def faults(self) -> list[BenchFault]:
+        """Exceptions that escaped a callback while this Central System ran."""
+        return self.fault_recorder.faults
+
+    def _journal_fault(self, detail: dict[str, Any]) -> int:
+        return self.writer.append("bench_error", run_id=self.run_id, detail=detail)
+
     async def start(self) -> None:
         s = self.settings
+        self.fault_recorder.install(asyncio.get_running_loop())
         self.writer.journal.background_checkpoints()
         if s.journal_process:
             self.writer.journal.background_writes()
@@ -140,6 +152,7 @@ class CentralSystem:
             finally:
                 self.writer.journal.foreground_checkpoints()
                 self.writer.journal.flush()
+                self.fault_recorder.uninstall()
 
     @property
     def port(self) -> int:

@@ -56,6 +56,8 @@ def result_text(outcome: Outcome, ok_text: str, ctx: CaseContext) -> str:
 
 async def run_case(case: Case, ctx: CaseContext, clock: Clock) -> Verdict:
     started, t0 = clock.utc_text(), clock.mono()
+    faults = ctx.central.faults if ctx.central is not None else []
+    faults_before = len(faults)
     ok_text = ""
     try:
         ok_text = await case.run(ctx)
@@ -75,6 +77,9 @@ async def run_case(case: Case, ctx: CaseContext, clock: Clock) -> Verdict:
             Outcome.ERROR,
             f"{type(exc).__name__}: {exc} ({where.filename}:{where.lineno})",
         )
+    for fault in faults[faults_before:]:  # escaped a callback during the row: never PASS
+        evidence = (fault.entry_id,) if fault.entry_id is not None else ()
+        ctx.record("bench error", Outcome.ERROR, fault.text, evidence)
     outcome = combine([c.outcome for c in ctx.criteria])
     return Verdict(
         case.row,
