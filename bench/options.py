@@ -12,7 +12,10 @@ SERVERS = {
     "real": "chargecheck CentralSystem: every frame validated and journaled (SQLite)",
     "bare-wire": "websockets' sans-I/O protocol on an asyncio protocol (chargecheck's "
     "transport) + orjson parse + fixed answer",
+    "real-inproc": "chargecheck CentralSystem committing in its own process "
+    "(ServerSettings.journal_process off: no writer process)",
 }
+DEFAULT_SERVERS = ["bare", "real", "bare-wire"]  # --servers real,real-inproc to compare
 SECTION_NAMES = ["throughput", "memory", "client", "demo", "simulate", "simulate_charging"]
 
 Row = dict[str, Any]
@@ -30,7 +33,7 @@ class Options:
     client_processes: list[int] = field(default_factory=lambda: [1, 2])
     ramp: int = 100
     engine: str = "wire"
-    servers: list[str] = field(default_factory=lambda: list(SERVERS))
+    servers: list[str] = field(default_factory=lambda: list(DEFAULT_SERVERS))
     sections: list[str] = field(default_factory=lambda: list(SECTION_NAMES))
     demo_timeout: float = 300.0
     simulate_counts: list[int] = field(default_factory=lambda: [100])

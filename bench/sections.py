@@ -200,7 +200,25 @@ def _judge_throughput(rows: list[Row]) -> list[Row]:
         if real is not None and wire:
             what = "calls/s real / bare-wire (medians)"
             verdicts.append(verdict(stations, what, round(real / wire, 3), None, None))
+        verdicts += _writer_process_worth(rows, stations)
     return verdicts
+
+
+def _writer_process_worth(rows: list[Row], stations: int) -> list[Row]:
+    """real-inproc (no journal writer process) against real, where both ran: what the
+    writer process buys (issue #12 asks whether it is worth its complexity)."""
+    out = []
+    for key, what in (
+        ("calls_per_s", "calls/s"),
+        ("p99_ms", "p99 latency"),
+        ("server_cpu_pct", "server CPU % (with its children)"),
+    ):
+        inproc = _median(rows, "real-inproc", stations, key)
+        real = _median(rows, "real", stations, key)
+        if inproc is not None and real:
+            ratio = round(inproc / real, 3)
+            out.append(verdict(stations, f"{what} real-inproc / real (medians)", ratio, None, None))
+    return out
 
 
 def _judge_memory(rows: list[Row]) -> list[Row]:

@@ -26,7 +26,9 @@ from chargecheck.csms import CentralSystem, ServerSettings
 from chargecheck.journal import Journal
 
 
-async def serve_until_stopped(journal_path: Path, host: str, port: int) -> None:
+async def serve_until_stopped(
+    journal_path: Path, host: str, port: int, journal_process: bool = True
+) -> None:
     loop = asyncio.get_running_loop()
     stop = loop.create_future()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -35,7 +37,11 @@ async def serve_until_stopped(journal_path: Path, host: str, port: int) -> None:
     journal = Journal(journal_path, clock.utc_text, clock.mono)
     run_id = journal.start_run("bench")
     try:
-        async with CentralSystem(journal, ServerSettings(host=host, port=port), clock=clock) as cs:
+        async with CentralSystem(
+            journal,
+            ServerSettings(host=host, port=port, journal_process=journal_process),
+            clock=clock,
+        ) as cs:
             cs.run_id = run_id
             sys.stdout.write(json.dumps({"port": cs.port, "run_id": run_id}) + "\n")
             sys.stdout.flush()
@@ -50,9 +56,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--journal", type=Path, required=True)
     loop.server_arguments(parser)
     parser.add_argument("--profile", type=Path, help="write a cProfile of the run here")
+    parser.add_argument(
+        "--journal-in-process", action="store_true", help="commit here, no writer process"
+    )
     args = parser.parse_args(argv)
     loop.prepare_server_process(args)
-    main_coroutine = serve_until_stopped(args.journal, args.host, args.port)
+    main_coroutine = serve_until_stopped(
+        args.journal, args.host, args.port, not args.journal_in_process
+    )
     profiler = cProfile.Profile() if args.profile else None
     if profiler is not None:
         profiler.enable()

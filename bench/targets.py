@@ -33,10 +33,13 @@ class Target:
         if kind not in SERVERS:
             raise TargetError(f"unknown server {kind!r} (one of {', '.join(SERVERS)})")
         self.kind = kind
-        self.journal = workdir / f"{kind}-journal.sqlite" if kind == "real" else None
-        self.command = [sys.executable, "-m", "bench.server" if kind == "real" else "bench.bare"]
+        real = kind.startswith("real")
+        self.journal = workdir / f"{kind}-journal.sqlite" if real else None
+        self.command = [sys.executable, "-m", "bench.server" if real else "bench.bare"]
         if kind == "bare-wire":
             self.command.append("--engine=wire")
+        if kind == "real-inproc":
+            self.command.append("--journal-in-process")
         if self.journal is not None:
             self.command += ["--journal", str(self.journal)]
         if not uvloop:

@@ -30,3 +30,22 @@ def test_merged_histograms_equal_one_histogram_of_everything():
 
 def test_an_empty_histogram_reports_zero():
     assert Latencies().summary_ms() == {"p50": 0.0, "p99": 0.0, "max": 0.0}
+
+
+def test_the_throughput_judgement_compares_the_in_process_journal_with_the_writer_process():
+    from bench.sections import _judge_throughput
+
+    def row(server: str, calls: float, p99: float, cpu: float) -> dict[str, object]:
+        return {
+            "server": server,
+            "stations": 1000,
+            "calls_per_s": calls,
+            "p99_ms": p99,
+            "server_cpu_pct": cpu,
+        }
+
+    rows = [row("real", 5000.0, 200.0, 90.0), row("real-inproc", 4000.0, 300.0, 99.0)]
+    judged = {v["what"]: v["value"] for v in _judge_throughput(rows)}
+    assert judged["calls/s real-inproc / real (medians)"] == 0.8
+    assert judged["p99 latency real-inproc / real (medians)"] == 1.5
+    assert judged["server CPU % (with its children) real-inproc / real (medians)"] == 1.1
