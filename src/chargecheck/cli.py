@@ -43,14 +43,14 @@ def usage_error(message: str) -> NoReturn:
     raise SystemExit(2)
 
 
-def parse_rows(text: str, option: str) -> list[int]:
+def parse_rows(text: str, option: str, what: str = "row numbers") -> list[int]:
     """``"6,7"`` -> ``[6, 7]``; anything else is a usage error."""
     if not text:
         return []
     try:
         return [int(part) for part in text.split(",") if part.strip()]
     except ValueError:
-        usage_error(f"{option} takes row numbers separated by commas, e.g. {option} 6,7")
+        usage_error(f"{option} takes {what} separated by commas, e.g. {option} 1,2")
 
 
 def load_settings(source: str | None) -> Settings:
@@ -85,6 +85,11 @@ def run(
     non_interactive: bool = typer.Option(
         False, "--non-interactive", help="Make every physical step NOT TESTED at once."
     ),
+    ev_connected: str = typer.Option(
+        "",
+        help="Connectors with an EV (or EV simulator) connected for the whole run, e.g. 1,2: "
+        "steps that only need a car connected there ask nobody.",
+    ),
     junit: Path = typer.Option(None, help="Also write the JUnit XML report to this path."),
     quiet: bool = typer.Option(False, "--quiet", help="No line per message, only rows."),
     lenient: bool = typer.Option(
@@ -97,7 +102,7 @@ def run(
     failed."""
     from chargecheck.run import NoStation, RunOptions, run_bench
     from chargecheck.script.cases import CASES
-    from chargecheck.script.operator import ConsoleOperator, NonInteractiveOperator
+    from chargecheck.script.operator import ConsoleOperator, NonInteractiveOperator, Operator
     from chargecheck.script.runner import SelectionError, select
 
     chosen = load_settings(settings)
@@ -106,6 +111,13 @@ def run(
 
         chosen = replace(chosen, station=station)
     rows_only, rows_skip = parse_rows(only, "--only"), parse_rows(skip, "--skip")
+    if ev_connected:
+        from dataclasses import replace
+
+        connectors = parse_rows(ev_connected, "--ev-connected", "connector ids")
+        if any(c < 1 for c in connectors):
+            usage_error("--ev-connected takes connector ids from 1, e.g. --ev-connected 1,2")
+        chosen = replace(chosen, ev_connected=tuple(connectors))
     try:
         select(CASES, rows_only, rows_skip)
     except SelectionError as exc:
@@ -133,7 +145,7 @@ def run(
         strict=not lenient,
         show_frames=not quiet,
     )
-    operator = NonInteractiveOperator() if non_interactive else ConsoleOperator(console)
+    operator: Operator = NonInteractiveOperator() if non_interactive else ConsoleOperator(console)
     try:
         summary = _run_async(run_bench(options, operator, console))
     except NoStation as exc:

@@ -41,6 +41,7 @@ def _fault(sim: Simulator, step: PhysicalStep) -> Awaitable[None]:
 
 _ACTIONS: dict[StepKind, Callable[[Simulator, PhysicalStep], Awaitable[None]]] = {
     StepKind.PLUG: lambda sim, s: sim.plug(s.connector_id),
+    StepKind.PLUG_IN: lambda sim, s: sim.plug(s.connector_id),
     StepKind.UNPLUG: lambda sim, s: sim.unplug(s.connector_id),
     StepKind.PRESENT_CARD: lambda sim, s: sim.present_id_tag(s.connector_id, s.id_tag or ""),
     StepKind.PRESENT_INVALID_CARD: lambda sim, s: sim.present_id_tag(

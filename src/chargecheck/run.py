@@ -19,7 +19,7 @@ from chargecheck.csms import Answers, CentralSystem, NotConnected, ServerSetting
 from chargecheck.journal import Journal
 from chargecheck.script.cases import CASES
 from chargecheck.script.context import CaseContext
-from chargecheck.script.operator import Operator
+from chargecheck.script.operator import EvConnectedOperator, Operator
 from chargecheck.script.runner import run_case, select
 from chargecheck.script.settings import Settings
 from chargecheck.script.verdict import Outcome, Verdict
@@ -109,7 +109,10 @@ async def run_bench(
         central_system=f"chargecheck {__version__}",
         bench_version=__version__,
         rows=[c.row for c in cases],
+        ev_connected=list(settings.ev_connected),
     )
+    if settings.ev_connected:
+        operator = EvConnectedOperator(operator, settings.ev_connected)
     server = ServerSettings(host=options.host, port=options.port, passwords=options.passwords)
     verdicts: list[Verdict] = []
     bench_errors: list[str] = []

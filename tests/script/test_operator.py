@@ -10,6 +10,7 @@ from rich.console import Console
 
 from chargecheck.script.operator import (
     ConsoleOperator,
+    EvConnectedOperator,
     NonInteractiveOperator,
     PhysicalStep,
     StepKind,
@@ -61,3 +62,56 @@ async def test_a_stdin_that_cannot_be_watched_is_read_at_once():
 async def test_non_interactive_never_waits():
     with pytest.raises(StepNotDone, match="non-interactive"):
         await NonInteractiveOperator().perform(PLUG, timeout=60)
+
+
+class _Recording:
+    """An inner operator that does every step and remembers it."""
+
+    def __init__(self) -> None:
+        self.steps: list[PhysicalStep] = []
+
+    async def perform(self, step: PhysicalStep, timeout: float) -> None:
+        self.steps.append(step)
+
+
+async def test_an_ev_connected_all_run_needs_nobody_to_plug_it_or_to_tidy_up():
+    inner = _Recording()
+    operator = EvConnectedOperator(inner, [1, 2])
+    await operator.perform(PhysicalStep(StepKind.PLUG, 1), timeout=1)
+    await operator.perform(PhysicalStep(StepKind.UNPLUG, 2, cleanup=True), timeout=1)
+    await operator.perform(PhysicalStep(StepKind.PLUG, 2), timeout=1)
+    assert inner.steps == []
+
+
+async def test_the_acts_themselves_still_go_to_the_operator_with_an_ev_connected():
+    inner = _Recording()
+    operator = EvConnectedOperator(inner, [1])
+    acts = [
+        PhysicalStep(StepKind.PLUG_IN, 1),
+        PhysicalStep(StepKind.UNPLUG, 1),
+        PhysicalStep(StepKind.PRESENT_CARD, 1, "TAG"),
+        PhysicalStep(StepKind.CREATE_ERROR, 1),
+        PhysicalStep(StepKind.PLUG, 2),  # no EV on connector 2
+    ]
+    for step in acts:
+        await operator.perform(step, timeout=1)
+    assert inner.steps == acts
+
+
+async def test_once_the_cable_is_pulled_the_car_must_be_plugged_again_by_someone():
+    inner = _Recording()
+    operator = EvConnectedOperator(inner, [1])
+    unplug, plug = PhysicalStep(StepKind.UNPLUG, 1), PhysicalStep(StepKind.PLUG, 1)
+    await operator.perform(unplug, timeout=1)
+    await operator.perform(plug, timeout=1)  # asked: the car is no longer connected
+    await operator.perform(plug, timeout=1)  # connected again: nobody asked
+    assert inner.steps == [unplug, plug]
+
+
+async def test_an_unplug_nobody_did_is_not_done_and_the_car_stays_connected():
+    operator = EvConnectedOperator(NonInteractiveOperator(), [1])
+    with pytest.raises(StepNotDone, match="Unplug"):
+        await operator.perform(PhysicalStep(StepKind.UNPLUG, 1), timeout=1)
+    await operator.perform(PhysicalStep(StepKind.PLUG, 1), timeout=1)  # still connected
+    with pytest.raises(StepNotDone, match="Plug the car"):
+        await operator.perform(PhysicalStep(StepKind.PLUG_IN, 1), timeout=1)

@@ -62,6 +62,9 @@ def test_settings_profiles_load_and_a_user_file_overrides(tmp_path):
     settings = load(mine)
     assert settings.connector == 2 and settings.meter.interval == 10
     assert settings.meter.measurands == ("Voltage",) and settings.heartbeat.interval == 60
+    assert load().ev_connected == ()
+    mine.write_text("ev_connected = [1, 2]\n")
+    assert load(mine).ev_connected == (1, 2)
 
 
 @pytest.mark.parametrize(
@@ -71,6 +74,8 @@ def test_settings_profiles_load_and_a_user_file_overrides(tmp_path):
         ("[meter]\ninterval = 'x'", "meter.interval"),
         ("timeouts = 3", "must be a table"),
         ("= broken", "cannot read"),
+        ("ev_connected = [0]", "ev_connected.*connector ids >= 1"),
+        ("ev_connected = ['1']", "ev_connected.*connector ids >= 1"),
     ],
 )
 def test_a_bad_settings_file_names_the_problem(tmp_path, text, message):

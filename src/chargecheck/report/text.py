@@ -47,8 +47,16 @@ def header_fields(report: RunReport) -> list[tuple[str, str]]:
         ("Date", f"{report.started_utc[:10]} {_clock_time(report.started_utc)}{ended} UTC"),
         ("Bench Version", report.bench_version),
         ("Settings", report.settings or UNSET),
+        ("EV Connected", _ev_connected(report.info.get("ev_connected"))),
         ("Run", f"{report.run_id} ({report.kind})"),
     ]
+
+
+def _ev_connected(connectors: object) -> str:
+    """Which connectors had an EV connected for the whole run (``--ev-connected``)."""
+    if isinstance(connectors, list) and connectors:
+        return "connector " + ", ".join(map(str, connectors)) + " (the whole run)"
+    return "none (a person plugs the car when asked)"
 
 
 def _clock_time(utc: str | None) -> str:

@@ -6,13 +6,16 @@ an operator does it or says it was not done, which makes the criterion NOT TESTE
 - ``ConsoleOperator``: prompts a person with rich, shows a countdown, accepts ``done``
   or ``skip`` on standard input; a timeout is "not done".
 - ``NonInteractiveOperator``: every step is not done, at once (``--non-interactive``).
-- the demo's operator drives the simulator through its API (``chargecheck.demo``).
+- the demo's operator drives the simulator through its API (``chargecheck.demo``);
+- ``EvConnectedOperator`` wraps any of them for a bench where an EV (or EV simulator)
+  stays connected to some connectors for the whole run (``--ev-connected``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
@@ -21,7 +24,8 @@ from rich.console import Console
 
 
 class StepKind(StrEnum):
-    PLUG = "plug"
+    PLUG = "plug"  # a car must be connected (an EV connected all along will do)
+    PLUG_IN = "plug_in"  # the act of plugging in: the bench watches what it causes
     UNPLUG = "unplug"
     PRESENT_CARD = "present_card"  # a card the bench accepts (or plug & charge)
     PRESENT_INVALID_CARD = "present_invalid_card"  # a card the bench refuses
@@ -31,6 +35,8 @@ class StepKind(StrEnum):
 
 _INSTRUCTIONS = {
     StepKind.PLUG: "Plug the car (or EV simulator) into connector {c}.",
+    StepKind.PLUG_IN: "Plug the car (or EV simulator) into connector {c} now "
+    "(if it is plugged in, unplug it first).",
     StepKind.UNPLUG: "Unplug the charging cable from connector {c}.",
     StepKind.PRESENT_CARD: "Present the valid card {tag} at connector {c} "
     "(or let plug & charge start).",
@@ -46,6 +52,7 @@ class PhysicalStep:
     kind: StepKind
     connector_id: int
     id_tag: str | None = None
+    cleanup: bool = False  # tidying up after a row: no criterion rests on it
 
     @property
     def instruction(self) -> str:
@@ -108,3 +115,30 @@ class ConsoleOperator:
             return None
         finally:
             loop.remove_reader(fd)
+
+
+class EvConnectedOperator:
+    """An EV (or EV simulator) is connected to ``connectors`` for the whole run, as on a
+    charger lab's bench or in CI for charger firmware: a step that only needs a car
+    connected there is done at once, and a clean-up unplug leaves the car where it is.
+    The acts themselves (pulling the cable, plugging it in, a card, an error) still go
+    to ``inner``; once a person pulled the cable, the car counts as connected again
+    only after a plug step is done."""
+
+    def __init__(self, inner: Operator, connectors: Iterable[int]) -> None:
+        self.inner = inner
+        self.connectors = frozenset(connectors)
+        self._plugged = set(self.connectors)
+
+    async def perform(self, step: PhysicalStep, timeout: float) -> None:
+        c = step.connector_id
+        if c in self.connectors:
+            if step.kind is StepKind.PLUG and c in self._plugged:
+                return
+            if step.kind is StepKind.UNPLUG and step.cleanup:
+                return  # the car stays connected for the next row
+        await self.inner.perform(step, timeout)
+        if step.kind is StepKind.UNPLUG:
+            self._plugged.discard(c)
+        elif step.kind in (StepKind.PLUG, StepKind.PLUG_IN) and c in self.connectors:
+            self._plugged.add(c)

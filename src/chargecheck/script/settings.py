@@ -54,6 +54,9 @@ class Settings:
     name: str = "bench"
     station: str = ""  # identity to wait for; empty: the first station to connect
     connector: int = 1  # the connector used for transactions
+    # Connectors with an EV (or EV simulator) connected for the whole run: a step that
+    # only needs a car connected there asks nobody (chargecheck run --ev-connected).
+    ev_connected: tuple[int, ...] = ()
     valid_id_tag: str = "04A2B3C4D5E6F7"
     invalid_id_tag: str = "DEADBEEF0BAD"
     connection_timeout: int = 30  # ConnectionTimeOut set for row 11
@@ -98,11 +101,11 @@ def _merge(base: Any, data: dict[str, Any], prefix: str) -> Any:
                 raise SettingsError(f"setting {where!r} must be a table")
             changes[key] = _merge(current, value, f"{where}.")
         else:
-            changes[key] = _coerce(current, value, where)
+            changes[key] = _coerce(current, value, where, str(known[key].type))
     return replace(base, **changes)
 
 
-def _coerce(current: Any, value: Any, where: str) -> Any:
+def _coerce(current: Any, value: Any, where: str, annotation: str = "") -> Any:
     if isinstance(current, bool) or isinstance(value, bool):
         if not isinstance(value, bool) or not isinstance(current, bool):
             raise SettingsError(f"setting {where!r} must be {type(current).__name__}")
@@ -110,6 +113,10 @@ def _coerce(current: Any, value: Any, where: str) -> Any:
     if isinstance(current, float) and isinstance(value, int | float):
         return float(value)
     if isinstance(current, tuple) and isinstance(value, list):
+        if annotation == "tuple[int, ...]":
+            if not all(type(v) is int and v > 0 for v in value):
+                raise SettingsError(f"setting {where!r} must be a list of connector ids >= 1")
+            return tuple(value)
         return tuple(str(v) for v in value)
     if isinstance(current, dict) and isinstance(value, dict):
         return {str(k): str(v) for k, v in value.items()}
