@@ -79,6 +79,11 @@ def run(
     skip: str = typer.Option("", help="Rows to leave out, e.g. 10."),
     out: Path = typer.Option(Path("runs"), help="Directory for the journal, files and reports."),
     firmware: Path = typer.Option(None, help="Firmware file the station installs in row 12."),
+    firmware_version: str = typer.Option(
+        None,
+        help="The firmwareVersion the station reports after installing --firmware (row 12 "
+        "checks it; without it, only a chargecheck image's version is known).",
+    ),
     password: str = typer.Option(
         None, help="HTTP Basic Auth password the station must give (security profile 1)."
     ),
@@ -124,6 +129,8 @@ def run(
         usage_error(str(exc))
     if firmware is not None and not firmware.is_file():
         usage_error(f"--firmware {firmware}: no such file")
+    if firmware_version is not None and firmware is None:
+        usage_error("--firmware-version names the version of --firmware FILE: give both")
     from chargecheck.files.paths import is_wildcard
 
     if is_wildcard(host) and not public_host:
@@ -142,6 +149,7 @@ def run(
         only=rows_only,
         skip=rows_skip,
         firmware=firmware,
+        firmware_version=firmware_version,
         strict=not lenient,
         show_frames=not quiet,
     )

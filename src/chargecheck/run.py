@@ -48,7 +48,9 @@ class RunOptions:
     only: list[int] = field(default_factory=list)
     skip: list[int] = field(default_factory=list)
     firmware: Path | None = None
-    firmware_version: str | None = None  # for a generated image (the simulator's)
+    # The version the firmware installs: with ``firmware``, what the user says it is;
+    # without, the version of a generated image (the simulator's).
+    firmware_version: str | None = None
     formats: tuple[str, ...] = ("md", "html", "json", "junit")
     kind: str = "run"
     strict: bool = True  # a violation of the specification fails the run
@@ -240,6 +242,20 @@ def _frame_printer(console: Console) -> Callable[[str, dict[str, Any]], None]:
     return show
 
 
+def _new_firmware_version(options: RunOptions) -> str | None:
+    """The firmwareVersion the station must boot with after row 12, where known: given,
+    or read from a chargecheck image (the simulator's); None for any other file."""
+    from chargecheck.protocol.firmware_image import firmware_version
+
+    if options.firmware_version is not None or options.firmware is None:
+        return options.firmware_version
+    try:
+        with options.firmware.open("rb") as image:
+            return firmware_version(image.read(1 << 20))  # the manifest is its first line
+    except OSError:
+        return None
+
+
 def _firmware(files: Any, options: RunOptions) -> str | None:
     if options.firmware is not None:
         return str(files.add_firmware(options.firmware))
@@ -276,7 +292,7 @@ async def _run_row(
         central,
         files,
         firmware,
-        options.firmware_version if options.firmware is None else None,
+        _new_firmware_version(options),
         say=lambda text: console.print(text, markup=False, highlight=False),
     )
     verdict = await run_case(case, ctx, clock)
