@@ -83,3 +83,22 @@ def test_a_bad_settings_file_names_the_problem(tmp_path, text, message):
     path.write_text(text)
     with pytest.raises(SettingsError, match=message):
         load(path)
+
+
+def test_a_row_partly_not_tested_says_what_passed_and_stays_not_tested():
+    from types import SimpleNamespace
+
+    from chargecheck.script.runner import result_text
+
+    criteria = [
+        Criterion("remote stop", Outcome.PASS, "transaction 3", (), 1),
+        Criterion("stop by disconnecting the car", Outcome.NOT_TESTED, "nobody unplugged", (), 1),
+        Criterion("remote stop", Outcome.PASS, "transaction 4", (), 1),
+    ]
+    outcome = combine([c.outcome for c in criteria])
+    text = result_text(outcome, "OK", SimpleNamespace(criteria=criteria))  # type: ignore[arg-type]
+    assert outcome is Outcome.NOT_TESTED
+    assert text == (
+        "NOT TESTED: stop by disconnecting the car: nobody unplugged; "
+        "PASS: remote stop (connector 1)"
+    )

@@ -15,7 +15,7 @@ from chargecheck.clock import Clock
 from chargecheck.csms.errors import SessionError
 from chargecheck.script.context import CaseContext
 from chargecheck.script.operator import StepNotDone
-from chargecheck.script.verdict import Outcome, Verdict, combine
+from chargecheck.script.verdict import Criterion, Outcome, Verdict, combine
 
 
 @dataclass(frozen=True)
@@ -44,14 +44,27 @@ def select(cases: Sequence[Case], only: Iterable[int] = (), skip: Iterable[int] 
 
 
 def result_text(outcome: Outcome, ok_text: str, ctx: CaseContext) -> str:
-    """The row's one-line result in the seed's voice."""
+    """The row's one-line result in the seed's voice. A row that is NOT TESTED in part
+    says what did pass too: a CPO signs off a row only when all of it was tested, but
+    the report must show how far it went."""
     if outcome is Outcome.PASS:
         return ok_text or "OK"
-    wanted = Outcome.FAIL if outcome is Outcome.FAIL else outcome
-    reasons = [
-        f"{c.name}: {c.detail}" if c.detail else c.name for c in ctx.criteria if c.outcome is wanted
-    ]
-    return f"{outcome}: " + "; ".join(reasons)
+    reasons = [_reason(c) for c in ctx.criteria if c.outcome is outcome]
+    text = f"{outcome}: " + "; ".join(reasons)
+    if outcome is Outcome.NOT_TESTED:
+        passed = list(dict.fromkeys(_label(c) for c in ctx.criteria if c.outcome is Outcome.PASS))
+        if passed:
+            text += f"; {Outcome.PASS}: " + ", ".join(passed)
+    return text
+
+
+def _label(criterion: Criterion) -> str:
+    where = f" (connector {criterion.connector_id})" if criterion.connector_id is not None else ""
+    return criterion.name + where
+
+
+def _reason(criterion: Criterion) -> str:
+    return f"{criterion.name}: {criterion.detail}" if criterion.detail else criterion.name
 
 
 async def run_case(case: Case, ctx: CaseContext, clock: Clock) -> Verdict:
