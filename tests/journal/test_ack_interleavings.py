@@ -13,62 +13,23 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
-from collections.abc import Callable, Coroutine
+from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvloop
 
 from chargecheck.clock import Clock
 from chargecheck.csms import CentralSystem, ServerSettings
 from chargecheck.files.events import EventLog, journal_sink
-from chargecheck.journal import Journal, writer_process
+from chargecheck.journal import Journal
 from tests.conftest import UNIT, RawStation, open_station
-
-GATED = Path(__file__).with_name("gated_writer.py")
-LOOPS: dict[str, Callable[[], asyncio.AbstractEventLoop]] = {
-    "asyncio": asyncio.new_event_loop,
-    "uvloop": uvloop.new_event_loop,
-}
-
-
-@pytest.fixture(params=sorted(LOOPS))
-def run_on(request) -> Callable[[Coroutine[Any, Any, Any]], Any]:
-    async def bounded(coroutine: Coroutine[Any, Any, Any]) -> Any:
-        async with asyncio.timeout(100 * UNIT):  # a deaf bench fails, it does not hang
-            return await coroutine
-
-    def run(coroutine: Coroutine[Any, Any, Any]) -> Any:
-        with asyncio.Runner(loop_factory=LOOPS[request.param]) as runner:
-            return runner.run(bounded(coroutine))
-
-    return run
-
-
-@pytest.fixture
-def gated(monkeypatch) -> Callable[..., None]:
-    """Use the gated writer process, configured by ``CC_WRITER_*`` keywords."""
-
-    def configure(**env: str) -> None:
-        monkeypatch.setattr(writer_process, "CHILD", GATED)
-        for name, value in env.items():
-            monkeypatch.setenv(f"CC_WRITER_{name.upper()}", value)
-
-    return configure
+from tests.journal.conftest import until
 
 
 def _journal(path: Path) -> Journal:
     clock = Clock()
     return Journal(path, clock.utc_text, clock.mono)
-
-
-async def _until(condition: Callable[[], bool], what: str, timeout: float = 20 * UNIT) -> None:
-    for _ in range(int(timeout / 0.01)):
-        if condition():
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError(f"never happened: {what}")
 
 
 def _holds(journal: Journal, unique_id: str) -> bool:
@@ -117,7 +78,7 @@ def test_a_file_event_while_a_batch_is_in_flight_leaves_the_station_answered(
             await _answered(station, "a")
             hold.touch()
             await station.send_raw('[2,"held","Heartbeat",{}]')
-            await _until(lambda: _holds(journal, "held"), "the frame's batch in flight")
+            await until(lambda: _holds(journal, "held"), "the frame's batch in flight")
             # The FTP server's thread reports an upload while the batch is in flight; the
             # writer answers a moment later, while the event's flush waits for it.
             threading.Timer(UNIT, hold.unlink).start()
@@ -146,10 +107,10 @@ def test_the_central_system_stops_cleanly_with_a_batch_in_flight(tmp_path, gated
         await cs.start()
         cs.run_id = journal.start_run("acks")
         station = await open_station(cs)
-        await _until(lambda: _settled(journal), "the connection event committed")
+        await until(lambda: _settled(journal), "the connection event committed")
         hold.touch()
         await station.send_raw('[2,"last","Heartbeat",{}]')
-        await _until(lambda: _holds(journal, "last"), "the frame's batch in flight")
+        await until(lambda: _holds(journal, "last"), "the frame's batch in flight")
         threading.Timer(UNIT, hold.unlink).start()
         await cs.stop()
         await _answered(station, "last")  # answered before the bench went
@@ -160,28 +121,33 @@ def test_the_central_system_stops_cleanly_with_a_batch_in_flight(tmp_path, gated
     journal.close()
 
 
+def _heartbeats_answered_one_by_one(
+    journal: Journal, ids: list[str], *, settle_first: bool
+) -> Coroutine[Any, Any, None]:
+    async def scenario() -> None:
+        async with CentralSystem(journal, ServerSettings(port=0, ping_interval=None)) as cs:
+            cs.run_id = journal.start_run("acks")
+            station = await open_station(cs)
+            if settle_first:
+                await until(lambda: _settled(journal), "the connection event committed")
+            for unique_id in ids:
+                await station.send_raw(f'[2,"{unique_id}","Heartbeat",{{}}]')
+                await _answered(station, unique_id)
+            await station.ws.close()
+
+    return scenario()
+
+
 @pytest.mark.parametrize("when", ["before", "after"])
 def test_a_writer_that_dies_without_answering_loses_and_repeats_nothing(
     tmp_path, gated, run_on, when
 ):
     # Batch 1 holds the connection event, batch 2 the first CALL: the process dies
     # with the CALL's batch, before or after committing it.
-    hold = tmp_path / "hold"
-    gated(die=f"{when}:2", hold_file=str(hold))
+    gated(die=f"{when}:2", hold_file=str(tmp_path / "hold"))
     journal = _journal(tmp_path / "j.sqlite")
-
-    async def scenario() -> None:
-        async with CentralSystem(journal, ServerSettings(port=0, ping_interval=None)) as cs:
-            cs.run_id = journal.start_run("acks")
-            station = await open_station(cs)
-            await _until(lambda: _settled(journal), "the connection event committed")
-            for unique_id in ("dies", "then"):
-                await station.send_raw(f'[2,"{unique_id}","Heartbeat",{{}}]')
-                await _answered(station, unique_id)
-            await station.ws.close()
-        assert "ended" in str(journal.writer_error)
-
-    run_on(scenario())
+    run_on(_heartbeats_answered_one_by_one(journal, ["dies", "then"], settle_first=True))
+    assert "ended" in str(journal.writer_error)
     _assert_each_call_answered_once_in_order(journal, ["dies", "then"])
     journal.close()
 
@@ -194,17 +160,7 @@ def test_a_writer_that_never_answers_is_given_up_and_the_station_still_answered(
     gated(hold_file=str(hold))
     journal = _journal(tmp_path / "j.sqlite")
     journal.ack_timeout = 2 * UNIT
-
-    async def scenario() -> None:
-        async with CentralSystem(journal, ServerSettings(port=0, ping_interval=None)) as cs:
-            cs.run_id = journal.start_run("acks")
-            station = await open_station(cs)
-            for unique_id in ("first", "second"):
-                await station.send_raw(f'[2,"{unique_id}","Heartbeat",{{}}]')
-                await _answered(station, unique_id)
-            await station.ws.close()
-        assert "did not answer in time" in str(journal.writer_error)
-
-    run_on(scenario())
+    run_on(_heartbeats_answered_one_by_one(journal, ["first", "second"], settle_first=False))
+    assert "did not answer in time" in str(journal.writer_error)
     _assert_each_call_answered_once_in_order(journal, ["first", "second"])
     journal.close()

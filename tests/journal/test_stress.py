@@ -31,11 +31,11 @@ import pytest
 from chargecheck.csms import CentralSystem, ServerSettings
 from chargecheck.files import FileServices, journal_sink
 from chargecheck.files.events import DOWNLOAD_COMPLETE, JOURNAL_PREFIX, UPLOAD_COMPLETE
-from chargecheck.journal import Journal, writer_process
+from chargecheck.journal import Journal
 from chargecheck.journal.store import Entry
 from tests.conftest import UNIT, RawStation, open_station
 from tests.files.conftest import station_login
-from tests.journal.test_ack_interleavings import GATED, LOOPS, _until
+from tests.journal.conftest import until
 
 STATIONS = 5
 ROUNDS = 6  # bursts per station
@@ -51,33 +51,6 @@ JITTER = UNIT / 40  # the longest pause after a CALL sent
 SLOW = UNIT / 20  # the longest the writer process waits before each answer
 DIE_AT = (2, 40)  # the killed writer exits at a batch in this range (a run makes 60 or more)
 STATUSES = ("Available", "Preparing", "Charging", "Finishing", "Unavailable")
-
-
-@pytest.fixture(params=sorted(LOOPS))
-def run_on(request) -> Callable[[Coroutine[Any, Any, Any]], Any]:
-    async def bounded(coroutine: Coroutine[Any, Any, Any]) -> Any:
-        async with asyncio.timeout(100 * UNIT):  # a deaf bench fails, it does not hang
-            return await coroutine
-
-    def run(coroutine: Coroutine[Any, Any, Any]) -> Any:
-        with asyncio.Runner(loop_factory=LOOPS[request.param]) as runner:
-            return runner.run(bounded(coroutine))
-
-    return run
-
-
-@pytest.fixture
-def slow_writer(monkeypatch) -> Callable[[int, str | None], None]:
-    """The gated writer process, slowed and seeded; ``die`` as ``CC_WRITER_DIE``."""
-
-    def configure(seed: int, die: str | None) -> None:
-        monkeypatch.setattr(writer_process, "CHILD", GATED)
-        monkeypatch.setenv("CC_WRITER_SLOW", str(SLOW))
-        monkeypatch.setenv("CC_WRITER_SEED", str(seed))
-        if die is not None:
-            monkeypatch.setenv("CC_WRITER_DIE", die)
-
-    return configure
 
 
 @dataclass
@@ -191,7 +164,7 @@ async def _transfer_files(files: FileServices, seed: int) -> None:
     def count(kind: str) -> int:
         return sum(e.kind == kind for e in files.events)
 
-    await _until(
+    await until(
         lambda: count(UPLOAD_COMPLETE) == UPLOADS and count(DOWNLOAD_COMPLETE) == DOWNLOADS,
         "every transfer reported",
     )
@@ -277,10 +250,10 @@ def _assert_nothing_lost_or_repeated(journal: Journal, outcome: Outcome) -> None
 
 
 def test_a_busy_bench_with_a_slow_writer_answers_every_call_once_and_journals_everything_once(
-    tmp_path, journal, slow_writer, run_on
+    tmp_path, journal, gated, run_on
 ):
     seed = 1
-    slow_writer(seed, None)
+    gated(slow=SLOW, seed=seed, die=None)
     outcome = run_on(_busy_bench(tmp_path, journal, seed))
     assert outcome.writer_error is None  # slow, never given up
     _assert_nothing_lost_or_repeated(journal, outcome)
@@ -291,10 +264,10 @@ def test_a_busy_bench_with_a_slow_writer_answers_every_call_once_and_journals_ev
     ("when", "seed"), [("before", 19), ("after", 14), ("before", 7), ("after", 11)]
 )
 def test_a_writer_killed_mid_traffic_loses_and_repeats_no_answer_frame_or_file_event(
-    tmp_path, journal, slow_writer, run_on, when, seed
+    tmp_path, journal, gated, run_on, when, seed
 ):
     die_at = random.Random(seed).randint(*DIE_AT)
-    slow_writer(seed, f"{when}:{die_at}")
+    gated(slow=SLOW, seed=seed, die=f"{when}:{die_at}")
     outcome = run_on(_busy_bench(tmp_path, journal, seed))
     assert "ended" in str(outcome.writer_error), outcome.writer_error
     _assert_nothing_lost_or_repeated(journal, outcome)
