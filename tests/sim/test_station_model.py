@@ -194,7 +194,11 @@ def random_step(pair: Pair, rng: random.Random) -> None:
 @pytest.mark.parametrize("seed", range(10))
 def test_random_walks_keep_the_status_table_and_transactions_consistent(tmp_path, seed):
     rng = random.Random(seed)
-    pair = Pair(tmp_path / "s.sqlite", plug_and_charge_id_tag="PNC" if seed % 2 else None)
+    pair = Pair(
+        tmp_path / "s.sqlite",
+        plug_and_charge_id_tag="PNC" if seed % 2 else None,
+        ev_connected=frozenset({1, 2}) if seed % 3 == 0 else frozenset(),
+    )
     pair.connect()
     for _ in range(400):
         random_step(pair, rng)  # the model raises if it would break section 4.9 itself
@@ -205,6 +209,39 @@ def test_random_walks_keep_the_status_table_and_transactions_consistent(tmp_path
     check_transactions(pair)
     assert pair.sent("StartTransaction"), "the walk should have charged at least once"
     assert pair.store.queued() == []  # online at the end: everything was delivered
+
+
+def test_a_car_connected_from_power_on_is_preparing_then_starts_on_a_remote_start(tmp_path):
+    pair = Pair(tmp_path / "s.sqlite", ev_connected=frozenset({2}))
+    pair.connect()
+    assert [(p["connectorId"], p["status"]) for p in pair.sent("StatusNotification")] == [
+        (0, "Available"),
+        (1, "Available"),
+        (2, "Preparing"),
+    ]
+    pair.call("RemoteStartTransaction", {"idTag": "R", "connectorId": 2})
+    assert [p["connectorId"] for p in pair.sent("StartTransaction")] == [2]
+    assert pair.station.connector(2).status == "Charging"
+
+
+def test_a_car_connected_from_power_on_stays_plugged_through_a_reset(tmp_path):
+    pair = Pair(tmp_path / "s.sqlite", ev_connected=frozenset({1}))
+    pair.connect()
+    pair.call("Reset", {"type": "Soft"})
+    pair.advance(1)
+    actions = [c.action for c in pair.calls]
+    assert actions.count("BootNotification") == 2
+    after = pair.calls[actions.index("BootNotification", 1) :]
+    assert [c.payload["status"] for c in after if c.payload.get("connectorId") == 1] == [
+        "Preparing"
+    ]
+    assert pair.station.connector(1).plugged
+
+
+@pytest.mark.parametrize("ids", [{3}, {0}, {True}])
+def test_a_car_on_a_connector_the_station_lacks_stops_the_power_on(tmp_path, ids):
+    with pytest.raises(ValueError, match=r"a car plugs into connector 1 or 2 \(NumberOfConnectors"):
+        Pair(tmp_path / "s.sqlite", ev_connected=frozenset(ids))
 
 
 def test_stations_of_one_profile_share_key_definitions_but_not_values(tmp_path):

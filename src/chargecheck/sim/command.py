@@ -24,6 +24,29 @@ def _check_id_tag(value: str | None) -> str | None:
     return value
 
 
+def _check_ev_connected(value: str | None, profile: str) -> frozenset[int]:
+    """``1`` or ``1,2``: the connectors with a car from boot, each one of the profile's."""
+    from chargecheck.sim.configuration import ConfigurationError
+    from chargecheck.sim.core import checked_ev_connected, profile_connectors
+
+    if value is None:
+        return frozenset()
+    hint = "'--ev-connected'"
+    items = [item.strip() for item in value.split(",")]
+    if not all(item.isascii() and item.isdigit() for item in items):
+        raise typer.BadParameter(
+            f"connector ids separated by commas, like 1 or 1,2, not {value!r}", param_hint=hint
+        )
+    try:
+        connectors = profile_connectors(profile)
+    except ConfigurationError as exc:
+        raise typer.BadParameter(str(exc), param_hint="'--profile'") from None
+    try:
+        return checked_ev_connected((int(item) for item in items), connectors)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint=hint) from None
+
+
 def simulate(
     url: Annotated[str, typer.Argument(help="The Central System's OCPP URL, ws://host:port/ocpp")],
     station_id: Annotated[str, typer.Argument(help="Charge box identity (prefix with --count)")],
@@ -67,15 +90,25 @@ def simulate(
             "station as a ChangeConfiguration would [default: the station's own, 60]",
         ),
     ] = None,
+    ev_connected: Annotated[
+        str | None,
+        typer.Option(
+            metavar="1[,2]",
+            help="Connectors with a car plugged in from boot (Preparing): a "
+            "RemoteStartTransaction there starts at once; the car stays through stops and "
+            "reboots (every station of --count)",
+        ),
+    ] = None,
 ) -> None:
     """Run one simulated charge station (or --count N) against a Central System."""
     for name, value in (("--id-tag", id_tag), ("--meter-interval", meter_interval)):
         if value is not None and not charging:
             raise typer.BadParameter("only means something with --charging", param_hint=f"'{name}'")
     plan = ChargingPlan(id_tag or DEFAULT_ID_TAG, meter_interval) if charging else None
+    cars = _check_ev_connected(ev_connected, profile)
     ids = [station_id] if count == 1 else [f"{station_id}-{n:04d}" for n in range(1, count + 1)]
     failed = asyncio.run(
-        _run(url, ids, profile, password, control_port, time_scale, state_dir, plan)
+        _run(url, ids, profile, password, control_port, time_scale, state_dir, plan, cars)
     )
     if failed:
         raise typer.Exit(1)
@@ -90,6 +123,7 @@ async def _run(
     time_scale: float,
     state_dir: Path,
     plan: ChargingPlan | None = None,
+    ev_connected: frozenset[int] = frozenset(),
 ) -> bool:
     from chargecheck.sim.control import ControlServer
     from chargecheck.sim.fleet import charge_fleet
@@ -107,6 +141,7 @@ async def _run(
             password=password,
             state_dir=state_dir,
             time_scale=time_scale,
+            ev_connected=ev_connected,
         )
         for identity in ids
     }

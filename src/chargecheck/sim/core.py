@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import secrets
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -40,9 +41,37 @@ class StationSettings:
     profile: str | Path = "alfen-ng920"
     defects: frozenset[str] = field(default_factory=frozenset)
     plug_and_charge_id_tag: str | None = None
+    ev_connected: frozenset[int] = field(default_factory=frozenset)  # cars in from power-on
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "defects", checked_defects(self.defects))
+        object.__setattr__(self, "ev_connected", frozenset(self.ev_connected))
+
+
+def checked_ev_connected(ids: Iterable[int], connectors: int) -> frozenset[int]:
+    """The connectors that have a car plugged in when the station first powers on; a
+    ``ValueError`` that names the valid ids if one is not a connector (1..connectors:
+    connector 0 is the station itself, NumberOfConnectors counts the rest)."""
+    chosen = frozenset(ids)
+    wrong = [i for i in chosen if type(i) is not int or not 0 < i <= connectors]  # no bool
+    if wrong:
+        bad = min(wrong, key=str)
+        valid = {1: "connector 1", 2: "connector 1 or 2"}.get(
+            connectors, f"a connector from 1 to {connectors}"
+        )
+        reason = "is the station itself" if bad == 0 else "does not exist"
+        raise ValueError(
+            f"connector {bad} {reason}: a car plugs into {valid} "
+            f"(NumberOfConnectors = {connectors})"
+        )
+    return chosen
+
+
+@lru_cache(maxsize=32)
+def profile_connectors(profile: str | Path) -> int:
+    """The number of connectors of a charger profile, read once per process (a fleet
+    checks its options against it once, not once per station)."""
+    return Configuration.from_profile(profile).connectors
 
 
 def shared_configuration(saved: dict[str, Any], source: str) -> Configuration:
@@ -101,7 +130,10 @@ class StationCore:
         self.link.on_sent = self._on_sent
         count = self.config.connectors
         if physical is None or len(physical) != count + 1:
-            physical = [Physical() for _ in range(count + 1)]
+            # The first power-on of this simulator: the cars the settings put in are there
+            # already; from then on the physical world survives every reboot as it is.
+            cars = checked_ev_connected(settings.ev_connected, count)
+            physical = [Physical(plugged=i in cars) for i in range(count + 1)]
         self.physical = physical
         self.connectors = [Connector(i, physical[i]) for i in range(count + 1)]
         availability = store.get("availability", {})

@@ -11,6 +11,10 @@ the tests and anyone scripting a Central System test::
 once the frames it causes right away are written to the socket (none while offline).
 A Central System that closes the connection or refuses reconnections (HTTP 503) leaves
 the station offline; it reconnects by itself with a capped backoff.
+
+``ev_connected`` names the connectors that have a car plugged in from the first power-on
+(Preparing after the boot, as an Alfen reports it): a RemoteStartTransaction there starts
+the transaction at once. The car stays until ``unplug``; reboots and stops leave it in.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from types import TracebackType
 from chargecheck.clock import Clock
 from chargecheck.sim.central_calls import configure
 from chargecheck.sim.connector import Fault
-from chargecheck.sim.core import StationSettings
+from chargecheck.sim.core import StationSettings, checked_ev_connected, profile_connectors
 from chargecheck.sim.shell import StationShell
 from chargecheck.sim.station import Station
 from chargecheck.sim.station_clock import Now, StationClock
@@ -41,11 +45,19 @@ class Simulator:
         time_scale: float = 1.0,
         defects: Iterable[str] = frozenset(),
         plug_and_charge_id_tag: str | None = None,
+        ev_connected: Iterable[int] = (),
         clock: Clock | None = None,
     ) -> None:
+        """Raises ``ValueError`` if ``ev_connected`` names a connector the profile does
+        not have (and ``ConfigurationError`` if the profile cannot be read to tell)."""
         self.identity = identity
         self.clock = StationClock(clock, time_scale)
-        settings = StationSettings(identity, profile, frozenset(defects), plug_and_charge_id_tag)
+        cars = frozenset(ev_connected)
+        if cars:
+            cars = checked_ev_connected(cars, profile_connectors(profile))
+        settings = StationSettings(
+            identity, profile, frozenset(defects), plug_and_charge_id_tag, ev_connected=cars
+        )
         self._shell = StationShell(url, settings, Path(state_dir), self.clock, password=password)
         self._task: asyncio.Task[None] | None = None
 

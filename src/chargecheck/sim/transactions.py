@@ -188,7 +188,11 @@ class Transactions(StationCore):
             self.log(f"connector {c.connector_id} cannot start now ({c.status})")
             return
         if c.finishing:
-            c.finishing = False  # a new session with the cable still in: Preparing first
+            # A new session with the car still plugged in (a RemoteStartTransaction or a card
+            # after a stop, no unplug): OCPP 1.6 section 4.9 has no Finishing -> Charging,
+            # only F2 Finishing -> Preparing (the user restarts a charging session, which
+            # makes a new transaction), then B3 Preparing -> Charging.
+            c.finishing = False
         c.timed_out = False
         if c.plugged:
             self.refresh_statuses()
