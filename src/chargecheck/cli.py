@@ -65,11 +65,16 @@ def load_settings(source: str | None) -> Settings:
 @app.command()
 def run(
     port: int = typer.Option(9000, help="Port the Central System listens on."),
-    host: str = typer.Option("0.0.0.0", help="Address to listen on (0.0.0.0: every interface)."),
+    host: str = typer.Option(
+        "0.0.0.0",
+        help="Address the Central System and its FTP/HTTP servers listen on (0.0.0.0: every "
+        "IPv4 interface; '::' every IPv6 one).",
+    ),
     public_host: str = typer.Option(
         None,
-        help="Host name written into the FTP/HTTP URLs given to the station (default: the "
-        "listen address; required when --host listens on every interface).",
+        help="Host written into the FTP/HTTP URLs given to the station (firmware, "
+        "diagnostics) instead of the address the station reached the bench at (the default); "
+        "for a NAT in between or a DNS name.",
     ),
     station: str = typer.Option(
         None, help="Identity of the station to test (default: the first to connect)."
@@ -131,14 +136,6 @@ def run(
         usage_error(f"--firmware {firmware}: no such file")
     if firmware_version is not None and firmware is None:
         usage_error("--firmware-version names the version of --firmware FILE: give both")
-    from chargecheck.files.paths import is_wildcard
-
-    if is_wildcard(host) and not public_host:
-        usage_error(
-            f"--host {host} listens on every interface, so the station's FTP/HTTP URLs "
-            "need a name: give --public-host (the address the station reaches this "
-            "machine at), or --host that address"
-        )
     options = RunOptions(
         chosen,
         out=out,

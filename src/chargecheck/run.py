@@ -142,7 +142,7 @@ async def run_bench(
                             central.writer.tap = _frame_printer(console)
                         console.print(
                             f"Central System at [bold]{central.url('<identity>')}[/]; "
-                            f"files at {files.redacted_url}"
+                            f"files at {files.where}"
                         )
                         if ready is not None:
                             await ready(central, files)
@@ -290,7 +290,7 @@ async def _run_row(
         settings,
         operator,
         central,
-        files,
+        files.for_station(session),  # its URLs name the address it reached us at
         firmware,
         _new_firmware_version(options),
         say=lambda text: console.print(text, markup=False, highlight=False),

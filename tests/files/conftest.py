@@ -1,9 +1,11 @@
-"""Real file services on 127.0.0.1 (ports 0) in a temporary root, and a station's FTP login."""
+"""Real file services on 127.0.0.1 (ports 0) in a temporary root, a station's FTP login,
+and ``needs_ipv6`` for the tests that need ::1."""
 
 from __future__ import annotations
 
 import ftplib
 import hashlib
+import socket
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
@@ -13,6 +15,22 @@ from chargecheck.files import FileServices
 from tests.conftest import UNIT
 
 CAP = 64 * 1024
+
+
+def _has_ipv6_loopback() -> bool:
+    if not socket.has_ipv6:
+        return False
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as probe:
+            probe.bind(("::1", 0))
+    except OSError:
+        return False
+    return True
+
+
+needs_ipv6 = pytest.mark.skipif(
+    not _has_ipv6_loopback(), reason="this machine has no IPv6 loopback (::1 cannot be bound)"
+)
 
 
 @pytest.fixture

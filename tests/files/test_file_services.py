@@ -114,9 +114,12 @@ def test_public_host_is_written_into_every_url(tmp_path):
         )
 
 
-def test_binding_every_interface_requires_a_public_host(tmp_path):
-    with pytest.raises(FileServiceError, match="public_host"):
-        FileServices(tmp_path, host="0.0.0.0")
+def test_every_interface_needs_no_public_host_and_names_no_url_host_by_itself(tmp_path):
+    with FileServices(tmp_path, host="0.0.0.0") as services:
+        assert services.addresses == ["0.0.0.0"]
+        with pytest.raises(FileServiceError, match="every interface"):
+            _ = services.http_url  # a station's connection names it (test_station_urls)
+        assert f"ftp port {services.ftp_port}" in repr(services)
 
 
 def test_nothing_is_available_before_start(tmp_path):

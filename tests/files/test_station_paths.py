@@ -13,7 +13,6 @@ from chargecheck.files.paths import (
     redact_url,
     station_path,
     upload_refusal,
-    url_host,
 )
 
 
@@ -98,13 +97,6 @@ def test_an_http_target_names_a_firmware_file_or_nothing(target, expected):
 def test_an_http_target_that_climbs_is_refused(target):
     refusal = firmware_request(target)
     assert isinstance(refusal, Refusal) and refusal.kind == PATH_REFUSED
-
-
-def test_ipv6_hosts_are_bracketed_in_urls():
-    assert url_host("127.0.0.1") == "127.0.0.1"
-    assert url_host("::1") == "[::1]"
-    assert url_host("[::1]") == "[::1]"
-    assert url_host("bench.local") == "bench.local"
 
 
 def test_redaction_masks_the_password_and_keeps_the_rest():

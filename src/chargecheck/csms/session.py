@@ -38,6 +38,8 @@ from chargecheck.protocol.frames import (
 
 
 class Connection(Protocol):
+    local_address: tuple[str, int] | None  # (host, port) the station connected to
+
     def send_now(self, message: str) -> bool: ...  # False: no longer open
     async def send(self, message: str) -> None: ...
     async def close(self, code: int = 1000, reason: str = "") -> None: ...
@@ -115,6 +117,7 @@ class Session:
         self._run_id = run_id
         self._endpoint = Endpoint(Role.CENTRAL_SYSTEM, new_id)
         self._connection: Connection | None = None
+        self._local_address: tuple[str, int] | None = None
         self._waiting: dict[str, asyncio.Future[Result]] = {}
         self._changed: asyncio.Event | None = None  # made when someone waits (see _notify)
 
@@ -127,6 +130,12 @@ class Session:
     @property
     def connected(self) -> bool:
         return self._connection is not None
+
+    @property
+    def local_address(self) -> tuple[str, int] | None:
+        """The bench's (host, port) the station's latest connection reached, kept while
+        it is away: the address to write into URLs it is given. None before it connects."""
+        return self._local_address
 
     def mark(self) -> Cursor:
         """A fresh cursor that sees only what arrives from now on."""
@@ -206,6 +215,7 @@ class Session:
 
     def attach(self, connection: Connection, detail: dict[str, Any]) -> None:
         self._connection = connection
+        self._local_address = connection.local_address
         self.connections += 1
         if self._closed_at is not None:  # a reconnection: how long the station was away
             detail = {**detail, "gap_s": round(self._clock.mono() - self._closed_at, 3)}

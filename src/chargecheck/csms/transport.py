@@ -66,6 +66,8 @@ class StationLink(asyncio.Protocol):
             subprotocols=[Subprotocol(subprotocol)], extensions=extensions, max_size=max_size
         )
         self.remote: str | None = None
+        # Where the station reached us (host, port): the host its file URLs name.
+        self.local_address: tuple[str, int] | None = None
         self.request: Request | None = None
         self.closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._owner = owner
@@ -150,6 +152,9 @@ class StationLink(asyncio.Protocol):
         if peer:
             host = f"[{peer[0]}]" if ":" in peer[0] else peer[0]
             self.remote = f"{host}:{peer[1]}"
+        local = transport.get_extra_info("sockname")
+        if local:
+            self.local_address = (str(local[0]), int(local[1]))
         self._deadline(self._open_timeout, self._abort)
 
     def data_received(self, data: bytes) -> None:

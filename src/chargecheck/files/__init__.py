@@ -1,6 +1,8 @@
 """Embedded file services: FTP (diagnostics upload, firmware) and HTTP (firmware).
 
 ``FileServices`` runs both servers for one run, sandboxed to the run's own directory;
+``StationFiles`` (``FileServices.for_station``) gives one station URLs naming the
+address it reached the bench at (``addresses``);
 ``firmware_image`` / ``firmware_version`` define the firmware format the simulator reads.
 """
 
@@ -15,7 +17,7 @@ from chargecheck.files.events import (
     journal_sink,
 )
 from chargecheck.files.paths import redact_url
-from chargecheck.files.services import FileServices, MiB
+from chargecheck.files.services import FileServices, MiB, StationFiles
 from chargecheck.protocol.firmware_image import firmware_image, firmware_version
 
 __all__ = [
@@ -28,6 +30,7 @@ __all__ = [
     "FileWaitTimeout",
     "MiB",
     "OnEvent",
+    "StationFiles",
     "UploadedFile",
     "firmware_image",
     "firmware_version",

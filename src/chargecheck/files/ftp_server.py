@@ -41,6 +41,7 @@ from chargecheck.files.events import (
     UPLOAD_PARTIAL,
     EventLog,
 )
+from chargecheck.files.listeners import open_listeners
 from chargecheck.files.paths import UPLOAD_REFUSED, Refusal, station_path
 from chargecheck.files.sandbox import Sandbox, TrackedFile
 
@@ -377,19 +378,30 @@ class FtpServerThread:
         )
         self._ioloop = _RunIOLoop()
         self._stopping = False
+        listeners: list[socket.socket] = []
         try:
-            self._server = FTPServer((host, port), handler, ioloop=self._ioloop)
+            listeners = open_listeners(host, port)
+            # One acceptor per address, all on this thread's loop (``listeners``).
+            self._servers = [
+                FTPServer(listener, handler, ioloop=self._ioloop) for listener in listeners
+            ]
             self._wake_in, self._wake_out = socket.socketpair()
             _Waker(self._wake_in, ioloop=self._ioloop)
         except OSError as exc:
             self._ioloop.close()
-            cause = exc.args[0] if exc.args and isinstance(exc.args[0], OSError) else exc
-            raise FileServiceError(f"FTP server cannot listen on {host}:{port}: {cause}") from exc
+            for listener in listeners:
+                listener.close()
+            raise FileServiceError(f"FTP server cannot listen on {host}:{port}: {exc}") from exc
         self._thread = threading.Thread(target=self._run, name=f"chargecheck-ftp-{self.port}")
 
     @property
     def port(self) -> int:
-        return int(self._server.address[1])
+        return int(self._servers[0].address[1])
+
+    @property
+    def addresses(self) -> list[str]:
+        """The addresses listened on (``0.0.0.0``, ``::``, ``127.0.0.1`` ...)."""
+        return [str(server.address[0]) for server in self._servers]
 
     def start(self) -> None:
         self._thread.start()

@@ -17,11 +17,11 @@ import threading
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from socketserver import TCPServer
 from typing import Any
 
 from chargecheck.files.errors import FileServiceError
 from chargecheck.files.events import DOWNLOAD_COMPLETE, DOWNLOAD_PARTIAL, EventLog
+from chargecheck.files.listeners import open_listeners
 from chargecheck.files.paths import PATH_REFUSED, Refusal, firmware_request
 from chargecheck.files.sandbox import Sandbox, TrackedFile, inside
 
@@ -37,21 +37,23 @@ class FirmwareHTTPServer(ThreadingHTTPServer):
     block_on_close = True
 
     def __init__(
-        self, address: tuple[str, int], sandbox: Sandbox, events: EventLog, idle_timeout: float
+        self, listener: socket.socket, sandbox: Sandbox, events: EventLog, idle_timeout: float
     ) -> None:
-        self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
+        self.address_family = listener.family
         self.sandbox = sandbox
         self.events = events
         self.idle_timeout = idle_timeout
         self._open: set[socket.socket] = set()
         self._open_lock = threading.Lock()
-        super().__init__(address, FirmwareRequestHandler)
-
-    def server_bind(self) -> None:
-        # HTTPServer.server_bind resolves the host's FQDN: a DNS query we do not need.
-        TCPServer.server_bind(self)
+        # The socket is bound already (``listeners``): the one TCPServer makes is dropped.
+        super().__init__(listener.getsockname(), FirmwareRequestHandler, bind_and_activate=False)
+        self.socket.close()
+        self.socket = listener
+        self.server_address = listener.getsockname()
         host, port = self.server_address[:2]
+        # Not HTTPServer.server_bind, which resolves the host's FQDN: a DNS query.
         self.server_name, self.server_port = str(host), int(port)
+        self.server_activate()
 
     def get_request(self) -> tuple[Any, Any]:
         request, address = super().get_request()
@@ -163,34 +165,57 @@ def _why(exc: OSError) -> str:
 
 
 class HttpServerThread:
-    """One HTTP server for one run, served from a thread of its own."""
+    """One HTTP server for one run: a ``FirmwareHTTPServer`` and its thread per address
+    the run listens on (``listeners``), all on one port."""
 
     def __init__(
         self, sandbox: Sandbox, events: EventLog, host: str, port: int, idle_timeout: float
     ) -> None:
         try:
-            self._server = FirmwareHTTPServer((host, port), sandbox, events, idle_timeout)
+            listeners = open_listeners(host, port)
         except OSError as exc:
             raise FileServiceError(f"HTTP server cannot listen on {host}:{port}: {exc}") from exc
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name=f"chargecheck-http-{self.port}",
-        )
+        self._servers: list[FirmwareHTTPServer] = []
+        try:
+            for listener in listeners:
+                self._servers.append(FirmwareHTTPServer(listener, sandbox, events, idle_timeout))
+        except OSError as exc:
+            for listener in listeners:
+                listener.close()
+            raise FileServiceError(f"HTTP server cannot listen on {host}:{port}: {exc}") from exc
+        self._threads = [
+            threading.Thread(
+                target=server.serve_forever,
+                kwargs={"poll_interval": 0.05},
+                name=f"chargecheck-http-{self.port}-{n}",
+            )
+            for n, server in enumerate(self._servers)
+        ]
 
     @property
     def port(self) -> int:
-        return int(self._server.server_address[1])
+        return int(self._servers[0].server_address[1])
+
+    @property
+    def addresses(self) -> list[str]:
+        """The addresses listened on (``0.0.0.0``, ``::``, ``127.0.0.1`` ...)."""
+        return [str(server.server_address[0]) for server in self._servers]
 
     def start(self) -> None:
-        self._thread.start()
+        for thread in self._threads:
+            thread.start()
 
     def stop(self, timeout: float = 5.0) -> None:
         """Stop serving, cut open connections, join every thread; idempotent."""
-        if self._thread.is_alive():
-            self._server.shutdown()
-            self._thread.join(timeout)
-            if self._thread.is_alive():
-                raise FileServiceError(f"HTTP server thread did not stop within {timeout:g} s")
-        self._server.cut_connections()
-        self._server.server_close()
+        stuck = []
+        for server, thread in zip(self._servers, self._threads, strict=True):
+            if thread.is_alive():
+                server.shutdown()
+                thread.join(timeout)
+            if thread.is_alive():
+                stuck.append(thread.name)
+                continue  # its socket stays open while its thread may still serve
+            server.cut_connections()
+            server.server_close()
+        if stuck:
+            raise FileServiceError(f"HTTP server thread did not stop within {timeout:g} s")

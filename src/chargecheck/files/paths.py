@@ -25,7 +25,6 @@ UPLOAD_REFUSED = "upload_refused"
 FIRMWARE_DIR = "firmware"
 PARTIAL_SUFFIX = ".partial"
 _MAX_PARTIAL_CANDIDATES = 1000
-_WILDCARD_HOSTS = frozenset({"", "0.0.0.0", "::"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,16 +93,6 @@ def firmware_request(target: str) -> str | Refusal | None:
     if len(parts) == 2 and parts[0] == FIRMWARE_DIR:
         return parts[1]
     return None
-
-
-def is_wildcard(host: str) -> bool:
-    """Whether binding ``host`` listens on every interface (so it names no address)."""
-    return host in _WILDCARD_HOSTS
-
-
-def url_host(host: str) -> str:
-    """``host`` as written in a URL: an IPv6 literal goes in brackets (RFC 3986 3.2.2)."""
-    return f"[{host}]" if ":" in host and not host.startswith("[") else host
 
 
 def redact_url(url: str) -> str:

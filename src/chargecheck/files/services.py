@@ -7,9 +7,14 @@ beside the asyncio loop, in a directory of the run's own, with credentials made 
 run; it reports everything the station does as file events (``events``)::
 
     async with FileServices(runs_dir, on_event=journal_sink(journal, run_id)) as files:
-        location = files.ftp_url                              # GetDiagnostics.req
-        firmware = files.firmware_url(files.make_firmware("4.4.1-3200"))
+        station = files.for_station(session)                  # URLs for this station
+        location = station.ftp_url                            # GetDiagnostics.req
+        firmware = station.firmware_url(files.make_firmware("4.4.1-3200"))
         upload = await files.wait_for_upload(timeout=60, name_glob="*")
+
+The host in a URL is decided when the URL is asked for (``addresses.url_host_for``):
+``public_host`` if given, else the local address of the station's connection (the
+address it reached the Central System at), else the address the servers bind.
 
 Layout of the run directory: uploads land anywhere the station names (top level unless
 it names an existing subdirectory); ``firmware/`` holds what ``add_firmware`` and
@@ -27,8 +32,10 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from secrets import token_hex, token_urlsafe
 from types import TracebackType
+from typing import Any, Protocol
 from urllib.parse import quote
 
+from chargecheck.files.addresses import url_host_for
 from chargecheck.files.errors import FileServiceError
 from chargecheck.files.events import (
     DOWNLOAD_COMPLETE,
@@ -41,11 +48,19 @@ from chargecheck.files.events import (
 )
 from chargecheck.files.ftp_server import FtpContext, FtpServerThread
 from chargecheck.files.http_server import HttpServerThread
-from chargecheck.files.paths import FIRMWARE_DIR, is_wildcard, redact_url, url_host
+from chargecheck.files.paths import FIRMWARE_DIR, redact_url
 from chargecheck.files.sandbox import Sandbox
 from chargecheck.protocol.firmware_image import DEFAULT_SIZE, firmware_file_name, firmware_image
 
 MiB = 1024 * 1024
+
+
+class StationConnection(Protocol):
+    """What names the address a station reached the bench at (a ``csms.Session``)."""
+
+    @property
+    def local_address(self) -> tuple[str, int] | None:
+        """The local end of its latest WebSocket connection; None before the first."""
 
 
 class FileServices:
@@ -53,10 +68,12 @@ class FileServices:
 
     ``root`` is where run directories are made: ``start()`` creates ``root/<run_name>``
     (default: a UTC time stamp and a random suffix) and refuses one that exists, so no
-    run ever sees another's files. ``host`` is the address both servers bind
-    (``0.0.0.0`` needs ``public_host``: the address the station reaches, written into
-    every URL). Port 0 picks a free port. ``on_event(kind, detail)`` is called from the
-    server threads, see ``EventLog``.
+    run ever sees another's files. ``host`` is what both servers bind, resolved as the
+    Central System resolves it (``listeners``: ``0.0.0.0`` every IPv4 interface, ``::``
+    every interface, a name each of its addresses). ``public_host``, if given, is the
+    host written into every URL; without it a station's URLs name the address it
+    reached the bench at (``for_station``). Port 0 picks a free port.
+    ``on_event(kind, detail)`` is called from the server threads, see ``EventLog``.
     """
 
     def __init__(
@@ -75,17 +92,13 @@ class FileServices:
         login_fail_delay: float = 0.5,
         mono: Callable[[], float] = time.monotonic,
     ) -> None:
-        if is_wildcard(host) and not public_host:
-            raise FileServiceError(
-                f"host {host!r} listens on every interface and names none: give public_host, "
-                "the address the station reaches this machine at"
-            )
         self.root = Path(root)
         self.host = host
         self.public_host = public_host
         self.max_upload_bytes = max_upload_bytes
         self.run_name = run_name
         self._ports = (ftp_port, http_port)
+        self._addresses: tuple[str, ...] = ()
         self._timing = {
             "idle_timeout": idle_timeout,
             "eof_grace": eof_grace,
@@ -101,8 +114,7 @@ class FileServices:
         self._stopped = False
 
     def __repr__(self) -> str:
-        where = f"{self.redacted_url} {self.http_url}" if self._sandbox else "not started"
-        return f"<FileServices {where}>"
+        return f"<FileServices {self.where if self._sandbox else 'not started'}>"
 
     # -- lifecycle -----------------------------------------------------------------
 
@@ -136,6 +148,7 @@ class FileServices:
             self._stop_servers()
             raise
         self._ports = (self._ftp.port, self._http.port)  # kept after stop(), for reports
+        self._addresses = tuple(self._ftp.addresses)
         self._sandbox = sandbox
         return self
 
@@ -198,13 +211,65 @@ class FileServices:
         return self._ports[1]
 
     @property
-    def url_host(self) -> str:
-        return url_host(self.public_host or self.host)
+    def addresses(self) -> list[str]:
+        """The addresses both servers listen on (``host`` resolved, see ``listeners``)."""
+        self.sandbox  # noqa: B018 - raises unless started
+        return list(self._addresses)
+
+    @property
+    def where(self) -> str:
+        """Where the servers are, for people: URLs with the password masked, or, with no
+        host to name, the ports and what each station's URLs will name."""
+        host = url_host_for(self.public_host, None, self.host)
+        if host is not None:
+            return f"{redact_url(self.ftp_url_at(host))} {self.http_url_at(host)}"
+        listening = ", ".join(self.addresses)
+        return (
+            f"ftp port {self.ftp_port}, http port {self.http_port} on {listening} "
+            "(each station's URLs name the address it reached the bench at)"
+        )
+
+    def for_station(self, station: StationConnection) -> StationFiles:
+        """These services as one station sees them: its URLs name the address it
+        reached the bench at, decided each time a URL is asked for."""
+        return StationFiles(self, station)
+
+    def host_for(self, station: StationConnection | None = None) -> str:
+        """The host written into ``station``'s URLs (``addresses.url_host_for``)."""
+        local = station.local_address if station is not None else None
+        host = url_host_for(self.public_host, local[0] if local else None, self.host)
+        if host is None:
+            why = "the station never connected" if station is not None else "no station is named"
+            raise FileServiceError(
+                f"no host to write into the URLs: the servers listen on every interface "
+                f"({self.host!r}) and {why}; give public_host, or use for_station(session)"
+            )
+        return host
+
+    def ftp_url_at(self, host: str) -> str:
+        """The upload location at ``host`` (as written in a URL), credentials included."""
+        return f"ftp://{self.user}:{self._password}@{host}:{self.ftp_port}/"
+
+    def http_url_at(self, host: str) -> str:
+        return f"http://{host}:{self.http_port}/"
+
+    def firmware_url_at(self, host: str, name: str, scheme: str = "http") -> str:
+        """Where firmware ``name`` is downloaded from at ``host``, over ``http`` or ``ftp``."""
+        if not (self.sandbox.firmware_dir / name).is_file():
+            raise FileServiceError(f"no firmware {name!r} in {self.sandbox.firmware_dir}")
+        path = f"{FIRMWARE_DIR}/{quote(name)}"
+        if scheme == "http":
+            return self.http_url_at(host) + path
+        if scheme == "ftp":
+            return self.ftp_url_at(host) + path
+        raise FileServiceError(f"firmware is served over 'http' or 'ftp', not {scheme!r}")
+
+    # With no station named: ``public_host``, else the bound host if it names one.
 
     @property
     def ftp_url(self) -> str:
         """The upload location to give the station, credentials included."""
-        return f"ftp://{self.user}:{self._password}@{self.url_host}:{self.ftp_port}/"
+        return self.ftp_url_at(self.host_for())
 
     @property
     def redacted_url(self) -> str:
@@ -213,18 +278,11 @@ class FileServices:
 
     @property
     def http_url(self) -> str:
-        return f"http://{self.url_host}:{self.http_port}/"
+        return self.http_url_at(self.host_for())
 
     def firmware_url(self, name: str, scheme: str = "http") -> str:
         """Where the station downloads firmware ``name`` from, over ``http`` or ``ftp``."""
-        if not (self.sandbox.firmware_dir / name).is_file():
-            raise FileServiceError(f"no firmware {name!r} in {self.sandbox.firmware_dir}")
-        path = f"{FIRMWARE_DIR}/{quote(name)}"
-        if scheme == "http":
-            return self.http_url + path
-        if scheme == "ftp":
-            return self.ftp_url + path
-        raise FileServiceError(f"firmware is served over 'http' or 'ftp', not {scheme!r}")
+        return self.firmware_url_at(self.host_for(), name, scheme)
 
     # -- firmware ------------------------------------------------------------------
 
@@ -293,3 +351,50 @@ class FileServices:
         return await self.log.wait_for(
             lambda e: e.kind == kind and where(e), timeout, since=since, what=f"{kind} event"
         )
+
+
+class StationFiles:
+    """``FileServices`` as one station sees them (``FileServices.for_station``).
+
+    The URLs name the address the station reached the bench at, looked up each time
+    one is asked for, so a station that reconnects elsewhere is told the new address;
+    ``public_host`` overrides it. Everything else (``mark``, the waits, ``events``,
+    firmware) is the run's ``FileServices``: one station or many, the same servers.
+    """
+
+    def __init__(self, services: FileServices, station: StationConnection) -> None:
+        self.services = services
+        self.station = station
+
+    def __repr__(self) -> str:
+        try:
+            return f"<StationFiles {self.redacted_url}>"
+        except FileServiceError as exc:
+            return f"<StationFiles: {exc}>"
+
+    def __getattr__(self, name: str) -> Any:
+        if name in ("services", "station"):  # not set yet (copy, pickle): no recursion
+            raise AttributeError(name)
+        return getattr(self.services, name)
+
+    @property
+    def url_host(self) -> str:
+        """The host this station's URLs name, decided now."""
+        return self.services.host_for(self.station)
+
+    @property
+    def ftp_url(self) -> str:
+        """The upload location for this station, credentials included."""
+        return self.services.ftp_url_at(self.url_host)
+
+    @property
+    def redacted_url(self) -> str:
+        return redact_url(self.ftp_url)
+
+    @property
+    def http_url(self) -> str:
+        return self.services.http_url_at(self.url_host)
+
+    def firmware_url(self, name: str, scheme: str = "http") -> str:
+        """Where this station downloads firmware ``name`` from, over ``http`` or ``ftp``."""
+        return self.services.firmware_url_at(self.url_host, name, scheme)
