@@ -141,7 +141,7 @@ async def run_bench(
                         if options.show_frames:
                             central.writer.tap = _frame_printer(console)
                         console.print(
-                            f"Central System at [bold]{central.url('<identity>')}[/]; "
+                            f"Central System at [bold]{_station_url(central)}[/]; "
                             f"files at {files.where}"
                         )
                         if ready is not None:
@@ -198,9 +198,18 @@ async def _station(central: CentralSystem, settings: Settings, console: Console)
             settings.station or None, settings.timeouts.connect
         )
     except NotConnected as exc:
-        raise NoStation(f"{exc}: point the station at {central.url('<identity>')}") from None
+        raise NoStation(f"{exc}: point the station at {_station_url(central)}") from None
     console.print(f"station [bold]{session.identity}[/] connected")
     return session
+
+
+def _station_url(central: CentralSystem) -> str:
+    """Where to point a station: a wildcard listen address names no address of its own."""
+    from chargecheck.files.addresses import is_wildcard
+
+    if is_wildcard(central.settings.host):
+        return f"ws://<this machine's address>:{central.port}/ocpp/<identity>"
+    return central.url("<identity>")
 
 
 def _bench_error(journal: Journal, run_id: int, console: Console, exc: Exception) -> str:

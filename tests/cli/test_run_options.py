@@ -21,7 +21,8 @@ from chargecheck.protocol.firmware_image import firmware_image
 from tests.files.conftest import needs_ipv6
 
 CHARGECHECK = [sys.executable, "-m", "chargecheck"]
-LISTENING = re.compile(r"ws://(?:\[[^\]]*\]|[^:/\s]+):(\d+)/")
+# A wildcard --host is printed as a placeholder: it names no address a station can use.
+LISTENING = re.compile(r"ws://(?:\[[^\]]*\]|<this machine's address>|[^:/\s]+):(\d+)/")
 
 
 def _read_port(process: subprocess.Popen[str], deadline: float) -> int:
