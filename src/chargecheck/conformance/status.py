@@ -6,6 +6,12 @@
 | status.connector_zero | violation | connector 0 reports only Available, Unavailable, Faulted |
 | status.error_code | warning | errorCode is NoError unless the status is Faulted |
 | status.faulted_no_error | warning | a Faulted status names its error (errorCode not NoError) |
+| status.after_boot | warning | after a boot, each connector reports its status before it is asked |
+
+``status.after_boot`` is a warning, never a violation: OCPP 1.6 has no SHALL that a station
+reports every connector after a BootNotification (section 4.2 says nothing of it, section
+4.9 has it report changes); the acceptance script expects those statuses (rows 3 and 9),
+and a Central System that sees none must ask with TriggerMessage (section 5.17).
 
 The first status of a connector after a (re)connect or a BootNotification is not a
 transition: the station reports where it is, whatever it was before. Only StatusNotifications
@@ -51,6 +57,14 @@ FAULTED_NO_ERROR = Rule(
     W,
     "OCPP 1.6 sections 4.9 and 7 (ChargePointErrorCode)",
     "A Faulted status says which error it reports: errorCode is not NoError",
+)
+AFTER_BOOT = Rule(
+    "status.after_boot",
+    W,
+    "OCPP 1.6 sections 4.2, 4.9 and 5.17 (no SHALL); the seed's rows 3 and 9",
+    "After a BootNotification the station reports the status of connector 0 and of each "
+    "connector without being asked; OCPP 1.6 does not require it, the acceptance script "
+    "expects it",
 )
 
 
@@ -122,9 +136,51 @@ def _faulted_names_error(trace: StationTrace, settings: CheckSettings) -> Iterat
             )
 
 
+def _asked_for_status(exchange: Exchange) -> int | None:
+    """The connector an Accepted TriggerMessage(StatusNotification) named, else None."""
+    result = exchange.result or {}
+    connector = exchange.payload.get("connectorId")
+    if (
+        exchange.payload.get("requestedMessage") != "StatusNotification"
+        or result.get("status") != "Accepted"
+        or not isinstance(connector, int)
+    ):
+        return None
+    return connector
+
+
+def _status_only_when_asked(trace: StationTrace, settings: CheckSettings) -> Iterator[Finding]:
+    """One finding per boot and connector the bench had to ask for its status: it sent no
+    StatusNotification between the BootNotification and the bench's TriggerMessage."""
+    calls = sorted(
+        [*trace.station_calls, *trace.commands("TriggerMessage")], key=lambda e: e.call.id
+    )
+    boot: Exchange | None = None
+    reported: set[int] = set()  # connectors that reported since the boot, or were flagged
+    for exchange in calls:
+        if exchange.call.inbound:
+            if exchange.action == "BootNotification":
+                boot, reported = exchange, set()
+            elif exchange.action == "StatusNotification" and exchange.valid:
+                reported.add(exchange.payload["connectorId"])
+            continue
+        connector = _asked_for_status(exchange)
+        if boot is None or connector is None or connector in reported:
+            continue
+        reported.add(connector)
+        yield AFTER_BOOT.finding(
+            trace.station,
+            f"connector {connector}: no StatusNotification between the BootNotification and "
+            "the bench's TriggerMessage(StatusNotification)",
+            boot.call.id,
+            exchange.call.id,
+        )
+
+
 CHECKS = (
     Check(TRANSITION, _transitions_follow_table),
     Check(CONNECTOR_ZERO, _connector_zero_statuses),
     Check(ERROR_CODE, _error_code_only_when_faulted),
     Check(FAULTED_NO_ERROR, _faulted_names_error),
+    Check(AFTER_BOOT, _status_only_when_asked),
 )

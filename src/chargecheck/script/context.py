@@ -112,7 +112,8 @@ class CaseContext:
     async def connectors(self) -> list[int]:
         """Connector 0 and every connector the station reports (NumberOfConnectors, or the
         StatusNotifications it sent). A station that reports none fails the row: its
-        connector criteria would otherwise be judged on connector 0 alone, or on nothing."""
+        connector criteria would otherwise be judged on connector 0 alone, or on nothing
+        (NumberOfConnectors is a required Core key, OCPP 1.6 section 9.1)."""
         if self._connectors is None:
             count = 0
             try:

@@ -14,9 +14,22 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from chargecheck.protocol.actions import BOOT_NOTIFICATION_FIELDS
+
 
 class SettingsError(ValueError):
     """A settings file is unreadable or holds an unknown key or a wrong type."""
+
+
+# Row 1: the BootNotification fields the seed asks for ("chargePointSerialNumber, iccid,
+# chargePointVendor, firmwareVersion and chargePointModel"), in its order.
+SEED_IDENTITY_FIELDS = (
+    "chargePointSerialNumber",
+    "iccid",
+    "chargePointVendor",
+    "firmwareVersion",
+    "chargePointModel",
+)
 
 
 @dataclass(frozen=True)
@@ -62,6 +75,9 @@ class Settings:
     connection_timeout: int = 30  # ConnectionTimeOut set for row 11
     outage: float = 60.0  # row 16: how long the bench refuses reconnects
     charging_limit_a: float = 16.0  # row 14
+    # Row 1: BootNotification fields this operator requires (the seed's list by default);
+    # chargePointVendor and chargePointModel are required by OCPP 1.6 whatever it says.
+    required_identity_fields: tuple[str, ...] = SEED_IDENTITY_FIELDS
     configuration_changes: dict[str, str] = field(
         default_factory=lambda: {"MeterValueSampleInterval": "60"}
     )
@@ -106,6 +122,8 @@ def _merge(base: Any, data: dict[str, Any], prefix: str) -> Any:
 
 
 def _coerce(current: Any, value: Any, where: str, annotation: str = "") -> Any:
+    if where == "required_identity_fields":
+        return _identity_fields(value, where)
     if isinstance(current, bool) or isinstance(value, bool):
         if not isinstance(value, bool) or not isinstance(current, bool):
             raise SettingsError(f"setting {where!r} must be {type(current).__name__}")
@@ -123,3 +141,21 @@ def _coerce(current: Any, value: Any, where: str, annotation: str = "") -> Any:
     if type(value) is not type(current):
         raise SettingsError(f"setting {where!r} must be {type(current).__name__}, got {value!r}")
     return value
+
+
+def _identity_fields(value: Any, where: str) -> tuple[str, ...]:
+    """A list of BootNotification field names (OCPP 1.6 section 6.3), each once."""
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise SettingsError(
+            f"setting {where!r} must be a list of BootNotification field names, got {value!r}"
+        )
+    unknown = [v for v in value if v not in BOOT_NOTIFICATION_FIELDS]
+    if unknown:
+        raise SettingsError(
+            f"setting {where!r}: unknown BootNotification field {', '.join(map(repr, unknown))}"
+            f" (the fields are {', '.join(BOOT_NOTIFICATION_FIELDS)})"
+        )
+    repeated = sorted({v for v in value if value.count(v) > 1})
+    if repeated:
+        raise SettingsError(f"setting {where!r} names {', '.join(repeated)} more than once")
+    return tuple(value)

@@ -3,10 +3,12 @@ transaction, checking a sequence of StatusNotifications against section 4.9."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass
 
-from chargecheck.csms.errors import SessionError
+from chargecheck.csms.errors import ExpectTimeout, SessionError
 from chargecheck.csms.session import Cursor, Message, Predicate
 from chargecheck.protocol.status_table import TRANSACTION_STATUSES, allowed
 from chargecheck.script.context import CaseContext
@@ -54,6 +56,72 @@ def check_status_sequence(
     return ctx.check(True, name, detail, tuple(m.entry_id for m in seen), connector_id)
 
 
+async def await_statuses(
+    ctx: CaseContext,
+    connectors: Iterable[int],
+    cursor: Cursor,
+    timeout: float,
+) -> dict[int, Message]:
+    """connector id -> its first StatusNotification since ``cursor``, waiting up to
+    ``timeout`` in all for the connectors that have none yet; a connector with none by
+    then is left out. ``cursor`` is not consumed."""
+    found: dict[int, Message] = {}
+    missing = set(connectors)
+    own = Cursor(cursor.start)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while missing:
+        remaining = deadline - loop.time()
+        try:
+            message = await ctx.session.expect(
+                "StatusNotification",
+                lambda p: p["connectorId"] in missing,
+                max(0.0, remaining),
+                own,
+            )
+        except ExpectTimeout:
+            break
+        found[message.payload["connectorId"]] = message
+        missing.discard(message.payload["connectorId"])
+    return found
+
+
+@dataclass(frozen=True)
+class Asked:
+    """What TriggerMessage(StatusNotification) for one connector brought: the status it
+    gave (None: none came), how it went, and the journal ids that show it."""
+
+    status: Message | None
+    detail: str
+    evidence: tuple[int, ...]
+
+
+async def ask_status(ctx: CaseContext, connector_id: int) -> Asked:
+    """Ask for the connector's status with TriggerMessage (OCPP 1.6 section 5.17: on
+    Accepted, "the requested notification will be sent") and wait for it."""
+    cursor = ctx.mark()
+    asking = "TriggerMessage(StatusNotification)"
+    try:
+        result = await ctx.call(
+            "TriggerMessage",
+            {"requestedMessage": "StatusNotification", "connectorId": connector_id},
+        )
+    except SessionError as exc:
+        return Asked(None, f"{asking}: {exc}", tuple(x for x in [getattr(exc, "entry_id", 0)] if x))
+    evidence = (result.call_entry_id, result.entry_id)
+    if result.get("status") != "Accepted":
+        return Asked(None, f"{asking} answered {result.get('status')}", evidence)
+    try:
+        status = await ctx.expect("StatusNotification", on_connector(connector_id), cursor=cursor)
+    except SessionError as exc:
+        return Asked(None, f"{asking} Accepted, then {exc}", evidence)
+    return Asked(
+        status,
+        f"{status.payload['status']} (only when asked with {asking})",
+        (*evidence, status.entry_id),
+    )
+
+
 def last_status(ctx: CaseContext, connector_id: int) -> str | None:
     seen = statuses(ctx, connector_id, Cursor())
     return seen[-1].payload["status"] if seen else None
@@ -96,7 +164,8 @@ async def change_configuration(
 
 @asynccontextmanager
 async def configured(ctx: CaseContext, key: str, value: str, name: str) -> AsyncIterator[bool]:
-    """Set a key for the block and put the old value back afterwards."""
+    """Set a key for the block and put the old value back afterwards; ``name`` (when not
+    empty) records a criterion that the change was Accepted."""
     old = await configuration(ctx, key)
     ok = await change_configuration(ctx, key, value, name)
     try:
@@ -208,12 +277,14 @@ async def stop_remote(ctx: CaseContext, transaction_id: int, connector_id: int) 
 
 
 async def unplug_quietly(ctx: CaseContext, connector_id: int) -> None:
-    """Clean-up unplug: not a criterion, so a skipped step changes no verdict."""
+    """Clean-up unplug: not a criterion, so a skipped step changes no verdict (and an EV
+    connected for the whole run stays connected)."""
     from chargecheck.script.operator import PhysicalStep, StepNotDone
 
     with suppress(StepNotDone):
         await ctx.operator.perform(
-            PhysicalStep(StepKind.UNPLUG, connector_id), ctx.settings.timeouts.physical_step
+            PhysicalStep(StepKind.UNPLUG, connector_id, cleanup=True),
+            ctx.settings.timeouts.physical_step,
         )
 
 

@@ -1,9 +1,27 @@
-"""Row 3 - Change availability (OCPP 1.6 sections 5.2 and 4.9).
+"""Row 3 - Change availability (OCPP 1.6 sections 5.2, 4.9 and 5.17).
 
-For connector 0 and every connector: ChangeAvailability Inoperative must give a
-StatusNotification Unavailable for it, Operative must give Available again. Every
-connector, 0 included, must have reported a StatusNotification since the station
-connected; a status with an error carries its errorCode.
+For connector 0 and every connector: ChangeAvailability Inoperative must give the status
+Unavailable, Operative must give Available again, shown by a StatusNotification of that
+connector. Every connector, 0 included, must report a StatusNotification, and a status
+with an error carries its errorCode.
+
+What each FAIL rests on:
+
+- the status after ChangeAvailability: the seed ("the status must change to
+  Unavailable", "This availability must be reflected by receiving a StatusNotification
+  message"), and OCPP 1.6 section 4.9: "A Charge Point sends a notification to the
+  Central System to inform the Central System about a status change", and may leave one
+  out only for a status held shorter than MinimumStatusDuration. A change the bench
+  caused is therefore judged on what the station sends unasked within
+  ``timeouts.status``.
+- a StatusNotification per connector: the seed ("Receive a (not empty) StatusNotification
+  message per connector (including connector 0)"). OCPP 1.6 does not require a report of
+  every connector at boot (section 4.2 has no such SHALL; 4.9 reports changes), so it is
+  judged on every StatusNotification the station sent up to the end of this row (those
+  ChangeAvailability caused included), and a connector with none is asked with
+  TriggerMessage before it is judged.
+- an error status carries its errorCode: the seed ("If in error: error details
+  (errorCode)"); the codes are those of OCPP 1.6 section 7.6 (ChargePointErrorCode).
 """
 
 from __future__ import annotations
@@ -11,7 +29,7 @@ from __future__ import annotations
 from chargecheck.csms.session import Cursor
 from chargecheck.script.context import CaseContext
 from chargecheck.script.runner import seed_case
-from chargecheck.script.steps import make_idle, statuses
+from chargecheck.script.steps import ask_status, make_idle, statuses
 
 TARGET = {"Inoperative": "Unavailable", "Operative": "Available"}
 
@@ -20,34 +38,16 @@ async def run(ctx: CaseContext) -> str:
     await make_idle(ctx)
     connectors = await ctx.connectors()
     for connector_id in connectors:
-        seen = statuses(ctx, connector_id, Cursor())
-        ctx.check(
-            bool(seen),
-            "a StatusNotification per connector",
-            f"{len(seen)} received" if seen else "no StatusNotification received",
-            tuple(m.entry_id for m in seen[-1:]),
-            connector_id,
-        )
-        faulty = [
-            m
-            for m in seen
-            if m.payload["status"] == "Faulted" and m.payload["errorCode"] == "NoError"
-        ]
-        ctx.check(
-            not faulty,
-            "an error status carries its errorCode",
-            "Faulted with errorCode NoError" if faulty else "consistent",
-            tuple(m.entry_id for m in faulty),
-            connector_id,
-        )
-    for connector_id in connectors:
         for kind in ("Inoperative", "Operative"):
             await _change(ctx, connector_id, kind)
+    for connector_id in connectors:
+        await _reported(ctx, connector_id)
     return f"OK, connectors {', '.join(map(str, connectors))}"
 
 
 async def _change(ctx: CaseContext, connector_id: int, kind: str) -> None:
-    name = f"ChangeAvailability {kind} gives {TARGET[kind]}"
+    target = TARGET[kind]
+    name = f"ChangeAvailability {kind} gives {target}"
     cursor = ctx.mark()
     result = await ctx.attempt(
         name,
@@ -63,7 +63,7 @@ async def _change(ctx: CaseContext, connector_id: int, kind: str) -> None:
         name,
         ctx.expect(
             "StatusNotification",
-            lambda p: p["connectorId"] == connector_id and p["status"] == TARGET[kind],
+            lambda p: p["connectorId"] == connector_id and p["status"] == target,
             cursor=cursor,
         ),
         connector_id,
@@ -72,10 +72,41 @@ async def _change(ctx: CaseContext, connector_id: int, kind: str) -> None:
         ctx.check(
             True,
             name,
-            f"{result.get('status')}, then {TARGET[kind]}",
+            f"{result.get('status')}, then {target}",
             (result.call_entry_id, result.entry_id, status.entry_id),
             connector_id,
         )
+
+
+async def _reported(ctx: CaseContext, connector_id: int) -> None:
+    """The seed's "a StatusNotification per connector (including connector 0)", judged on
+    all the station sent up to now; a connector with none is asked first."""
+    name = "a StatusNotification per connector"
+    seen = statuses(ctx, connector_id, Cursor())
+    if seen:
+        ctx.check(True, name, f"{len(seen)} received", (seen[-1].entry_id,), connector_id)
+    else:
+        asked = await ask_status(ctx, connector_id)
+        seen = statuses(ctx, connector_id, Cursor())
+        ctx.check(
+            bool(seen),
+            name,
+            f"none unasked; {asked.detail}"
+            if seen
+            else f"no StatusNotification received, even when asked: {asked.detail}",
+            asked.evidence,
+            connector_id,
+        )
+    faulty = [
+        m for m in seen if m.payload["status"] == "Faulted" and m.payload["errorCode"] == "NoError"
+    ]
+    ctx.check(
+        not faulty,
+        "an error status carries its errorCode",
+        "Faulted with errorCode NoError" if faulty else "consistent",
+        tuple(m.entry_id for m in faulty),
+        connector_id,
+    )
 
 
 CASE = seed_case(3, run)

@@ -5,13 +5,21 @@ StartTransaction (the bench answers with the transactionId) and StatusNotificati
 follow section 4.9 into a charging state. Local: a card is presented; an Authorize must
 come first, then, being approved, StartTransaction and the statuses. Not approved: the
 bench refuses the card, and no transaction may start.
+
+What each FAIL rests on: the seed ("After sending RemoteStartTransaction the transaction
+must start, and a StartTransaction message ... must be received, followed by several
+StatusNotification messages (according to OCPP 1.6)"; "Local StartTransaction should
+start with an Authorize, which - if approved - must be followed by a StartTransaction";
+"If not approved the sequence must stop"), and for the statuses the transitions of OCPP
+1.6 section 4.9. The seed's "should" for the Authorize is taken as the script's demand:
+the bench clears the Authorization Cache first, so no cached tag excuses a missing one.
 """
 
 from __future__ import annotations
 
 from contextlib import suppress
 
-from chargecheck.csms.errors import ExpectTimeout
+from chargecheck.csms.errors import ExpectTimeout, SessionError
 from chargecheck.script.context import CaseContext
 from chargecheck.script.operator import StepKind
 from chargecheck.script.runner import seed_case
@@ -50,6 +58,11 @@ async def _connector(ctx: CaseContext, c: int) -> str:
 
 async def _local_start(ctx: CaseContext, c: int) -> str | None:
     name = "local start: Authorize, then StartTransaction"
+    # The remote start put the tag in the station's Authorization Cache, and with
+    # LocalPreAuthorize a cached tag starts with no Authorize (OCPP 1.6 sections 3.5.1 and
+    # 9.1): clear the cache (section 5.4) so that the Authorize the seed asks for is due.
+    with suppress(SessionError):
+        await ctx.session.call("ClearCache", {}, ctx.settings.timeouts.call)
     before = last_status(ctx, c)
     cursor = ctx.mark()
     tag = ctx.settings.valid_id_tag

@@ -5,6 +5,12 @@ most 30 s while charging) and MeterValuesSampledData to include voltage, current
 power, starts a transaction, and checks: meter values at its start and stop
 (meterStart / meterStop, plus Transaction.Begin / Transaction.End readings where sent),
 periodic MeterValues of that transaction at the interval, and each measurand in them.
+
+What each FAIL rests on: the seed ("Meter values are received at the start of
+transaction and stop of transaction"; "according to meter interval that can be set by
+user (at least 30 seconds interval when charging)"; "Voltage, current and power reading
+are received"). Whether MeterValuesSampledData accepts the bench's list is not judged
+(the seed does not ask it), only whether the readings come.
 """
 
 from __future__ import annotations
@@ -46,7 +52,9 @@ async def run(ctx: CaseContext) -> str:
         configured(
             ctx, "MeterValueSampleInterval", str(meter.interval), "the meter interval can be set"
         ) as interval_set,
-        configured(ctx, "MeterValuesSampledData", wanted, "the measurands can be set"),
+        # Not a criterion: the seed asks for the readings, not for a settable list (a
+        # station may send them already, or cap the list's length).
+        configured(ctx, "MeterValuesSampledData", wanted, "") as measurands_set,
     ):
         if not interval_set:
             return ""
@@ -67,7 +75,10 @@ async def run(ctx: CaseContext) -> str:
                 ctx.check(
                     measurand in got,
                     f"{measurand} is received",
-                    "present" if measurand in got else f"missing (got {sorted(got)})",
+                    "present"
+                    if measurand in got
+                    else f"missing (got {sorted(got)})"
+                    + ("" if measurands_set else "; MeterValuesSampledData could not be set"),
                     tuple(m.entry_id for m in periodic),
                 )
     return f"OK, meter values every {meter.interval} s"
@@ -79,12 +90,18 @@ async def _periodic(
     name = f"meter values every {interval} s while charging"
     limit = interval * (1 + tolerance)
     found: list[Message] = []
+    c = ctx.settings.connector
+    # MeterValues.req's transactionId is optional (OCPP 1.6 section 6.31): samples of the
+    # transaction's connector that name no transaction are taken as the transaction's.
     try:
         while len(found) < samples + 1:
             found.append(
                 await ctx.expect(
                     "MeterValues",
-                    lambda p: p.get("transactionId") == tx and p["meterValue"] != [],
+                    lambda p: (
+                        p.get("transactionId", tx if p["connectorId"] == c else None) == tx
+                        and p["meterValue"] != []
+                    ),
                     timeout=limit + (0 if found else ctx.settings.timeouts.status),
                     cursor=cursor,
                 )

@@ -4,6 +4,13 @@ In 1.6 words (DESIGN.md): plugging the car moves the connector Available -> Prep
 without an authorisation it must go back to Available once ConnectionTimeOut expires,
 and not much before. The bench sets ConnectionTimeOut to the settings' value for the row
 and checks every connector a car plugs into.
+
+What each FAIL rests on: the seed ("Status to be represented in the StatusNotification
+messages"; "When car is connected, the charging station changes from Available to
+Occupied and to Error (connection is timed out)", in 1.6 words per DESIGN.md) with OCPP
+1.6 section 4.9 (Preparing: "a user ... inserts a cable or an EV is connected") and
+section 9.1 ConnectionTimeOut (the station "SHALL go back to the original state, probably:
+'Available'" once it expires), hence "not much before" it expires either.
 """
 
 from __future__ import annotations
@@ -30,7 +37,9 @@ async def run(ctx: CaseContext) -> str:
 async def _connector(ctx: CaseContext, c: int, timeout: int) -> None:
     cursor = ctx.mark()
     name = "plugging the car gives Preparing"
-    if not await ctx.physical(StepKind.PLUG, c, name):
+    # The act of plugging in (not "a car is connected"): an EV connected all along
+    # causes no Available -> Preparing for the bench to watch.
+    if not await ctx.physical(StepKind.PLUG_IN, c, name):
         return
     try:
         preparing = await ctx.attempt(

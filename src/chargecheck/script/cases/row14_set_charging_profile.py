@@ -1,11 +1,16 @@
 """Row 14 - Set charging profile (OCPP 1.6 sections 5.16, 3.13).
 
 For every connector: SetChargingProfile with a TxDefaultProfile (absolute, starting now,
-the settings' current limit) must be answered Accepted. The profiles are cleared after.
+the settings' current limit) must be answered Accepted (the seed: "After sending
+SetChargingProfile (per connector) a message with status Accepted must be received").
+The profiles are cleared after, which is not judged.
 """
 
 from __future__ import annotations
 
+from contextlib import suppress
+
+from chargecheck.csms.errors import SessionError
 from chargecheck.script.context import CaseContext
 from chargecheck.script.runner import seed_case
 
@@ -48,11 +53,9 @@ async def run(ctx: CaseContext) -> str:
             c,
         ):
             accepted += 1
-            await ctx.attempt(
-                "ClearChargingProfile removes it",
-                ctx.call("ClearChargingProfile", {"id": PROFILE_ID_BASE + c}),
-                c,
-            )
+            # Clean-up, not a criterion: the seed asks only for the Accepted.
+            with suppress(SessionError):
+                await ctx.call("ClearChargingProfile", {"id": PROFILE_ID_BASE + c})
     return f"OK, {accepted} connectors accept a {limit:g} A profile"
 
 
