@@ -77,7 +77,13 @@ async def run_demo(
 
     async def ready(central: CentralSystem, files: Any) -> None:
         state = Path(tempfile.mkdtemp(prefix="sim-state-", dir=out))  # the station's disk
-        sim = Simulator(central.url(""), DEMO_STATION, state_dir=state, defects=defects)
+        sim = Simulator(
+            central.url(""),
+            DEMO_STATION,
+            state_dir=state,
+            defects=defects,
+            ev_connected=chosen.ev_connected,  # the same cars as the bench is told of
+        )
         holder["sim"] = sim
         await sim.start()
 

@@ -29,7 +29,7 @@ from __future__ import annotations
 from chargecheck.csms.session import Cursor
 from chargecheck.script.context import CaseContext
 from chargecheck.script.runner import seed_case
-from chargecheck.script.steps import ask_status, make_idle, statuses
+from chargecheck.script.steps import ask_status, configuration, make_idle, statuses
 
 TARGET = {"Inoperative": "Unavailable", "Operative": "Available"}
 
@@ -48,6 +48,9 @@ async def run(ctx: CaseContext) -> str:
 async def _change(ctx: CaseContext, connector_id: int, kind: str) -> None:
     target = TARGET[kind]
     name = f"ChangeAvailability {kind} gives {target}"
+    targets = {target}
+    if kind == "Operative" and connector_id in ctx.settings.ev_connected:
+        targets.add("Preparing")  # section 4.9 F2: operative again with a car plugged in
     cursor = ctx.mark()
     result = await ctx.attempt(
         name,
@@ -59,11 +62,18 @@ async def _change(ctx: CaseContext, connector_id: int, kind: str) -> None:
     if result.get("status") not in ("Accepted", "Scheduled"):
         ctx.check(False, name, f"status {result.get('status')}", (result.entry_id,), connector_id)
         return
+    timeout = ctx.settings.timeouts.status
+    if result.get("status") == "Scheduled":
+        # Section 5.2: the change waits for the connector to be free. A car plugged in
+        # (Preparing, which section 4.9 does not let go Unavailable) frees it once
+        # ConnectionTimeOut runs out with no transaction; so wait that long on top.
+        timeout += await _connection_timeout(ctx)
     status = await ctx.attempt(
         name,
         ctx.expect(
             "StatusNotification",
-            lambda p: p["connectorId"] == connector_id and p["status"] == target,
+            lambda p: p["connectorId"] == connector_id and p["status"] in targets,
+            timeout=timeout,
             cursor=cursor,
         ),
         connector_id,
@@ -72,10 +82,19 @@ async def _change(ctx: CaseContext, connector_id: int, kind: str) -> None:
         ctx.check(
             True,
             name,
-            f"{result.get('status')}, then {target}",
+            f"{result.get('status')}, then {status.payload['status']}",
             (result.call_entry_id, result.entry_id, status.entry_id),
             connector_id,
         )
+
+
+async def _connection_timeout(ctx: CaseContext) -> float:
+    """The station's ConnectionTimeOut in seconds (the settings' value if unreadable)."""
+    value = await configuration(ctx, "ConnectionTimeOut")
+    try:
+        return float(value) if value is not None else float(ctx.settings.connection_timeout)
+    except ValueError:
+        return float(ctx.settings.connection_timeout)
 
 
 async def _reported(ctx: CaseContext, connector_id: int) -> None:

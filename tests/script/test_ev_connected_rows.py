@@ -1,0 +1,63 @@
+"""With an EV connected all run (``--ev-connected``), on the bench and in the simulator,
+the rows that only need a car connected are judged with nobody at the keyboard and the
+acts (a card, pulling the cable, an error) are NOT TESTED, naming the step."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import replace
+from functools import partial
+from importlib import resources
+from pathlib import Path
+
+from rich.console import Console
+
+from chargecheck.script.operator import NonInteractiveOperator
+from chargecheck.script.verdict import Outcome
+from tests.script.conftest import FAST
+
+
+async def _run(tmp_path: Path, rows: list[int], monkeypatch):
+    import chargecheck.demo as demo
+    from chargecheck.demo import run_demo
+    from chargecheck.sim.simulator import Simulator
+
+    # The Alfen's ConnectionTimeOut is 60 s; 5 s (more than the status timeout, 3 s) keeps
+    # the wait for a freed connector short.
+    shipped = resources.files("chargecheck.sim").joinpath("profiles", "alfen-ng920.toml")
+    profile = tmp_path / "alfen-fast-timeout.toml"
+    text = shipped.read_text(encoding="utf-8")
+    profile.write_text(
+        text.replace(
+            '"ConnectionTimeOut", type = "int", value = 60',
+            '"ConnectionTimeOut", type = "int", value = 5',
+        )
+    )
+    assert profile.read_text() != text
+    monkeypatch.setattr(demo, "Simulator", partial(Simulator, profile=profile))
+    settings = replace(FAST, ev_connected=(1, 2))
+    console = Console(file=io.StringIO(), width=200)
+    return await run_demo(tmp_path / "out", console, settings=settings, only=rows)
+
+
+async def test_change_availability_waits_out_a_scheduled_change_of_a_connector_with_a_car(
+    tmp_path, monkeypatch
+):
+    # The cars keep connectors 1 and 2 Preparing: Inoperative is Scheduled (section 5.2)
+    # and applies once ConnectionTimeOut frees them; Operative may give Preparing (F2).
+    summary = await _run(tmp_path, [3], monkeypatch)
+    (row,) = summary.verdicts
+    assert row.outcome is Outcome.PASS, row.result
+    details = [c.detail for c in row.criteria if c.name.startswith("ChangeAvailability")]
+    assert any(d.startswith("Scheduled, then Unavailable") for d in details), details
+
+
+async def test_the_demo_operator_is_replaced_by_nobody_for_the_acts(tmp_path, monkeypatch):
+    import chargecheck.demo as demo
+
+    monkeypatch.setattr(demo, "SimulatorOperator", lambda _: NonInteractiveOperator())
+    summary = await _run(tmp_path, [8, 11], monkeypatch)
+    outcomes = {v.row: v for v in summary.verdicts}
+    assert outcomes[8].outcome is Outcome.PASS, outcomes[8].result
+    assert outcomes[11].outcome is Outcome.NOT_TESTED
+    assert "Plug the car" in outcomes[11].result
