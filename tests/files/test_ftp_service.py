@@ -253,3 +253,23 @@ async def test_an_upload_that_stalls_past_the_idle_timeout_is_marked_partial(tmp
         ftp.close()
     assert event.detail["reason"] == "the data connection stalled past the idle timeout"
     assert files_in(services.run_dir) == {"stalled.zip.partial"}
+
+
+def test_unregistering_a_closed_socket_whose_fd_now_names_a_file_is_harmless(tmp_path):
+    # The race of pyftpdlib's dual-stack passive channel, forced: its socket is closed
+    # before its fd is unregistered, and another thread opens a file under that number.
+    from chargecheck.files.ftp_server import _RunIOLoop
+
+    loop = _RunIOLoop()
+    sock = socket.socket()
+    fd = sock.fileno()
+    loop.register(fd, object(), loop.READ)
+    sock.close()
+    reused = os.open(tmp_path / "journal.sqlite", os.O_CREAT | os.O_RDWR)
+    try:
+        assert reused == fd  # the lowest free number: the one just closed
+        loop.unregister(fd)  # epoll answers EPERM for a regular file
+        assert fd not in loop.socket_map
+    finally:
+        os.close(reused)
+        loop.close()

@@ -331,7 +331,19 @@ class StationFTPHandler(FTPHandler):
 
 
 class _RunIOLoop(IOLoop):
-    """Its own class: closing it must not reset pyftpdlib's global ``IOLoop.instance()``."""
+    """Its own class: closing it must not reset pyftpdlib's global ``IOLoop.instance()``.
+
+    ``unregister`` also ignores EPERM. pyftpdlib's passive data channel on a dual-stack
+    (IPv6) listener closes a socket before it unregisters its fd; the kernel already took
+    the closed socket out of the epoll set, but meanwhile another thread (the HTTP
+    server, SQLite) may have opened a regular file under the same fd number, and epoll
+    answers EPERM for it. Raised, that failed the station's PASV, so its upload (a row 13
+    FAIL the station did not earn). ENOENT and EBADF, the same race with a socket or
+    nothing behind the number, pyftpdlib ignores already."""
+
+    def unregister(self, fd: int) -> None:
+        with contextlib.suppress(PermissionError):
+            super().unregister(fd)
 
 
 class _Waker(AsyncChat):
