@@ -12,10 +12,10 @@ SERVERS = {
     "real": "chargecheck CentralSystem: every frame validated and journaled (SQLite)",
     "bare-wire": "websockets' sans-I/O protocol on an asyncio protocol (chargecheck's "
     "transport) + orjson parse + fixed answer",
-    "real-inproc": "chargecheck CentralSystem committing in its own process "
-    "(ServerSettings.journal_process off: no writer process)",
+    "real-writer": "chargecheck CentralSystem committing through its journal writer "
+    "process (ServerSettings.journal_process on)",
 }
-DEFAULT_SERVERS = ["bare", "real", "bare-wire"]  # --servers real,real-inproc to compare
+DEFAULT_SERVERS = ["bare", "real", "bare-wire"]  # --servers real,real-writer to compare
 SECTION_NAMES = ["throughput", "memory", "client", "demo", "simulate", "simulate_charging"]
 
 Row = dict[str, Any]

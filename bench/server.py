@@ -27,7 +27,7 @@ from chargecheck.journal import Journal
 
 
 async def serve_until_stopped(
-    journal_path: Path, host: str, port: int, journal_process: bool = True
+    journal_path: Path, host: str, port: int, journal_process: bool = False
 ) -> None:
     loop = asyncio.get_running_loop()
     stop = loop.create_future()
@@ -57,13 +57,11 @@ def main(argv: list[str] | None = None) -> None:
     loop.server_arguments(parser)
     parser.add_argument("--profile", type=Path, help="write a cProfile of the run here")
     parser.add_argument(
-        "--journal-in-process", action="store_true", help="commit here, no writer process"
+        "--journal-process", action="store_true", help="commit in a journal writer process"
     )
     args = parser.parse_args(argv)
     loop.prepare_server_process(args)
-    main_coroutine = serve_until_stopped(
-        args.journal, args.host, args.port, not args.journal_in_process
-    )
+    main_coroutine = serve_until_stopped(args.journal, args.host, args.port, args.journal_process)
     profiler = cProfile.Profile() if args.profile else None
     if profiler is not None:
         profiler.enable()

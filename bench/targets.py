@@ -38,8 +38,8 @@ class Target:
         self.command = [sys.executable, "-m", "bench.server" if real else "bench.bare"]
         if kind == "bare-wire":
             self.command.append("--engine=wire")
-        if kind == "real-inproc":
-            self.command.append("--journal-in-process")
+        if kind == "real-writer":
+            self.command.append("--journal-process")
         if self.journal is not None:
             self.command += ["--journal", str(self.journal)]
         if not uvloop:

@@ -32,7 +32,7 @@ def test_an_empty_histogram_reports_zero():
     assert Latencies().summary_ms() == {"p50": 0.0, "p99": 0.0, "max": 0.0}
 
 
-def test_the_throughput_judgement_compares_the_in_process_journal_with_the_writer_process():
+def test_the_throughput_judgement_compares_the_writer_process_with_commits_in_the_server():
     from bench.sections import _judge_throughput
 
     def row(server: str, calls: float, p99: float, cpu: float) -> dict[str, object]:
@@ -44,8 +44,8 @@ def test_the_throughput_judgement_compares_the_in_process_journal_with_the_write
             "server_cpu_pct": cpu,
         }
 
-    rows = [row("real", 5000.0, 200.0, 90.0), row("real-inproc", 4000.0, 300.0, 99.0)]
+    rows = [row("real", 5000.0, 200.0, 90.0), row("real-writer", 4000.0, 300.0, 99.0)]
     judged = {v["what"]: v["value"] for v in _judge_throughput(rows)}
-    assert judged["calls/s real-inproc / real (medians)"] == 0.8
-    assert judged["p99 latency real-inproc / real (medians)"] == 1.5
-    assert judged["server CPU % (with its children) real-inproc / real (medians)"] == 1.1
+    assert judged["calls/s real-writer / real (medians)"] == 0.8
+    assert judged["p99 latency real-writer / real (medians)"] == 1.5
+    assert judged["server CPU % (with its children) real-writer / real (medians)"] == 1.1

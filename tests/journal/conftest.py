@@ -12,8 +12,12 @@ from typing import Any
 import pytest
 import uvloop
 
+from chargecheck.csms import ServerSettings
 from chargecheck.journal import writer_process
 from tests.conftest import UNIT
+
+# A Central System that commits through the journal's writer process (off by default).
+WRITER_PROCESS = ServerSettings(port=0, ping_interval=None, journal_process=True)
 
 GATED = Path(__file__).with_name("gated_writer.py")
 LOOPS: dict[str, Callable[[], asyncio.AbstractEventLoop]] = {

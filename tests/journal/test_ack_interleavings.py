@@ -20,11 +20,11 @@ from typing import Any
 import pytest
 
 from chargecheck.clock import Clock
-from chargecheck.csms import CentralSystem, ServerSettings
+from chargecheck.csms import CentralSystem
 from chargecheck.files.events import EventLog, journal_sink
 from chargecheck.journal import Journal
 from tests.conftest import UNIT, RawStation, open_station
-from tests.journal.conftest import until
+from tests.journal.conftest import WRITER_PROCESS, until
 
 
 def _journal(path: Path) -> Journal:
@@ -70,7 +70,7 @@ def test_a_file_event_while_a_batch_is_in_flight_leaves_the_station_answered(
     journal = _journal(tmp_path / "j.sqlite")
 
     async def scenario() -> None:
-        async with CentralSystem(journal, ServerSettings(port=0, ping_interval=None)) as cs:
+        async with CentralSystem(journal, WRITER_PROCESS) as cs:
             cs.run_id = run_id = journal.start_run("acks")
             events = EventLog(on_event=journal_sink(journal, run_id))
             station = await open_station(cs)
@@ -103,7 +103,7 @@ def test_the_central_system_stops_cleanly_with_a_batch_in_flight(tmp_path, gated
     journal = _journal(tmp_path / "j.sqlite")
 
     async def scenario() -> None:
-        cs = CentralSystem(journal, ServerSettings(port=0, ping_interval=None))
+        cs = CentralSystem(journal, WRITER_PROCESS)
         await cs.start()
         cs.run_id = journal.start_run("acks")
         station = await open_station(cs)
@@ -125,7 +125,7 @@ def _heartbeats_answered_one_by_one(
     journal: Journal, ids: list[str], *, settle_first: bool
 ) -> Coroutine[Any, Any, None]:
     async def scenario() -> None:
-        async with CentralSystem(journal, ServerSettings(port=0, ping_interval=None)) as cs:
+        async with CentralSystem(journal, WRITER_PROCESS) as cs:
             cs.run_id = journal.start_run("acks")
             station = await open_station(cs)
             if settle_first:

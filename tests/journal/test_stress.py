@@ -28,14 +28,14 @@ from typing import Any
 
 import pytest
 
-from chargecheck.csms import CentralSystem, ServerSettings
+from chargecheck.csms import CentralSystem
 from chargecheck.files import FileServices, journal_sink
 from chargecheck.files.events import DOWNLOAD_COMPLETE, JOURNAL_PREFIX, UPLOAD_COMPLETE
 from chargecheck.journal import Journal
 from chargecheck.journal.store import Entry
 from tests.conftest import UNIT, RawStation, open_station
 from tests.files.conftest import station_login
-from tests.journal.conftest import until
+from tests.journal.conftest import WRITER_PROCESS, until
 
 STATIONS = 5
 ROUNDS = 6  # bursts per station
@@ -183,7 +183,7 @@ def _busy_bench(tmp_path: Path, journal: Journal, seed: int) -> Coroutine[Any, A
             on_event=journal_sink(journal, run_id),
         )
         async with files:
-            async with CentralSystem(journal, ServerSettings(port=0, ping_interval=None)) as cs:
+            async with CentralSystem(journal, WRITER_PROCESS) as cs:
                 cs.run_id = run_id
                 async with asyncio.TaskGroup() as group:
                     group.create_task(_transfer_files(files, seed))

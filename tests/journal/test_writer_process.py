@@ -92,7 +92,7 @@ def test_a_writer_process_that_cannot_start_leaves_commits_here(tmp_path, monkey
 
 async def test_a_station_is_answered_and_journaled_after_the_writer_process_dies(tmp_path):
     journal = _journal(tmp_path / "j.sqlite")
-    settings = ServerSettings(port=0, ping_interval=None)
+    settings = ServerSettings(port=0, ping_interval=None, journal_process=True)
     async with CentralSystem(journal, settings) as cs:
         cs.run_id = journal.start_run("writer")
         station = await open_station(cs)

@@ -50,7 +50,10 @@ class ServerSettings:
     max_frame_bytes: int = 1 << 20
     compression: str | None = "deflate"  # negotiated only if the station offers it
     backlog: int = 1024
-    journal_process: bool = True  # commit in a writer process (journal.writer_process)
+    # Commit in a writer process (journal.writer_process) instead of this one. Off by
+    # default: measured on 2 cores it bought no calls/s and no p99 (bench/README.md,
+    # issue #12); it is for a server with cores to spare.
+    journal_process: bool = False
 
 
 def identity_from_path(path: str) -> str | None:
