@@ -164,3 +164,36 @@ def test_a_writer_that_never_answers_is_given_up_and_the_station_still_answered(
     assert "did not answer in time" in str(journal.writer_error)
     _assert_each_call_answered_once_in_order(journal, ["first", "second"])
     journal.close()
+
+
+async def test_a_writer_answer_nobody_can_watch_is_waited_for_and_the_station_answered(
+    tmp_path, gated
+):
+    # The loop refuses to watch the answer pipe (asyncio's own loop: its add_reader can be
+    # replaced): the batch is settled by waiting for the answer at once, exactly once.
+    gated()
+    journal = _journal(tmp_path / "j.sqlite")
+    loop = asyncio.get_running_loop()
+
+    def refuse(fd: int, callback: Any, *args: Any) -> None:
+        raise OSError("cannot watch this fd")
+
+    async with CentralSystem(journal, WRITER_PROCESS) as cs:
+        said: list[str] = []
+        cs.fault_recorder.say = said.append
+        cs.run_id = journal.start_run("acks")
+        station = await open_station(cs)
+        await until(lambda: _settled(journal), "the connection event committed")
+        cs.writer.close()  # stop watching, so the next batch asks the loop again
+        loop.add_reader = refuse  # type: ignore[method-assign]
+        try:
+            for unique_id in ("unwatched", "next"):
+                await station.send_raw(f'[2,"{unique_id}","Heartbeat",{{}}]')
+                await _answered(station, unique_id)
+        finally:
+            del loop.add_reader  # type: ignore[method-assign]
+        await station.ws.close()
+    assert journal.writer_error is None and cs.faults
+    assert "cannot watch this fd" in said[0]
+    _assert_each_call_answered_once_in_order(journal, ["unwatched", "next"])
+    journal.close()

@@ -140,11 +140,18 @@ class JournalWriter:
         if not self.journal.flush_soon(settled):
             return False
         self._writing = True
-        fd = self.journal.ack_fd
-        if fd is not None and self._reading != fd:
-            self.close()
-            loop.add_reader(fd, self._ack_ready)
-            self._reading = fd
+        try:
+            fd = self.journal.ack_fd
+            if fd is not None and self._reading != fd:
+                self.close()
+                loop.add_reader(fd, self._ack_ready)
+                self._reading = fd
+        except Exception as exc:  # nothing would ever read the answer: wait for it here
+            loop.call_exception_handler(
+                {"message": "watching the journal writer", "exception": exc}
+            )
+            self.journal.take_ack()  # settles this batch (and ``after``) exactly once
+            return True
         self._overdue = loop.call_later(self.journal.ack_timeout, self._ack_overdue)
         return True
 
