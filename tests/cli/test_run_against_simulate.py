@@ -5,75 +5,17 @@ exit code says no row failed."""
 from __future__ import annotations
 
 import json
-import re
 import subprocess
-import sys
-import time
 from pathlib import Path
 
-from chargecheck.protocol.firmware_image import firmware_image
+from tests.cli.processes import CHARGECHECK, run_against_simulate
 
-CHARGECHECK = [sys.executable, "-m", "chargecheck"]
 PHYSICAL_ROWS = {6, 7, 8, 10, 11, 15, 16}
 
 
-def _read_port(process: subprocess.Popen[str], deadline: float) -> int:
-    assert process.stdout is not None
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if not line and process.poll() is not None:
-            break
-        found = re.search(r"ws://127\.0\.0\.1:(\d+)/", line)
-        if found:
-            return int(found.group(1))
-    raise AssertionError("chargecheck run never printed its URL")
-
-
 def test_non_interactive_run_against_a_simulator_process(tmp_path: Path):
-    image = tmp_path / "fw.bin"
-    image.write_bytes(firmware_image("4.4.9-9999"))
-    bench = subprocess.Popen(
-        [
-            *CHARGECHECK,
-            "run",
-            "--non-interactive",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            "0",
-            "--settings",
-            "demo",
-            "--out",
-            str(tmp_path / "out"),
-            "--firmware",
-            str(image),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    station = None
-    try:
-        port = _read_port(bench, time.monotonic() + 30)
-        station = subprocess.Popen(
-            [
-                *CHARGECHECK,
-                "simulate",
-                f"ws://127.0.0.1:{port}/ocpp",
-                "CP-CLI",
-                "--state-dir",
-                str(tmp_path / "sim"),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        output, _ = bench.communicate(timeout=240)
-    finally:
-        bench.kill()
-        if station is not None:
-            station.kill()
-            station.wait()
-    assert bench.returncode == 0, output[-3000:]
+    code, output = run_against_simulate(tmp_path, ["--host", "127.0.0.1"])
+    assert code == 0, output[-3000:]
     (report,) = (tmp_path / "out").glob("report-*.json")
     verdicts = {v["row"]: v for v in json.loads(report.read_text())["verdicts"]}
     assert sorted(verdicts) == list(range(1, 19))

@@ -7,9 +7,6 @@ address it reached the bench at, and the station really transfers its files ther
 from __future__ import annotations
 
 import json
-import re
-import subprocess
-import sys
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -17,76 +14,21 @@ from urllib.parse import urlsplit
 import pytest
 
 from chargecheck.journal import Journal
-from chargecheck.protocol.firmware_image import firmware_image
+from tests.cli.processes import run_against_simulate
 from tests.files.conftest import needs_ipv6
-
-CHARGECHECK = [sys.executable, "-m", "chargecheck"]
-# A wildcard --host is printed as a placeholder: it names no address a station can use.
-LISTENING = re.compile(r"ws://(?:\[[^\]]*\]|<this machine's address>|[^:/\s]+):(\d+)/")
-
-
-def _read_port(process: subprocess.Popen[str], deadline: float) -> int:
-    assert process.stdout is not None
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if not line and process.poll() is not None:
-            break
-        found = LISTENING.search(line)
-        if found:
-            return int(found.group(1))
-    raise AssertionError("chargecheck run never printed its URL")
 
 
 def run_rows(tmp_path: Path, rows: str, options: list[str], station_host: str) -> None:
     """``chargecheck run --only ROWS`` with ``options``, and a simulated station connecting
     to ``station_host``; returns once the bench exited 0 with every row PASS."""
-    image = tmp_path / "fw.bin"
-    image.write_bytes(firmware_image("4.4.9-9999"))
-    bench = subprocess.Popen(
-        [
-            *CHARGECHECK,
-            "run",
-            *options,
-            "--port",
-            "0",
-            "--non-interactive",
-            "--only",
-            rows,
-            "--settings",
-            "demo",
-            "--quiet",
-            "--out",
-            str(tmp_path / "out"),
-            "--firmware",
-            str(image),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
+    code, output = run_against_simulate(
+        tmp_path,
+        [*options, "--only", rows, "--quiet"],
+        station_host=station_host,
+        station_id="CP-HOST",
+        timeout=120,
     )
-    station = None
-    try:
-        port = _read_port(bench, time.monotonic() + 30)
-        station = subprocess.Popen(
-            [
-                *CHARGECHECK,
-                "simulate",
-                f"ws://{station_host}:{port}/ocpp",
-                "CP-HOST",
-                "--state-dir",
-                str(tmp_path / "sim"),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        output, _ = bench.communicate(timeout=120)
-    finally:
-        bench.kill()
-        bench.wait()
-        if station is not None:
-            station.kill()
-            station.wait()
-    assert bench.returncode == 0, output[-3000:]
+    assert code == 0, output[-3000:]
     (report,) = (tmp_path / "out").glob("report-*.json")
     verdicts = {v["row"]: v for v in json.loads(report.read_text())["verdicts"]}
     for row in map(int, rows.split(",")):  # the firmware was fetched, the diagnostics arrived

@@ -26,7 +26,7 @@ import io
 import json
 import sys
 import time
-from dataclasses import fields, replace
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -39,8 +39,9 @@ from chargecheck.journal.store import FRAME_IN, Entry
 from chargecheck.protocol.firmware_image import firmware_image
 from chargecheck.run import RunOptions, RunSummary, run_bench
 from chargecheck.script.operator import NonInteractiveOperator
-from chargecheck.script.settings import Settings, load
+from chargecheck.script.settings import Settings
 from chargecheck.script.verdict import Outcome, Verdict
+from tests.script.conftest import FAST
 
 REPO = Path(__file__).resolve().parents[2]
 IDENTITY = "PEER1"
@@ -63,29 +64,15 @@ PEER_ARGS = (
     str(WALL_LIMIT + 15),
 )
 
-DEMO = load("demo")
+# The tests' tight demo settings, an EV on connector 1, and no modem: this operator does
+# not require iccid (nor imsi).
 SETTINGS = replace(
-    DEMO,
+    FAST,
     ev_connected=(1,),
-    timeouts=replace(
-        DEMO.timeouts,
-        status=3,
-        transaction=3,
-        reboot=6,
-        firmware=8,
-        diagnostics=6,
-        call=3,
-        negative=1.0,
+    required_identity_fields=tuple(
+        f for f in FAST.required_identity_fields if f not in ("iccid", "imsi")
     ),
 )
-if "required_identity_fields" in {f.name for f in fields(Settings)}:
-    # The peer has no modem: this operator does not require iccid (nor imsi).
-    SETTINGS = replace(
-        SETTINGS,
-        required_identity_fields=tuple(
-            f for f in SETTINGS.required_identity_fields if f not in ("iccid", "imsi")
-        ),
-    )
 
 PASS_ROWS = {1, 2, 3, 4, 5, 8, 9, 12, 13, 14, 15, 17, 18}
 # The physical step each NOT TESTED row must name (words of its instruction).
