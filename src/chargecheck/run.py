@@ -167,14 +167,17 @@ async def run_bench(
                             journal.add_record(run_id, "verdict", verdicts[-1].to_dict())
                         _record_station(journal, run_id, session)
                 finally:
-                    in_rows = {c.detail for v in verdicts for c in v.criteria}
-                    bench_errors += [f.text for f in central.faults if f.text not in in_rows]
+                    in_rows = {e for v in verdicts for c in v.criteria for e in c.evidence}
+                    bench_errors += [f.text for f in central.faults if f.entry_id not in in_rows]
         except NoStation:
             raise
         except Exception as exc:  # the bench's own failure: the rows judged still count
             bench_errors.append(_bench_error(journal, run_id, console, exc))
         finally:
-            journal.end_run(run_id)
+            try:
+                journal.end_run(run_id)
+            except Exception as exc:  # the rows' verdicts are in; the reports still follow
+                bench_errors.append(_bench_error(journal, run_id, console, exc))
         violations = _check(journal, run_id, console, bench_errors)
         reports = _reports(journal, run_id, options, console, bench_errors)
     finally:

@@ -88,6 +88,7 @@ def test_a_file_event_while_a_batch_is_in_flight_leaves_the_station_answered(
             await station.send_raw('[2,"next","Heartbeat",{}]')
             await _answered(station, "next")
             await station.ws.close()
+        assert not cs.faults
         assert events.callback_errors == []
         assert journal.writer_error is None  # the process answered late, not never
 
@@ -134,6 +135,7 @@ def _heartbeats_answered_one_by_one(
                 await station.send_raw(f'[2,"{unique_id}","Heartbeat",{{}}]')
                 await _answered(station, unique_id)
             await station.ws.close()
+        assert not cs.faults
 
     return scenario()
 

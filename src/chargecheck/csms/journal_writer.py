@@ -150,7 +150,10 @@ class JournalWriter:
             loop.call_exception_handler(
                 {"message": "watching the journal writer", "exception": exc}
             )
-            self.journal.take_ack()  # settles this batch (and ``after``) exactly once
+            try:
+                self.journal.take_ack()  # settles this batch (and ``after``) exactly once
+            except Exception as failed:  # settled all the same: never _done twice
+                loop.call_exception_handler({"message": "journal commit", "exception": failed})
             return True
         self._overdue = loop.call_later(self.journal.ack_timeout, self._ack_overdue)
         return True

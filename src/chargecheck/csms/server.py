@@ -139,22 +139,26 @@ class CentralSystem:
         try:
             if self._server is not None:
                 self._server.close()
-                await self.writer.persisted()  # CALLs already received get their answer
-                links = list(self._links)
-                for link in links:
-                    link.start_close(1001, "the Central System is stopping")
-                if links:
-                    await asyncio.wait([link.closed for link in links])
-                await self._server.wait_closed()
-                self._server = None
+                try:
+                    await self.writer.persisted()  # CALLs already received get their answer
+                finally:
+                    links = list(self._links)
+                    for link in links:
+                        link.start_close(1001, "the Central System is stopping")
+                    if links:
+                        await asyncio.wait([link.closed for link in links])
+                    await self._server.wait_closed()
+                    self._server = None
             await self.writer.persisted()
         finally:
-            self.writer.close()
             try:
-                self.writer.journal.foreground_writes()
+                self.writer.close()
+                try:
+                    self.writer.journal.foreground_writes()
+                finally:
+                    self.writer.journal.foreground_checkpoints()
+                    self.writer.journal.flush()
             finally:
-                self.writer.journal.foreground_checkpoints()
-                self.writer.journal.flush()
                 self.fault_recorder.uninstall()
 
     @property

@@ -367,6 +367,10 @@ class Session:
         connection = self._connection
         if connection is not None:
             connection.start_close(1011, f"the bench could not journal: {error}"[:120])
+        # The bench's own fault, not the station's: the row it happens in is an ERROR.
+        asyncio.get_running_loop().call_exception_handler(
+            {"message": f"journal commit failed for {self.identity}", "exception": error}
+        )
 
     def _send_text(self, entry_id: int, text: str) -> None:
         """Send a committed frame. If the station has already closed, say so in the

@@ -64,10 +64,6 @@ class WriterProcess:
         return self._process.poll() is None
 
     @property
-    def pid(self) -> int:
-        return self._process.pid
-
-    @property
     def ack_fd(self) -> int:
         """Readable when the process has answered (or exited)."""
         return self._out

@@ -77,7 +77,7 @@ class CaseContext:
     ) -> Message:
         self.say(f"  waiting for {action}")
         return await self.session.expect(
-            action, where, timeout or self.settings.timeouts.status, cursor
+            action, where, self.settings.timeouts.status if timeout is None else timeout, cursor
         )
 
     async def attempt(

@@ -123,7 +123,15 @@ async def _trigger(ctx: CaseContext, interval: int | None, tolerance: float) -> 
     last = next((m for m in before if m.action == "Heartbeat" and m.valid), None)
     if interval and last is not None:
         periodic_due = last.mono + interval * (1 - tolerance)
-        timeout = min(timeout, max(0.0, periodic_due - ctx.session.clock.mono()))
+        timeout = min(timeout, periodic_due - ctx.session.clock.mono())
+        if timeout <= 0:  # a periodic heartbeat is due: it could pass for the triggered one
+            ctx.record(
+                name,
+                Outcome.NOT_TESTED,
+                "a periodic Heartbeat was already due: a triggered one cannot be told from it",
+                (result.entry_id,),
+            )
+            return
     beat = await ctx.attempt(name, ctx.expect("Heartbeat", timeout=timeout, cursor=cursor))
     if beat is not None:
         ctx.check(

@@ -26,6 +26,8 @@ What each FAIL rests on:
 
 from __future__ import annotations
 
+import math
+
 from chargecheck.csms.session import Cursor
 from chargecheck.script.context import CaseContext
 from chargecheck.script.runner import seed_case
@@ -50,7 +52,7 @@ async def _change(ctx: CaseContext, connector_id: int, kind: str) -> None:
     name = f"ChangeAvailability {kind} gives {target}"
     targets = {target}
     if kind == "Operative" and connector_id in ctx.settings.ev_connected:
-        targets.add("Preparing")  # section 4.9 F2: operative again with a car plugged in
+        targets.add("Preparing")  # section 4.9 H2: operative again with a car plugged in
     cursor = ctx.mark()
     result = await ctx.attempt(
         name,
@@ -89,12 +91,17 @@ async def _change(ctx: CaseContext, connector_id: int, kind: str) -> None:
 
 
 async def _connection_timeout(ctx: CaseContext) -> float:
-    """The station's ConnectionTimeOut in seconds (the settings' value if unreadable)."""
+    """The station's ConnectionTimeOut in seconds, bounded by the physical-step timeout
+    (the settings' value where it is unreadable, negative or not finite)."""
+    fallback = float(ctx.settings.connection_timeout)
     value = await configuration(ctx, "ConnectionTimeOut")
     try:
-        return float(value) if value is not None else float(ctx.settings.connection_timeout)
+        seconds = float(value) if value is not None else fallback
     except ValueError:
-        return float(ctx.settings.connection_timeout)
+        seconds = fallback
+    if not math.isfinite(seconds) or seconds < 0:
+        seconds = fallback
+    return min(seconds, ctx.settings.timeouts.physical_step)
 
 
 async def _reported(ctx: CaseContext, connector_id: int) -> None:

@@ -16,17 +16,14 @@ Available only once the cable is out.
 
 from __future__ import annotations
 
-from contextlib import suppress
-
-from chargecheck.csms.errors import ExpectTimeout
 from chargecheck.script.context import CaseContext
 from chargecheck.script.operator import PhysicalStep, StepKind, StepNotDone
 from chargecheck.script.runner import seed_case
 from chargecheck.script.steps import (
+    CHARGING_STATES,
     check_status_sequence,
     last_status,
     make_idle,
-    on_connector,
     start_remote,
     stop_remote,
 )
@@ -118,9 +115,20 @@ async def _stop(ctx: CaseContext, c: int, how: str, step: StepKind | None) -> bo
             ctx.check(
                 True, f"{how}: back to Available", "after the unplug", (available.entry_id,), c
             )
-    else:  # the seed's "followed by several StatusNotification messages": give them time
-        with suppress(ExpectTimeout):
-            await ctx.expect("StatusNotification", on_connector(c), cursor=cursor)
+    else:  # the seed's "followed by several StatusNotification messages": the connector
+        # must leave the transaction's states (Finishing, or Available), section 4.9
+        left = await ctx.attempt(
+            f"{how}: the connector leaves the charging states",
+            ctx.expect(
+                "StatusNotification",
+                lambda p: p["connectorId"] == c and p["status"] not in CHARGING_STATES,
+                cursor=cursor,
+            ),
+            c,
+        )
+        if left is not None:
+            name = f"{how}: the connector leaves the charging states"
+            ctx.check(True, name, left.payload["status"], (left.entry_id,), c)
     check_status_sequence(ctx, f"{how}: StatusNotifications per OCPP 1.6", c, cursor, before)
     return True
 
