@@ -122,8 +122,12 @@ async def _trigger(ctx: CaseContext, interval: int | None, tolerance: float) -> 
     before = reversed(ctx.session.inbox[: cursor.start])
     last = next((m for m in before if m.action == "Heartbeat" and m.valid), None)
     if interval and last is not None:
+        now = ctx.session.clock.mono()
         periodic_due = last.mono + interval * (1 - tolerance)
-        timeout = min(timeout, periodic_due - ctx.session.clock.mono())
+        if periodic_due <= now:  # it skips heartbeats (4.6): its timer runs from its last message
+            latest = ctx.session.inbox[cursor.start - 1] if cursor.start else last
+            periodic_due = max(last.mono, latest.mono) + interval * (1 - tolerance)
+        timeout = min(timeout, periodic_due - now)
         if timeout <= 0:  # a periodic heartbeat is due: it could pass for the triggered one
             ctx.record(
                 name,
