@@ -111,3 +111,23 @@ async def bench(central: CentralSystem, tmp_path: Path) -> AsyncIterator[Bench]:
     b = Bench(central, tmp_path / "state")
     yield b
     await b.stop_all()  # raises if a station model broke during the test
+
+
+def assert_simulate_refuses(tmp_path: Path, options: list[str], complaint: str) -> None:
+    """``chargecheck simulate`` with ``options`` exits 2 with one line naming ``complaint``,
+    before any station starts."""
+    import subprocess
+    import sys
+
+    chargecheck = str(Path(sys.executable).parent / "chargecheck")
+    done = subprocess.run(
+        [chargecheck, "simulate", "ws://127.0.0.1:9/ocpp", "X", *options],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and complaint in lines[0], done.stderr
+    assert not (tmp_path / "runs").exists()  # no station was started

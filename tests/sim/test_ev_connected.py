@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import signal
-import subprocess
 
 import pytest
 
@@ -16,7 +15,7 @@ from chargecheck.protocol.status_table import allowed
 from chargecheck.sim.control import ControlServer
 from chargecheck.sim.simulator import Simulator
 
-from .conftest import SCALE, WAIT
+from .conftest import SCALE, WAIT, assert_simulate_refuses
 from .test_command import CHARGECHECK, http
 from .test_transactions import is_status
 
@@ -167,17 +166,7 @@ def test_the_simulator_refuses_a_connector_the_profile_does_not_have(
     ],
 )
 def test_simulate_refuses_a_bad_ev_connected_in_one_line(tmp_path, value, complaint):
-    done = subprocess.run(
-        [CHARGECHECK, "simulate", "ws://127.0.0.1:9/ocpp", "X", "--ev-connected", value],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        cwd=tmp_path,
-    )
-    assert done.returncode == 2
-    lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1 and complaint in lines[0], done.stderr
-    assert not (tmp_path / "runs").exists()  # no station was started
+    assert_simulate_refuses(tmp_path, ["--ev-connected", value], complaint)
 
 
 async def test_simulate_connects_the_car_on_every_station_of_a_fleet(central, tmp_path):

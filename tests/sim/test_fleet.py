@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import subprocess
 import sys
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from chargecheck.sim.fleet import slot
 from chargecheck.sim.shell import state_file
 from chargecheck.sim.store import StationStore
 
-from .conftest import SCALE, WAIT
+from .conftest import SCALE, WAIT, assert_simulate_refuses
 
 CHARGECHECK = str(Path(sys.executable).parent / "chargecheck")
 
@@ -136,14 +135,4 @@ async def test_simulate_charging_starts_a_transaction_on_every_station_with_mete
     ],
 )
 def test_simulate_refuses_a_bad_charging_option_in_one_line(options, complaint, tmp_path):
-    done = subprocess.run(
-        [CHARGECHECK, "simulate", "ws://127.0.0.1:9/ocpp", "X", *options],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        cwd=tmp_path,
-    )
-    assert done.returncode == 2
-    lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1 and complaint in lines[0], done.stderr
-    assert not (tmp_path / "runs").exists()  # no station was started
+    assert_simulate_refuses(tmp_path, options, complaint)
