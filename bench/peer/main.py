@@ -63,6 +63,11 @@ def parser() -> argparse.ArgumentParser:
         help="reboot at once after Installed is answered (no: reboot after Installing, "
         "report Installed after booting again)",
     )
+    p.add_argument(
+        "--charging-after-stop",
+        action="store_true",
+        help="a defect: the connector stays Charging after a transaction ends, cable in",
+    )
     p.add_argument("--install-seconds", type=float, default=0.5)
     p.add_argument("--reboot-seconds", type=float, default=0.5, help="down during a reboot")
     p.add_argument("--call-timeout", type=float, default=15.0)
@@ -87,6 +92,7 @@ def station_from(args: argparse.Namespace) -> PeerStation:
         register_wh=args.register_wh,
         iccid=args.iccid,
         imsi=args.imsi,
+        charging_after_stop=args.charging_after_stop,
     )
     return PeerStation(
         state,

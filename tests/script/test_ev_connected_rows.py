@@ -17,7 +17,7 @@ from chargecheck.script.verdict import Outcome
 from tests.script.conftest import FAST
 
 
-async def _run(tmp_path: Path, rows: list[int], monkeypatch):
+async def _run(tmp_path: Path, rows: list[int], monkeypatch, defects: tuple[str, ...] = ()):
     import chargecheck.demo as demo
     from chargecheck.demo import run_demo
     from chargecheck.sim.simulator import Simulator
@@ -37,7 +37,9 @@ async def _run(tmp_path: Path, rows: list[int], monkeypatch):
     monkeypatch.setattr(demo, "Simulator", partial(Simulator, profile=profile))
     settings = replace(FAST, ev_connected=(1, 2))
     console = Console(file=io.StringIO(), width=200)
-    return await run_demo(tmp_path / "out", console, settings=settings, only=rows)
+    return await run_demo(
+        tmp_path / "out", console, settings=settings, only=rows, defects=list(defects)
+    )
 
 
 async def test_change_availability_waits_out_a_scheduled_change_of_a_connector_with_a_car(
@@ -66,8 +68,8 @@ async def test_the_demo_operator_is_replaced_by_nobody_for_the_acts(tmp_path, mo
 async def test_a_remote_stop_with_nobody_to_unplug_is_judged_on_leaving_the_charging_states(
     tmp_path, monkeypatch
 ):
-    # The failing side (a station that says Charging after its StopTransaction) has no
-    # test yet: it needs a simulator defect that keeps section 4.9 after it.
+    # The failing side (a station that says Charging after its StopTransaction) is
+    # tests/script/test_peer_station.py, with the peer's --charging-after-stop.
     import chargecheck.demo as demo
 
     monkeypatch.setattr(demo, "SimulatorOperator", lambda _: NonInteractiveOperator())
@@ -77,3 +79,31 @@ async def test_a_remote_stop_with_nobody_to_unplug_is_judged_on_leaving_the_char
     left = [c for c in row.criteria if c.name == name]
     assert left and {c.outcome for c in left} == {Outcome.PASS}
     assert all(c.detail in ("Finishing", "Available") for c in left)
+
+
+async def test_offline_with_nobody_to_unplug_the_meter_values_sampled_offline_are_judged(
+    tmp_path, monkeypatch
+):
+    import chargecheck.demo as demo
+
+    monkeypatch.setattr(demo, "SimulatorOperator", lambda _: NonInteractiveOperator())
+    (row,) = (await _run(tmp_path, [16], monkeypatch)).verdicts
+    assert row.outcome is Outcome.PASS, row.result
+    assert "ran through the outage" in row.result
+    sent = next(c for c in row.criteria if "sampled offline" in c.name)
+    assert sent.outcome is Outcome.PASS and sent.evidence, sent
+
+
+async def test_a_station_that_drops_what_it_cached_offline_fails_row_16_unattended(
+    tmp_path, monkeypatch
+):
+    import chargecheck.demo as demo
+
+    monkeypatch.setattr(demo, "SimulatorOperator", lambda _: NonInteractiveOperator())
+    (row,) = (await _run(tmp_path, [16], monkeypatch, ("drop_offline_queue",))).verdicts
+    assert row.outcome is Outcome.FAIL, row.criteria
+    failed = [c for c in row.criteria if c.outcome is Outcome.FAIL]
+    assert [c.name for c in failed] == [
+        "the transaction's MeterValues sampled offline are sent automatically"
+    ], row.result
+    assert "MUST be queued" in failed[0].detail

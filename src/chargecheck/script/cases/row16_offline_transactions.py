@@ -6,25 +6,39 @@ stopped (the operator pulls the cable). After the station reconnects by itself, 
 cached StopTransaction (and any transaction MeterValues) must arrive without the bench
 asking, in the order they happened.
 
+With nobody to pull the cable (an unattended run, ``--ev-connected``), the transaction
+runs through the outage instead, sampled every ``min(meter interval, outage / 4)``
+seconds (the outage lasts at least three samples and two seconds): what the station
+sampled while offline are transaction-related messages it MUST queue (OCPP 1.6,
+"Transaction-related messages": StartTransaction, StopTransaction and the MeterValues of
+a transaction), so they must come after the reconnect, unasked and in order. A station
+that sends no periodic MeterValues for the transaction at all, even once back online, had
+nothing to cache: NOT TESTED. The result names the method used.
+
 What each FAIL rests on: the seed ("When Charging Station reconnects, after being
 offline, the cached transactions must be sent to the server automatically"): that it
-reconnects, that the StopTransaction comes unasked, that it was stopped while offline
-(by the station's own clock, which OCPP 1.6 does not bind to the bench's), and that the
-cached messages keep the order they happened in.
+reconnects, that the StopTransaction (or the transaction's MeterValues sampled while
+offline) comes unasked, that it was stopped while offline (by the station's own clock,
+which OCPP 1.6 does not bind to the bench's), and that the cached messages keep the order
+they happened in.
 """
 
 from __future__ import annotations
 
 import asyncio
+from contextlib import suppress
 from datetime import datetime, timedelta
 from itertools import pairwise
 from typing import Any
 
-from chargecheck.csms.errors import NotConnected
+from chargecheck.csms.errors import NotConnected, SessionError
+from chargecheck.csms.session import Cursor, Message, Session
 from chargecheck.script.context import CaseContext
 from chargecheck.script.operator import StepKind
 from chargecheck.script.runner import seed_case
 from chargecheck.script.steps import (
+    configuration,
+    configured,
     make_idle,
     start_remote,
     stop_remote,
@@ -34,6 +48,7 @@ from chargecheck.script.steps import (
 from chargecheck.script.verdict import Outcome
 
 CACHED = ("StopTransaction", "MeterValues", "StartTransaction")
+KEY = "MeterValueSampleInterval"
 
 
 def _time(text: str) -> datetime | None:
@@ -67,11 +82,20 @@ def _station_clock_offset(ctx: CaseContext, tx: int) -> timedelta:
 
 
 async def run(ctx: CaseContext) -> str:
-    c = ctx.settings.connector
     if ctx.central is None:
         ctx.record("the bench forces an outage", Outcome.ERROR, "no Central System handle")
         return ""
     await make_idle(ctx)
+    # Not a criterion: samples to cache if the transaction runs through the outage.
+    sample = max(1, int(min(ctx.settings.meter.interval, ctx.settings.outage / 4)))
+    async with configured(ctx, KEY, str(sample), "") as sampling:
+        interval = sample if sampling else _whole(await configuration(ctx, KEY))
+        return await _offline(ctx, interval)
+
+
+async def _offline(ctx: CaseContext, interval: int | None) -> str:
+    assert ctx.central is not None
+    c = ctx.settings.connector
     tx = await start_remote(ctx, c, "a transaction running when the network goes")
     if tx is None:
         return ""
@@ -82,16 +106,20 @@ async def run(ctx: CaseContext) -> str:
     await session.disconnect(1001, "chargecheck: forced outage")
     offline_from = session.clock.utc()
     name = "the transaction is stopped while offline"
-    if not await ctx.physical(StepKind.UNPLUG, c, name):
-        await session.wait_connected(outage + ctx.settings.timeouts.reboot)
-        await stop_remote(ctx, tx, c)
-        return ""
-    await asyncio.sleep(max(0.0, outage - (session.clock.utc() - offline_from).total_seconds()))
+    unplugged = await ctx.physical(
+        StepKind.UNPLUG, c, name, otherwise="the transaction runs through the outage"
+    )
+    if not unplugged and interval:
+        # Long enough for samples clear of the reconnect by more than a clock's second.
+        outage = max(outage, 3 * interval + 2.0)
+        ctx.central.refuse(session.identity, outage - _since(session, offline_from))
+    await asyncio.sleep(max(0.0, outage - _since(session, offline_from)))
     try:
         await session.wait_connected(ctx.settings.timeouts.reboot)
     except NotConnected as exc:  # judged once: not PASS as well if it comes back later
         ctx.record("the station reconnects by itself", Outcome.FAIL, str(exc))
         return ""
+    back = session.clock.utc()
     ctx.record(
         "the station reconnects by itself",
         Outcome.PASS,
@@ -101,6 +129,8 @@ async def run(ctx: CaseContext) -> str:
     cursor.start = next(
         (m.index for m in session.inbox if m.connection > connection), len(session.inbox)
     )
+    if not unplugged:
+        return await _ran_through(ctx, tx, cursor, (offline_from, back), interval)
     stop = await ctx.attempt(
         "the cached StopTransaction is sent automatically",
         ctx.expect(
@@ -141,6 +171,124 @@ async def run(ctx: CaseContext) -> str:
     cached = [
         m for m in session.inbox[cursor.start : stop.index + 1] if m.action in CACHED and m.valid
     ]
+    _check_order(ctx, cached)
+    await unplug_quietly(ctx, c)
+    return f"OK, {len(cached)} cached transaction messages sent after reconnect"
+
+
+async def _ran_through(
+    ctx: CaseContext,
+    tx: int,
+    cursor: Cursor,
+    outage: tuple[datetime, datetime],
+    interval: int | None,
+) -> str:
+    """Nobody stopped the transaction: judge the MeterValues it sampled while offline
+    (stamped before the reconnect, on the station's clock), then stop it remotely."""
+    session, c = ctx.session, ctx.settings.connector
+    name = "the transaction's MeterValues sampled offline are sent automatically"
+    # A second's margin: a station may stamp to the second, and the offset (from the
+    # StartTransaction's stamp, taken before it was sent) errs on the small side.
+    back = outage[1] + _station_clock_offset(ctx, tx) - timedelta(seconds=1)
+
+    def ours(payload: dict[str, Any]) -> bool:
+        return payload.get("transactionId") == tx and _stamp(payload) is not None
+
+    def cached(payload: dict[str, Any]) -> bool:
+        stamp = _stamp(payload)
+        return ours(payload) and stamp is not None and stamp < back
+
+    try:
+        first = await ctx.expect(
+            "MeterValues", cached, timeout=ctx.settings.timeouts.transaction, cursor=cursor
+        )
+    except SessionError:
+        first = None
+    if first is None:
+        await _no_cached_values(ctx, tx, cursor, outage, interval, name)
+        await stop_remote(ctx, tx, c)
+        return ""
+    # The rest of the queue follows the first at once; a live sample marks its end.
+    with suppress(SessionError):
+        await ctx.expect(
+            "MeterValues",
+            lambda p: ours(p) and not cached(p),
+            timeout=(interval or 0) + ctx.settings.timeouts.status,
+            cursor=cursor,
+        )
+    sent = [
+        m
+        for m in session.inbox[cursor.start :]
+        if m.action == "MeterValues" and m.valid and cached(m.payload)
+    ]
+    ctx.check(
+        True,
+        name,
+        f"transaction {tx}: {len(sent)} MeterValues stamped before the reconnect at "
+        f"{outage[1].isoformat(timespec='seconds')}",
+        tuple(m.entry_id for m in sent),
+    )
+    _check_order(
+        ctx,
+        [
+            m
+            for m in session.inbox[cursor.start : sent[-1].index + 1]
+            if m.action in CACHED and m.valid
+        ],
+    )
+    await stop_remote(ctx, tx, c)
+    return (
+        f"OK, {len(sent)} cached MeterValues of transaction {tx} sent after reconnect "
+        "(nobody pulled the cable: the transaction ran through the outage)"
+    )
+
+
+async def _no_cached_values(
+    ctx: CaseContext,
+    tx: int,
+    cursor: Cursor,
+    outage: tuple[datetime, datetime],
+    interval: int | None,
+    name: str,
+) -> None:
+    """No MeterValues from the outage: FAIL if the station samples this transaction (a
+    live sample after the reconnect) at an interval the outage was long enough for,
+    else NOT TESTED."""
+    seconds = (outage[1] - outage[0]).total_seconds()
+    try:
+        live = await ctx.expect(
+            "MeterValues",
+            lambda p: p.get("transactionId") == tx,
+            timeout=(interval or 0) + ctx.settings.timeouts.status,
+            cursor=cursor,
+        )
+    except SessionError:
+        ctx.record(
+            name,
+            Outcome.NOT_TESTED,
+            f"the station sends no periodic MeterValues for transaction {tx} "
+            f"(MeterValueSampleInterval {interval}), so it had none to cache",
+        )
+        return
+    if interval and interval <= seconds:
+        ctx.record(
+            name,
+            Outcome.FAIL,
+            f"sampled every {interval} s, offline {seconds:.0f} s: nothing sampled while "
+            f"offline arrived within {ctx.settings.timeouts.transaction:g} s of the "
+            "reconnect (OCPP 1.6: transaction-related messages MUST be queued offline)",
+            (live.entry_id,),
+        )
+    else:
+        ctx.record(
+            name,
+            Outcome.NOT_TESTED,
+            f"MeterValueSampleInterval {interval} is longer than the {seconds:.0f} s outage",
+            (live.entry_id,),
+        )
+
+
+def _check_order(ctx: CaseContext, cached: list[Message]) -> None:
     stamps = [_stamp(m.payload) for m in cached]
     ordered = all(a <= b for a, b in pairwise(stamps) if a and b)
     ctx.check(
@@ -152,8 +300,17 @@ async def run(ctx: CaseContext) -> str:
         ),
         tuple(m.entry_id for m in cached),
     )
-    await unplug_quietly(ctx, c)
-    return f"OK, {len(cached)} cached transaction messages sent after reconnect"
+
+
+def _since(session: Session, moment: datetime) -> float:
+    return (session.clock.utc() - moment).total_seconds()
+
+
+def _whole(text: str | None) -> int | None:
+    try:
+        return int(text) if text is not None else None
+    except ValueError:
+        return None
 
 
 CASE = seed_case(16, run)
