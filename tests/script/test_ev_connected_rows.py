@@ -17,7 +17,13 @@ from chargecheck.script.verdict import Outcome
 from tests.script.conftest import FAST
 
 
-async def _run(tmp_path: Path, rows: list[int], monkeypatch, defects: tuple[str, ...] = ()):
+async def _run(
+    tmp_path: Path,
+    rows: list[int],
+    monkeypatch,
+    defects: tuple[str, ...] = (),
+    connection_timeout: int = 5,
+):
     import chargecheck.demo as demo
     from chargecheck.demo import run_demo
     from chargecheck.sim.simulator import Simulator
@@ -30,10 +36,10 @@ async def _run(tmp_path: Path, rows: list[int], monkeypatch, defects: tuple[str,
     profile.write_text(
         text.replace(
             '"ConnectionTimeOut", type = "int", value = 60',
-            '"ConnectionTimeOut", type = "int", value = 5',
+            f'"ConnectionTimeOut", type = "int", value = {connection_timeout}',
         )
     )
-    assert profile.read_text() != text
+    assert (profile.read_text() != text) == (connection_timeout != 60)  # the shipped value
     monkeypatch.setattr(demo, "Simulator", partial(Simulator, profile=profile))
     settings = replace(FAST, ev_connected=(1, 2))
     console = Console(file=io.StringIO(), width=200)
@@ -52,6 +58,23 @@ async def test_change_availability_waits_out_a_scheduled_change_of_a_connector_w
     assert row.outcome is Outcome.PASS, row.result
     details = [c.detail for c in row.criteria if c.name.startswith("ChangeAvailability")]
     assert any(d.startswith("Scheduled, then Unavailable") for d in details), details
+
+
+async def test_a_scheduled_change_the_bench_does_not_wait_out_is_not_tested_not_failed(
+    tmp_path, monkeypatch
+):
+    # The Alfen's own ConnectionTimeOut (60 s) against a bench that waits at most 5 s
+    # (timeouts.physical_step): the station is right to keep Preparing, nothing is judged.
+    (row,) = (await _run(tmp_path, [3], monkeypatch, connection_timeout=60)).verdicts
+    assert row.outcome is Outcome.NOT_TESTED, row.criteria
+    left = [c for c in row.criteria if c.outcome is not Outcome.PASS]
+    assert {(c.connector_id, c.name) for c in left} == {
+        (c, f"ChangeAvailability {kind} gives {status}")
+        for c in (1, 2)
+        for kind, status in (("Inoperative", "Unavailable"), ("Operative", "Available"))
+    }, left
+    assert all(c.outcome is Outcome.NOT_TESTED for c in left)
+    assert "ConnectionTimeOut is 60 s" in row.result
 
 
 async def test_the_demo_operator_is_replaced_by_nobody_for_the_acts(tmp_path, monkeypatch):

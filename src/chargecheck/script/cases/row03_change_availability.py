@@ -13,7 +13,10 @@ What each FAIL rests on:
   Central System to inform the Central System about a status change", and may leave one
   out only for a status held shorter than MinimumStatusDuration. A change the bench
   caused is therefore judged on what the station sends unasked within
-  ``timeouts.status``.
+  ``timeouts.status``. A change the station answers Scheduled (section 5.2: a car is
+  plugged in) is awaited for its ConnectionTimeOut on top, at most
+  ``timeouts.physical_step``; a station whose ConnectionTimeOut is longer than that is
+  NOT TESTED there, never FAILed for the bench's impatience.
 - a StatusNotification per connector: the seed ("Receive a (not empty) StatusNotification
   message per connector (including connector 0)"). OCPP 1.6 does not require a report of
   every connector at boot (section 4.2 has no such SHALL; 4.9 reports changes), so it is
@@ -28,10 +31,12 @@ from __future__ import annotations
 
 import math
 
+from chargecheck.csms.errors import SessionError
 from chargecheck.csms.session import Cursor
 from chargecheck.script.context import CaseContext
 from chargecheck.script.runner import seed_case
 from chargecheck.script.steps import ask_status, configuration, make_idle, statuses
+from chargecheck.script.verdict import Outcome
 
 TARGET = {"Inoperative": "Unavailable", "Operative": "Available"}
 
@@ -40,14 +45,17 @@ async def run(ctx: CaseContext) -> str:
     await make_idle(ctx)
     connectors = await ctx.connectors()
     for connector_id in connectors:
-        for kind in ("Inoperative", "Operative"):
-            await _change(ctx, connector_id, kind)
+        down = await _change(ctx, connector_id, "Inoperative")
+        await _change(ctx, connector_id, "Operative", judged=down)
     for connector_id in connectors:
         await _reported(ctx, connector_id)
     return f"OK, connectors {', '.join(map(str, connectors))}"
 
 
-async def _change(ctx: CaseContext, connector_id: int, kind: str) -> None:
+async def _change(ctx: CaseContext, connector_id: int, kind: str, judged: bool = True) -> bool:
+    """Send the change and judge the status that follows; False if it was left NOT
+    TESTED (a Scheduled change the bench did not wait out), and with ``judged`` False
+    (the Inoperative one before it was not seen) only send it: back to Operative."""
     target = TARGET[kind]
     name = f"ChangeAvailability {kind} gives {target}"
     targets = {target}
@@ -60,39 +68,62 @@ async def _change(ctx: CaseContext, connector_id: int, kind: str) -> None:
         connector_id,
     )
     if result is None:
-        return
+        return True
+    if not judged:
+        ctx.record(
+            name,
+            Outcome.NOT_TESTED,
+            f"{result.get('status')}; the Inoperative change was not seen, so no change back",
+            (result.call_entry_id, result.entry_id),
+            connector_id,
+        )
+        return False
     if result.get("status") not in ("Accepted", "Scheduled"):
         ctx.check(False, name, f"status {result.get('status')}", (result.entry_id,), connector_id)
-        return
-    timeout = ctx.settings.timeouts.status
+        return True
+    timeout, station, waited = ctx.settings.timeouts.status, 0.0, 0.0
     if result.get("status") == "Scheduled":
         # Section 5.2: the change waits for the connector to be free. A car plugged in
         # (Preparing, which section 4.9 does not let go Unavailable) frees it once
         # ConnectionTimeOut runs out with no transaction; so wait that long on top.
-        timeout += await _connection_timeout(ctx)
-    status = await ctx.attempt(
-        name,
-        ctx.expect(
+        station = await _connection_timeout(ctx)
+        waited = min(station, ctx.settings.timeouts.physical_step)
+        timeout += waited
+    try:
+        status = await ctx.expect(
             "StatusNotification",
             lambda p: p["connectorId"] == connector_id and p["status"] in targets,
             timeout=timeout,
             cursor=cursor,
-        ),
+        )
+    except SessionError as exc:
+        if station > waited:  # the bench gave up before the station's own timeout
+            ctx.record(
+                name,
+                Outcome.NOT_TESTED,
+                f"Scheduled; the station's ConnectionTimeOut is {station:g} s, the bench "
+                f"waits at most {waited:g} s for it (timeouts.physical_step): {exc}",
+                (result.call_entry_id, result.entry_id),
+                connector_id,
+            )
+            return False
+        ctx.record(
+            name, Outcome.FAIL, str(exc), (result.call_entry_id, result.entry_id), connector_id
+        )
+        return True
+    ctx.check(
+        True,
+        name,
+        f"{result.get('status')}, then {status.payload['status']}",
+        (result.call_entry_id, result.entry_id, status.entry_id),
         connector_id,
     )
-    if status is not None:
-        ctx.check(
-            True,
-            name,
-            f"{result.get('status')}, then {status.payload['status']}",
-            (result.call_entry_id, result.entry_id, status.entry_id),
-            connector_id,
-        )
+    return True
 
 
 async def _connection_timeout(ctx: CaseContext) -> float:
-    """The station's ConnectionTimeOut in seconds, bounded by the physical-step timeout
-    (the settings' value where it is unreadable, negative or not finite)."""
+    """The station's ConnectionTimeOut in seconds (the settings' value where it is
+    unreadable, negative or not finite)."""
     fallback = float(ctx.settings.connection_timeout)
     value = await configuration(ctx, "ConnectionTimeOut")
     try:
@@ -101,7 +132,7 @@ async def _connection_timeout(ctx: CaseContext) -> float:
         seconds = fallback
     if not math.isfinite(seconds) or seconds < 0:
         seconds = fallback
-    return min(seconds, ctx.settings.timeouts.physical_step)
+    return seconds
 
 
 async def _reported(ctx: CaseContext, connector_id: int) -> None:
