@@ -1,10 +1,13 @@
 """Fixtures of the simulator tests: a real Central System (``chargecheck.csms``) on
 127.0.0.1:0 with a real journal, and a ``bench`` that starts simulated stations against it
-with their state in ``tmp_path``, running ``SCALE`` times faster than real time."""
+with their state in ``tmp_path``, running ``SCALE`` times faster than real time; and
+``http_files``, a real HTTP server on 127.0.0.1 serving the files a test puts in it."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncIterator, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -131,3 +134,44 @@ def assert_simulate_refuses(tmp_path: Path, options: list[str], complaint: str) 
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and complaint in lines[0], done.stderr
     assert not (tmp_path / "runs").exists()  # no station was started
+
+
+class Files:
+    """A real HTTP server on 127.0.0.1 serving ``files``; ``requests`` lists the paths asked."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, bytes] = {}
+        self.requests: list[str] = []
+        files = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                files.requests.append(self.path)
+                body = files.files.get(self.path)
+                if body is None:
+                    self.send_error(404)
+                    return
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.server.server_port}{path}"
+
+
+@pytest.fixture
+def http_files() -> Iterator[Files]:
+    files = Files()
+    files.thread.start()
+    yield files
+    files.server.shutdown()
+    files.server.server_close()

@@ -6,7 +6,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -18,47 +17,6 @@ from chargecheck.clock import utc_iso
 from chargecheck.protocol.firmware_image import firmware_image
 
 from .conftest import WAIT
-
-
-class Files:
-    """A real HTTP server on 127.0.0.1 serving ``files``; ``requests`` lists the paths asked."""
-
-    def __init__(self) -> None:
-        self.files: dict[str, bytes] = {}
-        self.requests: list[str] = []
-        files = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                files.requests.append(self.path)
-                body = files.files.get(self.path)
-                if body is None:
-                    self.send_error(404)
-                    return
-                self.send_response(200)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.server.server_port}{path}"
-
-
-@pytest.fixture
-def http_files() -> Iterator[Files]:
-    files = Files()
-    files.thread.start()
-    yield files
-    files.server.shutdown()
-    files.server.server_close()
 
 
 @pytest.fixture
@@ -151,24 +109,6 @@ async def test_a_firmware_download_that_keeps_failing_ends_in_download_failed(be
     assert http_files.requests == ["/missing", "/missing"]
     assert firmware_statuses(session, cursor) == ["Downloading", "Downloading", "DownloadFailed"]
     assert sim.firmware_version == "4.4.0-3106"
-
-
-async def test_a_file_that_is_no_firmware_image_ends_in_installation_failed(bench, http_files):
-    http_files.files["/junk"] = b"MZ\x90\x00 not an image"
-    sim, session = await bench.start()
-    cursor = session.mark()
-    request = {"location": http_files.url("/junk"), "retrieveDate": utc_iso(sim.clock.utc())}
-    await session.call("UpdateFirmware", request, WAIT)
-    await session.expect(
-        "FirmwareStatusNotification", lambda p: p["status"] == "InstallationFailed", WAIT, cursor
-    )
-    assert firmware_statuses(session, cursor) == [
-        "Downloading",
-        "Downloaded",
-        "Installing",
-        "InstallationFailed",
-    ]
-    assert session.received("BootNotification", cursor) == []
 
 
 async def test_get_diagnostics_uploads_the_log_of_the_window_to_the_ftp_server(bench, ftp_root):

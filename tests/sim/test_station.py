@@ -234,7 +234,8 @@ async def test_clear_cache_data_transfer_and_unsupported_actions_are_answered(be
     assert vendor["status"] == "UnknownMessageId"
     other = await session.call("DataTransfer", {"vendorId": "Someone"}, WAIT)
     assert other["status"] == "UnknownVendorId"
-    assert (await session.call("ReserveNow", _reservation(), WAIT))["status"] == "Rejected"
+    whole_station = {**_reservation(), "connectorId": 0}  # ReserveConnectorZeroSupported false
+    assert (await session.call("ReserveNow", whole_station, WAIT))["status"] == "Rejected"
     with pytest.raises(CallErrorReceived) as caught:
         await session.call(
             "GetInstalledCertificateIds", {"certificateType": "CentralSystemRootCertificate"}, WAIT

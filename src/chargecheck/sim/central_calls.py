@@ -15,6 +15,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from chargecheck.protocol.status_table import ChargePointStatus as S
+from chargecheck.sim import reservations
+from chargecheck.sim.connector import Reservation
 from chargecheck.sim.meter import NOMINAL_VOLTAGE, PHASES, SUPPORTED_MEASURANDS
 
 if TYPE_CHECKING:
@@ -63,6 +65,8 @@ def change_availability(st: Station, p: Payload) -> Answer:
             if c in busy:
                 c.scheduled_operative = operative
             else:
+                if not operative:
+                    reservations.end(st, c, "the connector is made Inoperative")
                 st.apply_availability(c, operative)
         st.refresh_statuses()
 
@@ -137,16 +141,16 @@ def remote_start_transaction(st: Station, p: Payload) -> Answer:
         return _status("Rejected")
     if profile is not None and profile.get("chargingProfilePurpose") != "TxProfile":
         return _status("Rejected")
-    connector_id = p.get("connectorId")
+    connector_id, id_tag = p.get("connectorId"), p["idTag"]
     c: Connector | None
     if connector_id is None:
-        free = [c for c in st.outlets if c.usable]
+        free = [c for c in st.outlets if c.usable and reservations.admits(c, id_tag)]
         c = next((c for c in free if c.plugged), free[0] if free else None)
     else:
         c = st.connectors[connector_id] if _valid(st, connector_id, zero=False) else None
-    if c is None or not c.usable:
-        return _status("Rejected")
-    chosen, id_tag = c, p["idTag"]
+    if c is None or not c.usable or not reservations.admits(c, id_tag):
+        return _status("Rejected")  # a connector reserved for another idTag too (5.13)
+    chosen = c
 
     def start() -> None:
         chosen.pending_profile = profile
@@ -232,15 +236,32 @@ def send_local_list(st: Station, p: Payload) -> Answer:
     return _status("Accepted")
 
 
-# -- Reservation: not offered by this model (section 5.13 allows Rejected) ----------------
+# -- Reservation (sections 5.13, 5.1; the rules are chargecheck.sim.reservations') --------
 
 
 def reserve_now(st: Station, p: Payload) -> Answer:
-    return _status("Rejected")
+    expiry = _moment(p["expiryDate"])
+    assert expiry is not None
+    reservation_id = p["reservationId"]
+    decision = reservations.decide(st, p["connectorId"], reservation_id, expiry)
+    c, replaced = decision.connector, decision.replaced
+    if c is None:
+        return _status(decision.status)
+    held = Reservation(reservation_id, p["idTag"], expiry, p.get("parentIdTag"))
+
+    def reserve() -> None:
+        if replaced is not None:
+            reservations.end(st, replaced, f"replaced by one on connector {c.connector_id}")
+        reservations.reserve(st, c, held)
+
+    return _status(decision.status, reserve)
 
 
 def cancel_reservation(st: Station, p: Payload) -> Answer:
-    return _status("Rejected")
+    c = reservations.holder(st, p["reservationId"])
+    if c is None:
+        return _status("Rejected")  # no such reservation
+    return _status("Accepted", lambda: reservations.end(st, c, "cancelled"))
 
 
 # -- Smart Charging (sections 5.5, 5.7, 5.16) ---------------------------------------------

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import ssl
+import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from chargecheck.sim.fleet import ChargingPlan
+
+if TYPE_CHECKING:
+    from chargecheck.sim.console import Console
 
 DEFAULT_STATE_DIR = Path("runs/sim-state")
 DEFAULT_ID_TAG = "SIMFLEET"
@@ -48,7 +53,9 @@ def _check_ev_connected(value: str | None, profile: str) -> frozenset[int]:
 
 
 def simulate(
-    url: Annotated[str, typer.Argument(help="The Central System's OCPP URL, ws://host:port/ocpp")],
+    url: Annotated[
+        str, typer.Argument(help="The Central System's OCPP URL, ws:// or wss://host:port/ocpp")
+    ],
     station_id: Annotated[str, typer.Argument(help="Charge box identity (prefix with --count)")],
     profile: Annotated[
         str, typer.Option(help="Charger profile: a shipped name or a TOML file")
@@ -99,6 +106,29 @@ def simulate(
             "reboots (every station of --count)",
         ),
     ] = None,
+    ca_file: Annotated[
+        Path | None,
+        typer.Option(
+            help="wss://: the PEM CA certificate(s) the Central System's certificate must "
+            "verify against [default: the system's trust store]"
+        ),
+    ] = None,
+    client_cert: Annotated[
+        Path | None,
+        typer.Option(help="wss://: the station's PEM client certificate (security profile 3)"),
+    ] = None,
+    client_key: Annotated[
+        Path | None,
+        typer.Option(help="The PEM private key of --client-cert [default: in that file]"),
+    ] = None,
+    console: Annotated[
+        bool | None,
+        typer.Option(
+            "--console/--no-console",
+            help="Type the control verbs (plug 1, card 1 TAG, offline 30 ...) and see every "
+            "frame in and out [default: on with one station at a terminal]",
+        ),
+    ] = None,
 ) -> None:
     """Run one simulated charge station (or --count N) against a Central System."""
     for name, value in (("--id-tag", id_tag), ("--meter-interval", meter_interval)):
@@ -106,9 +136,23 @@ def simulate(
             raise typer.BadParameter("only means something with --charging", param_hint=f"'{name}'")
     plan = ChargingPlan(id_tag or DEFAULT_ID_TAG, meter_interval) if charging else None
     cars = _check_ev_connected(ev_connected, profile)
+    with_console = _check_console(console, count)
+    tls = _check_tls(url, ca_file, client_cert, client_key)
     ids = [station_id] if count == 1 else [f"{station_id}-{n:04d}" for n in range(1, count + 1)]
     failed = asyncio.run(
-        _run(url, ids, profile, password, control_port, time_scale, state_dir, plan, cars)
+        _run(
+            url,
+            ids,
+            profile,
+            password,
+            control_port,
+            time_scale,
+            state_dir,
+            plan,
+            cars,
+            with_console=with_console,
+            tls=tls,
+        )
     )
     if failed:
         raise typer.Exit(1)
@@ -124,7 +168,11 @@ async def _run(
     state_dir: Path,
     plan: ChargingPlan | None = None,
     ev_connected: frozenset[int] = frozenset(),
+    *,
+    with_console: bool = False,
+    tls: ssl.SSLContext | None = None,
 ) -> bool:
+    from chargecheck.sim.console import Console
     from chargecheck.sim.control import ControlServer
     from chargecheck.sim.fleet import charge_fleet
     from chargecheck.sim.simulator import Simulator
@@ -142,9 +190,15 @@ async def _run(
             state_dir=state_dir,
             time_scale=time_scale,
             ev_connected=ev_connected,
+            tls=tls,
+            say=_say,
         )
         for identity in ids
     }
+    console = Console(stations[ids[0]], stop.set) if with_console else None
+    say = _say if console is None else console.say
+    if console is not None:
+        console.attach()  # before the start: the BootNotification has its line too
     epoch = loop.time()
     for sim in stations.values():
         await sim.start()
@@ -155,13 +209,17 @@ async def _run(
         async with asyncio.TaskGroup() as group:
             charging = None
             if plan is not None:
-                charging = group.create_task(charge_fleet(stations, plan, epoch, _say))
+                charging = group.create_task(charge_fleet(stations, plan, epoch, say))
             if control_port is None:
+                reading = _read_console(group, console)
                 await stop.wait()
             else:
                 async with ControlServer(stations, port=control_port) as control:
-                    _say(f"control: http://127.0.0.1:{control.port}")
+                    say(f"control: http://127.0.0.1:{control.port}")
+                    reading = _read_console(group, console)
                     await stop.wait()
+            if reading is not None:
+                reading.cancel()  # stopped by a signal, not by quit
             if charging is not None:
                 charging.cancel()  # stopped before every station was charging: no failure
         failed = charging is not None and not charging.cancelled() and not charging.result()
@@ -173,6 +231,43 @@ async def _run(
                 print(f"station {identity} failed: {type(exc).__name__}: {exc}", flush=True)
                 failed = True
     return failed
+
+
+def _check_tls(
+    url: str, ca_file: Path | None, cert: Path | None, key: Path | None
+) -> ssl.SSLContext | None:
+    """The client context for a wss:// URL; TLS options with a ws:// URL are an error."""
+    from chargecheck.sim.tls import TlsOptionError, client_context
+
+    if key is not None and cert is None:
+        raise typer.BadParameter(
+            "is the key of --client-cert FILE: give both", param_hint="'--client-key'"
+        )
+    if not url.lower().startswith("wss://"):
+        given = [n for n, v in (("--ca-file", ca_file), ("--client-cert", cert)) if v]
+        if given:
+            raise typer.BadParameter(
+                f"only means something with a wss:// URL, not {url}", param_hint=f"'{given[0]}'"
+            )
+        return None
+    try:
+        return client_context(ca_file, cert, key)
+    except TlsOptionError as exc:
+        raise typer.BadParameter(str(exc), param_hint="'--ca-file' / '--client-cert'") from None
+
+
+def _check_console(flag: bool | None, count: int) -> bool:
+    from chargecheck.sim.console import console_wanted
+
+    terminal = sys.stdin.isatty() and sys.stdout.isatty()
+    try:
+        return console_wanted(flag, count, terminal=terminal)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="'--console'") from None
+
+
+def _read_console(group: asyncio.TaskGroup, console: Console | None) -> asyncio.Task[None] | None:
+    return None if console is None else group.create_task(console.run())
 
 
 def _say(line: str) -> None:

@@ -180,24 +180,7 @@ class Configuration:
     def from_profile(cls, profile: str | Path) -> Configuration:
         """Load a profile: a name shipped with the package (``"alfen-ng920"``) or a path
         to a TOML file (a ``Path``, or a string containing a slash or ending in .toml)."""
-        if isinstance(profile, Path) or "/" in profile or profile.endswith(".toml"):
-            path = Path(profile)
-            try:
-                text = path.read_text(encoding="utf-8")
-            except OSError as exc:
-                raise ConfigurationError(f"cannot read charger profile {path}: {exc}") from None
-            source = str(path)
-        else:
-            resource = resources.files(__package__).joinpath(PACKAGE_PROFILES, f"{profile}.toml")
-            if not resource.is_file():
-                known = ", ".join(profile_names())
-                raise ConfigurationError(f"no charger profile named {profile!r} (known: {known})")
-            text = resource.read_text(encoding="utf-8")
-            source = f"profile {profile!r}"
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigurationError(f"{source}: not valid TOML: {exc}") from None
+        data, source = read_profile(profile)
         return cls.from_dict(data, source=source)
 
     @classmethod
@@ -430,6 +413,30 @@ def profile_names() -> list[str]:
     return sorted(
         p.name.removesuffix(".toml") for p in folder.iterdir() if p.name.endswith(".toml")
     )
+
+
+def read_profile(profile: str | Path) -> tuple[dict[str, Any], str]:
+    """The TOML data of a profile (a shipped name or a path, as ``from_profile`` takes)
+    and its source for messages; ``ConfigurationError`` if it cannot be read."""
+    if isinstance(profile, Path) or "/" in profile or profile.endswith(".toml"):
+        path = Path(profile)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ConfigurationError(f"cannot read charger profile {path}: {exc}") from None
+        source = str(path)
+    else:
+        resource = resources.files(__package__).joinpath(PACKAGE_PROFILES, f"{profile}.toml")
+        if not resource.is_file():
+            known = ", ".join(profile_names())
+            raise ConfigurationError(f"no charger profile named {profile!r} (known: {known})")
+        text = resource.read_text(encoding="utf-8")
+        source = f"profile {profile!r}"
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigurationError(f"{source}: not valid TOML: {exc}") from None
+    return data, source
 
 
 def _spec_from_dict(raw: Any, source: str) -> KeySpec:

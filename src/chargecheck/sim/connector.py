@@ -92,6 +92,16 @@ class Transaction:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class Reservation:
+    """ReserveNow.req (OCPP 1.6 section 5.13): the connector is held for ``id_tag``."""
+
+    reservation_id: int
+    id_tag: str
+    expiry: datetime
+    parent_id_tag: str | None = None
+
+
 @dataclass
 class Connector:
     connector_id: int
@@ -104,6 +114,8 @@ class Connector:
     evse_suspended: bool = False  # the charging limit is 0
     transaction: Transaction | None = None
     pending_profile: dict[str, Any] | None = None  # from RemoteStartTransaction
+    reservation: Reservation | None = None  # held for an idTag (chargecheck.sim.reservations)
+    reservation_id: int | None = None  # the reservation the next StartTransaction ends
     meter: Meter = field(default_factory=Meter)
     status: S | None = None  # the present status (None before the first derivation)
     reported: S | None = None  # the last status sent in a StatusNotification
@@ -147,6 +159,8 @@ RULES: tuple[tuple[Rule, S], ...] = (
     (lambda c, q: not c.operative and not q.ignore_inoperative, S.UNAVAILABLE),
     (lambda c, q: c.plugged and c.finishing, S.FINISHING),
     (lambda c, q: c.authorized_tag is not None, S.PREPARING),
+    # Before a plugged cable: a car plugged into a reserved connector waits for its idTag.
+    (lambda c, q: c.reservation is not None, S.RESERVED),
     (lambda c, q: c.plugged and not c.timed_out and not q.no_preparing_on_plug, S.PREPARING),
     (lambda c, q: True, S.AVAILABLE),
 )

@@ -13,16 +13,21 @@ request                      body (JSON; ``station`` may be left out with one   
                              ``"info": "...", "vendorErrorCode": "..."}``
 ``POST /clear_fault``        ``{"connector": 0}``                                   its state
 ``POST /ev_max_current``     ``{"connector": 1, "amps": 16}``                       its state
-``POST /go_offline``         ``{}``                                                 its state
+``POST /go_offline``         ``{}`` (until go_online), ``{"seconds": 30}`` (back    its state
+                             by itself after 30 station seconds)
 ``POST /go_online``          ``{}``                                                 its state
-``POST /power_cycle``        ``{}``                                                 its state
+``POST /reboot``             ``{}`` (a Soft Reset from the station itself)          its state
+``POST /power_cycle``        ``{}`` (the mains: memory lost, disk kept)             its state
 ===========================  =====================================================  =========
 
 A station's state: ``{"station", "connected", "booted", "firmwareVersion", "connectors":
 [{"connectorId", "status", "transactionId"}]}``. Errors answer 400 (bad request), 404
 (unknown path or station) or 500, with ``{"error": "..."}``. Example::
 
-    curl -s -X POST localhost:8765/plug -d '{"connector": 1}'
+    curl -s 127.0.0.1:8765/plug -d '{"connector": 1}'
+
+``perform`` is the same table without HTTP: the console of ``chargecheck simulate``
+(``chargecheck.sim.console``) drives its station through it.
 """
 
 from __future__ import annotations
@@ -88,6 +93,17 @@ async def _ev_max_current(sim: Simulator, body: Payload) -> None:
     sim.set_ev_max_current(_int(body, "connector"), float(amps))
 
 
+async def _go_offline(sim: Simulator, body: Payload) -> None:
+    seconds = body.get("seconds")
+    if seconds is not None and (
+        not isinstance(seconds, int | float) or isinstance(seconds, bool) or not seconds > 0
+    ):
+        raise ControlError(
+            400, "'seconds' must be a positive number (or left out: until go_online)"
+        )
+    await sim.go_offline(None if seconds is None else float(seconds))
+
+
 ACTIONS: dict[str, Action] = {
     "/plug": lambda sim, b: sim.plug(_int(b, "connector")),
     "/unplug": lambda sim, b: sim.unplug(_int(b, "connector")),
@@ -102,10 +118,38 @@ ACTIONS: dict[str, Action] = {
     ),
     "/clear_fault": lambda sim, b: sim.clear_fault(_int(b, "connector")),
     "/ev_max_current": _ev_max_current,
-    "/go_offline": lambda sim, b: sim.go_offline(),
+    "/go_offline": _go_offline,
     "/go_online": lambda sim, b: sim.go_online(),
+    "/reboot": lambda sim, b: sim.reboot(),
     "/power_cycle": lambda sim, b: sim.power_cycle(),
 }
+
+
+async def perform(stations: dict[str, Simulator], method: str, path: str, body: Payload) -> Payload:
+    """One control request: the answer's JSON, or ``ControlError`` with its HTTP status."""
+    if method == "GET" and path == "/stations":
+        return {"stations": [station_state(sim) for sim in stations.values()]}
+    action = ACTIONS.get(path)
+    if action is None or method != "POST":
+        raise ControlError(404, f"no {method} {path} (see chargecheck.sim.control)")
+    sim = _station(stations, body)
+    try:
+        await action(sim, body)
+    except ValueError as exc:
+        raise ControlError(400, str(exc)) from None
+    return station_state(sim)
+
+
+def _station(stations: dict[str, Simulator], body: Payload) -> Simulator:
+    name = body.get("station")
+    if name is None:
+        if len(stations) != 1:
+            raise ControlError(400, "'station' is required with several stations")
+        return next(iter(stations.values()))
+    sim = stations.get(str(name))
+    if sim is None:
+        raise ControlError(404, f"no station {name!r}")
+    return sim
 
 
 class ControlServer:
@@ -132,28 +176,7 @@ class ControlServer:
         return int(self._server.sockets[0].getsockname()[1])
 
     async def handle(self, method: str, path: str, body: Payload) -> Payload:
-        if method == "GET" and path == "/stations":
-            return {"stations": [station_state(sim) for sim in self.stations.values()]}
-        action = ACTIONS.get(path)
-        if action is None or method != "POST":
-            raise ControlError(404, f"no {method} {path} (see chargecheck.sim.control)")
-        sim = self._station(body)
-        try:
-            await action(sim, body)
-        except ValueError as exc:
-            raise ControlError(400, str(exc)) from None
-        return station_state(sim)
-
-    def _station(self, body: Payload) -> Simulator:
-        name = body.get("station")
-        if name is None:
-            if len(self.stations) != 1:
-                raise ControlError(400, "'station' is required with several stations")
-            return next(iter(self.stations.values()))
-        sim = self.stations.get(str(name))
-        if sim is None:
-            raise ControlError(404, f"no station {name!r}")
-        return sim
+        return await perform(self.stations, method, path, body)
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:

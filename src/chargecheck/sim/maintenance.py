@@ -1,11 +1,14 @@
 """Firmware updates and diagnostics uploads of the station model.
 
 UpdateFirmware (OCPP 1.6 section 5.19, FirmwareStatusNotification 4.5): at retrieveDate
-the station downloads the file for real (``Download`` action), reports Downloading,
-Downloaded, Installing, Installed, or DownloadFailed after ``retries`` tries
-``retryInterval`` seconds apart, or InstallationFailed for a file that is not a firmware
-image (``chargecheck.sim.firmware``); then it reboots as soon as no transaction runs and
-boots with the new firmwareVersion.
+the station downloads the file for real (``Download`` action) and reports Downloading,
+Downloaded, Installing, Installed; then it reboots as soon as no transaction runs and
+boots with the new firmwareVersion. A try that cannot fetch the file, or fetches an
+empty one, is a failed download: after ``retries`` tries (FirmwareDownloadRetries when
+absent) ``retryInterval`` seconds apart (60 when absent) the station reports
+DownloadFailed. What installs, and the version it gives, is ``chargecheck.sim.firmware``'s
+rule: any file by default, InstallationFailed for a file without a manifest when the
+charger profile has ``firmware_check = "manifest"``.
 
 GetDiagnostics (section 5.9, DiagnosticsStatusNotification 4.4): the station writes its
 own log of the asked time window into a file, answers with the file name and uploads it
@@ -17,11 +20,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from chargecheck.clock import utc_iso
 from chargecheck.sim.actions import Download, Upload
 from chargecheck.sim.core import StationCore
-from chargecheck.sim.firmware import FirmwareFormatError, firmware_version
+from chargecheck.sim.firmware import FirmwareFormatError, firmware_check, installed_version
 
 INSTALL_SECONDS = 5.0  # how long installing a firmware image takes, station time
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
@@ -47,6 +51,11 @@ class Maintenance(StationCore):
     _jobs = 0
     reboot_request: tuple[str, bool] | None = None  # (reason, after_reset)
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Read at power-on, so that a profile naming an unknown check fails at once.
+        self.firmware_check = firmware_check(self.settings.profile)
+
     # -- UpdateFirmware ------------------------------------------------------------------
 
     def update_firmware(
@@ -55,7 +64,7 @@ class Maintenance(StationCore):
         tries = max(
             1, retries if retries is not None else self.cfg_int("FirmwareDownloadRetries", 3)
         )
-        self.firmware_job = Transfer(location, tries, float(interval or 60))
+        self.firmware_job = Transfer(location, tries, _retry_interval(interval))
         self.set_timer("firmware", self.seconds_until(retrieve))
         self.log(f"firmware update from {location} at {utc_iso(retrieve)}")
 
@@ -71,6 +80,8 @@ class Maintenance(StationCore):
     def firmware_downloaded(self, data: bytes | None, error: str | None) -> None:
         job = self.firmware_job
         assert job is not None
+        if data is not None and not data:
+            data, error = None, "the file is empty"  # nothing to install: no download
         if data is None:
             self.log(f"firmware download try {job.attempt}/{job.tries} failed: {error}")
             if job.attempt < job.tries:
@@ -93,7 +104,7 @@ class Maintenance(StationCore):
             return
         self.firmware_job = None
         try:
-            version = firmware_version(job.data)
+            version = installed_version(job.data, self.firmware_version, self.firmware_check)
         except FirmwareFormatError as exc:
             self.log(f"firmware installation failed: {exc}")
             self.notify_firmware("InstallationFailed")
@@ -128,7 +139,7 @@ class Maintenance(StationCore):
         tries = max(
             1, retries if retries is not None else self.cfg_int("DiagnosticsUploadRetries", 3)
         )
-        job = Transfer(location, tries, float(interval or 60), file_name=name)
+        job = Transfer(location, tries, _retry_interval(interval), file_name=name)
         job.data = self.diagnostics_file(start, stop)
         self.diagnostics_job = job
         return name
@@ -193,3 +204,8 @@ class Maintenance(StationCore):
     def _next_job(self) -> int:
         self._jobs += 1
         return self._jobs
+
+
+def _retry_interval(interval: int | None) -> float:
+    """retryInterval of UpdateFirmware / GetDiagnostics: 0 means at once, absent 60 s."""
+    return 60.0 if interval is None else float(max(0, interval))

@@ -21,6 +21,7 @@ import asyncio
 import base64
 import random
 import re
+import ssl
 from collections import deque
 from collections.abc import Callable
 from contextlib import suppress
@@ -45,6 +46,7 @@ from chargecheck.sim.core import StationSettings
 from chargecheck.sim.station import Station
 from chargecheck.sim.station_clock import Now, StationClock
 from chargecheck.sim.store import StationStore
+from chargecheck.sim.tls import tls_problem
 from chargecheck.sim.transfers import TransferError, download, upload
 
 SUBPROTOCOL = Subprotocol("ocpp1.6")
@@ -84,8 +86,14 @@ class StationShell:
         clock: StationClock,
         *,
         password: str | None = None,
+        tls: ssl.SSLContext | None = None,
+        say: Callable[[str], None] | None = None,
     ) -> None:
         self.url = station_url(url, settings.identity)
+        # wss:// (sim/tls.py); a failed TLS attempt is told to ``say`` once per reason.
+        self._tls = tls
+        self._say = say
+        self._told: str | None = None
         self.settings = settings
         self.clock = clock
         self.store = StationStore(state_file(Path(state_dir), settings.identity))
@@ -93,6 +101,8 @@ class StationShell:
         self.last_model: Station | None = None  # the latest model, for reading its state
         self.failure: BaseException | None = None
         self.attempts = 0  # connection attempts so far (any outcome)
+        # Told ("in" | "out", text) of every frame received or written (the console).
+        self.frame_observer: Callable[[str, str | bytes], None] | None = None
         self._headers: dict[str, str] = {}
         if password is not None:
             token = base64.b64encode(f"{settings.identity}:{password}".encode()).decode()
@@ -235,6 +245,8 @@ class StationShell:
             self.feed(lambda m, now: m.on_time(now))
 
     def _received(self, message: str | bytes) -> None:
+        if self.frame_observer is not None:
+            self.frame_observer("in", message)
         self.feed(lambda m, now: m.receive(message, now))
 
     # -- waiting -----------------------------------------------------------------------------
@@ -290,6 +302,8 @@ class StationShell:
             if ws is not None:
                 with suppress(ConnectionClosed):
                     await ws.send(action.text)
+                    if self.frame_observer is not None:
+                        self.frame_observer("out", action.text)
         elif isinstance(action, CloseConnection):
             if ws is not None:
                 await ws.close(1000, action.reason)
@@ -383,10 +397,12 @@ class StationShell:
                 close_timeout=2.0,
                 compression=None,
                 max_queue=8,
+                **self._tls_options(),
             )
         except (OSError, InvalidHandshake, InvalidURI, TimeoutError) as exc:
             self.attempts += 1
             self._log(f"connection to {self.url} failed: {exc}")
+            self._tell(tls_problem(exc))
             self._notify()
             return None
         self.attempts += 1
@@ -415,6 +431,14 @@ class StationShell:
                 with suppress(Exception):  # recorded in self.failure
                     self.feed(lambda m, now: m.disconnected(now))
             self._notify()
+
+    def _tls_options(self) -> dict[str, Any]:
+        return {} if self._tls is None else {"ssl": self._tls}
+
+    def _tell(self, line: str | None) -> None:
+        if line is not None and line != self._told and self._say is not None:
+            self._say(f"station {self.settings.identity}: {line}; retrying with back-off")
+        self._told = line
 
     def _log(self, text: str) -> None:
         model = self.model

@@ -9,7 +9,9 @@ the tests and anyone scripting a Central System test::
 ``url`` is the Central System's OCPP endpoint; the station connects to ``url/identity``
 (or to ``url`` itself when its last segment already is the identity). Each action returns
 once the frames it causes right away are written to the socket (none while offline).
-A Central System that closes the connection or refuses reconnections (HTTP 503) leaves
+With a ``wss://`` URL, ``tls`` is the client context (``sim.tls.client_context``: the CA
+file, a client certificate for profile 3); a failed TLS attempt is told to ``say`` in one
+line. A Central System that closes the connection or refuses reconnections (HTTP 503) leaves
 the station offline; it reconnects by itself with a capped backoff.
 
 ``ev_connected`` names the connectors that have a car plugged in from the first power-on
@@ -20,6 +22,7 @@ the transaction at once. The car stays until ``unplug``; reboots and stops leave
 from __future__ import annotations
 
 import asyncio
+import ssl
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from types import TracebackType
@@ -41,6 +44,8 @@ class Simulator:
         *,
         profile: str | Path = "alfen-ng920",
         password: str | None = None,
+        tls: ssl.SSLContext | None = None,
+        say: Callable[[str], None] | None = None,
         state_dir: Path,
         time_scale: float = 1.0,
         defects: Iterable[str] = frozenset(),
@@ -58,8 +63,11 @@ class Simulator:
         settings = StationSettings(
             identity, profile, frozenset(defects), plug_and_charge_id_tag, ev_connected=cars
         )
-        self._shell = StationShell(url, settings, Path(state_dir), self.clock, password=password)
+        self._shell = StationShell(
+            url, settings, Path(state_dir), self.clock, password=password, tls=tls, say=say
+        )
         self._task: asyncio.Task[None] | None = None
+        self._back_online: asyncio.TimerHandle | None = None  # go_offline(seconds)
 
     # -- life -------------------------------------------------------------------------------
 
@@ -74,6 +82,7 @@ class Simulator:
         task, self._task = self._task, None
         if task is None:
             return
+        self._cancel_back_online()
         await self._shell.stop()
         await task
 
@@ -160,14 +169,27 @@ class Simulator:
             lambda m, now: m.step(now, m.set_ev_max_current, connector_id, amps), user=True
         )
 
-    async def go_offline(self) -> None:
-        """Pull the network cable: the socket dies without a closing handshake."""
+    async def go_offline(self, seconds: float | None = None) -> None:
+        """Pull the network cable: the socket dies without a closing handshake. With
+        ``seconds``, the cable goes back in by itself after that many station seconds."""
+        self._cancel_back_online()
         self._shell.set_online(False)
+        if seconds is not None:
+            self._back_online = asyncio.get_running_loop().call_later(
+                self.clock.real_seconds(seconds), self._shell.set_online, True
+            )
         await self._shell.wait_until(lambda: not self._shell.connected, None)
 
     async def go_online(self) -> None:
         """Plug the network back; returns after the first reconnection attempt."""
+        self._cancel_back_online()
         await self._next_attempt(lambda: self._shell.set_online(True))
+
+    async def reboot(self) -> None:
+        """Restart the station's software, as a Soft Reset.req would (OCPP 1.6 section
+        5.14): running transactions stop (reason SoftReset), what the station holds is
+        delivered, then it reboots and boots again. Returns once the stops are sent."""
+        await self._act(lambda m, now: m.step(now, m.reset, "Soft"))
 
     async def power_cycle(self) -> None:
         """Pull the mains: the station's memory is lost, its disk and the cars stay."""
@@ -175,6 +197,10 @@ class Simulator:
         await shell.performed(shell.enqueue_power_cut())
         if shell.online_wanted:
             await self._next_attempt(lambda: None)
+
+    def watch_frames(self, observer: Callable[[str, str | bytes], None] | None) -> None:
+        """Call ``observer("in" | "out", text)`` for every OCPP frame received or sent."""
+        self._shell.frame_observer = observer
 
     # -- what it looks like ---------------------------------------------------------------------
 
@@ -212,6 +238,11 @@ class Simulator:
 
     async def _act(self, change: Callable[[Station, Now], None]) -> None:
         await self._shell.performed(self._shell.feed(change, user=True))
+
+    def _cancel_back_online(self) -> None:
+        if self._back_online is not None:
+            self._back_online.cancel()
+            self._back_online = None
 
     async def _next_attempt(self, kick: Callable[[], None]) -> None:
         shell = self._shell

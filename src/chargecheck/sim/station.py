@@ -35,6 +35,7 @@ from chargecheck.sim.connector import Physical, Transaction
 from chargecheck.sim.core import StationSettings
 from chargecheck.sim.link import Outcome
 from chargecheck.sim.maintenance import Maintenance
+from chargecheck.sim.reservations import expired as reservation_expired
 from chargecheck.sim.station_clock import Now
 from chargecheck.sim.store import StationStore
 from chargecheck.sim.transactions import Transactions
@@ -268,6 +269,7 @@ class Station(Transactions, Maintenance):
             "firmware": lambda _: self.start_download(),
             "install": lambda _: self.install_firmware(),
             "diagnostics": lambda _: self.start_upload(),
+            "reservation": lambda arg: reservation_expired(self, int(arg)),
             "reboot": lambda _: None,  # the grace period is over: _settle reboots
         }
 

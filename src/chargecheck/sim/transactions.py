@@ -14,6 +14,7 @@ from typing import Any
 from chargecheck.sim.connector import Connector, Fault, Transaction
 from chargecheck.sim.core import StationCore
 from chargecheck.sim.meter import ENERGY, NOMINAL_VOLTAGE, PHASES, amps_for_watts, meter_value
+from chargecheck.sim.reservations import admits, claim
 
 MAX_STOP_SAMPLES = 100  # StopTxnSampledData samples kept for one StopTransaction
 
@@ -187,6 +188,10 @@ class Transactions(StationCore):
         if not c.usable:
             self.log(f"connector {c.connector_id} cannot start now ({c.status})")
             return
+        if not admits(c, id_tag):
+            self.log(f"connector {c.connector_id} is reserved: {id_tag} cannot start there")
+            return
+        claim(self, c)
         if c.finishing:
             # A new session with the car still plugged in (a RemoteStartTransaction or a card
             # after a stop, no unplug): OCPP 1.6 section 4.9 has no Finishing -> Charging,
@@ -210,6 +215,7 @@ class Transactions(StationCore):
         self.log(f"ConnectionTimeOut on connector {connector_id}")
         c.authorized_tag = None
         c.pending_profile = None
+        c.reservation_id = None
         c.timed_out = c.plugged
         self.refresh_statuses()
 
@@ -230,6 +236,8 @@ class Transactions(StationCore):
             "meterStart": tx.meter_start,
             "timestamp": self.now.text,
         }
+        if c.reservation_id is not None:  # section 4.8: this transaction ends a reservation
+            payload["reservationId"], c.reservation_id = c.reservation_id, None
         self.link.submit_transaction("StartTransaction", payload, local_id)
         self.update_power(c)
         self.refresh_statuses()
