@@ -1,6 +1,7 @@
 """The load generator: N stations against one Central System, in P client processes.
 
     python -m bench.load --url ws://127.0.0.1:9000/ocpp/ --stations 1000 --duration 10
+    python -m bench.load --url wss://127.0.0.1:9000/ocpp/ --ca-file cert.pem ...
 
 Each station connects (at most ``--ramp`` handshakes in flight per process), sends a
 BootNotification, and once every station of every process is ready, either sends
@@ -84,6 +85,7 @@ def run(plan: Plan, processes: int, *, uvloop: bool = True) -> dict[str, Any]:
         )
         ready = [_read_event(w.stdout, ramp_deadline, "ready") for w in workers]  # type: ignore[arg-type]
         connected = sum(e["connected"] for e in ready)
+        ramp_s = max(e.get("ramp_s", 0.0) for e in ready)
         booted = sum(e["booted"] for e in ready)
         ramp_problems = sum((Counter(e["problems"]) for e in ready), Counter())
         _emit("ready", connected=connected, booted=booted, problems=ramp_problems)
@@ -117,6 +119,9 @@ def run(plan: Plan, processes: int, *, uvloop: bool = True) -> dict[str, Any]:
         "processes": len(workers),
         "connected": connected,
         "booted": booted,
+        # Connections opened and booted per second during the ramp (TCP, TLS when wss://,
+        # WebSocket handshake, BootNotification answered), all worker processes together.
+        "connections_per_s": round(booted / ramp_s, 1) if ramp_s else None,
         "window_s": window,
         "answered": answered,
         "calls_per_s": round(answered / window, 1),
@@ -145,6 +150,7 @@ def parse_args(argv: list[str] | None = None) -> tuple[Plan, int, bool]:
     parser.add_argument("--engine", choices=["wire", "asyncio"], default="wire")
     parser.add_argument("--prefix", default="LG", help="identity prefix")
     parser.add_argument("--no-uvloop", action="store_true")
+    parser.add_argument("--ca-file", help="wss://: the server's certificate (PEM) to trust")
     args = parser.parse_args(argv)
     url = args.url if args.url.endswith("/") else args.url + "/"
     plan = Plan(
@@ -157,6 +163,7 @@ def parse_args(argv: list[str] | None = None) -> tuple[Plan, int, bool]:
         ramp=args.ramp,
         connect_timeout=args.connect_timeout,
         engine=args.engine,
+        ca_file=args.ca_file,
     )
     return plan, max(1, args.processes), not args.no_uvloop
 

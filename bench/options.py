@@ -14,9 +14,19 @@ SERVERS = {
     "transport) + orjson parse + fixed answer",
     "real-writer": "chargecheck CentralSystem committing through its journal writer "
     "process (ServerSettings.journal_process on)",
+    "real-tls": "chargecheck CentralSystem serving wss:// (TLS, a self-signed certificate; "
+    "csms/tls.py)",
 }
 DEFAULT_SERVERS = ["bare", "real", "bare-wire"]  # --servers real,real-writer to compare
-SECTION_NAMES = ["throughput", "memory", "client", "demo", "simulate", "simulate_charging"]
+SECTION_NAMES = [
+    "throughput",
+    "memory",
+    "client",
+    "tls",
+    "demo",
+    "simulate",
+    "simulate_charging",
+]
 
 Row = dict[str, Any]
 
@@ -31,6 +41,7 @@ class Options:
     heartbeat_interval: float = 5.0
     processes: int = 1
     client_processes: list[int] = field(default_factory=lambda: [1, 2])
+    tls_sizes: list[int] = field(default_factory=lambda: [100, 1000])  # real vs real-tls
     ramp: int = 100
     engine: str = "wire"
     servers: list[str] = field(default_factory=lambda: list(DEFAULT_SERVERS))

@@ -56,6 +56,7 @@ def parse_args(argv: list[str] | None = None) -> Options:
     parser.add_argument("--memory-sizes", help="comma list of station counts")
     parser.add_argument("--client-sizes", help="comma list of station counts")
     parser.add_argument("--client-processes", help="comma list of process counts")
+    parser.add_argument("--tls-sizes", help="comma list of station counts (section tls)")
     parser.add_argument("--meter-duration", type=float)
     parser.add_argument("--heartbeat-duration", type=float)
     parser.add_argument("--heartbeat-interval", type=float)
@@ -89,13 +90,14 @@ def parse_args(argv: list[str] | None = None) -> Options:
             simulate_charging_window=2.0,
             repeat=1,
             # the demo takes minutes
-            sections=["throughput", "memory", "client", "simulate", "simulate_charging"],
+            tls_sizes=[3],
+            sections=["throughput", "memory", "client", "tls", "simulate", "simulate_charging"],
             name="quick",
         )
     for key in ("sections", "servers"):
         if getattr(args, key):
             setattr(opts, key, getattr(args, key).split(","))
-    lists = ("throughput_sizes", "memory_sizes", "client_sizes", "client_processes")
+    lists = ("throughput_sizes", "memory_sizes", "client_sizes", "client_processes", "tls_sizes")
     for key in (*lists, "simulate_counts", "simulate_charging_counts"):
         if getattr(args, key):
             setattr(opts, key, [int(n) for n in getattr(args, key).split(",")])

@@ -62,6 +62,8 @@ def measure(
             f"--ramp={opts.ramp}",
             f"--engine={opts.engine}",
         ]
+        if target.ca_file is not None:
+            command.append(f"--ca-file={target.ca_file}")
         if not opts.uvloop:
             command.append("--no-uvloop")
         started = time.monotonic()
@@ -89,6 +91,7 @@ def measure(
         "connected": result["connected"],
         "booted": result["booted"],
         "ramp_s": round(events["ready"]["at"] - started, 1),
+        "connections_per_s": result.get("connections_per_s"),
         "calls_per_s": result["calls_per_s"],
         "answered": result["answered"],
         "p50_ms": result["latency_ms"]["p50"],
@@ -152,6 +155,31 @@ def _run_clients(opts: Options) -> list[Row]:
             _progress(row)
             rows.append(row)
     return rows
+
+
+def _run_tls(opts: Options) -> list[Row]:
+    """The real server with and without TLS, interleaved, ``repeat`` times per size."""
+    rows = []
+    for stations in opts.tls_sizes:
+        for _ in range(opts.repeat):
+            for kind in ("real", "real-tls"):
+                row = measure(kind, stations, "meter", opts.meter_duration, opts)
+                _progress(row)
+                rows.append(row)
+    return rows
+
+
+def _judge_tls(rows: list[Row]) -> list[Row]:
+    """No target (issue #15 asks what TLS costs): the ratios of the medians, reported."""
+    out = []
+    for stations in sorted({r["stations"] for r in rows}):
+        for key, what in (("connections_per_s", "connections/s"), ("calls_per_s", "calls/s")):
+            plain = _median(rows, "real", stations, key)
+            tls = _median(rows, "real-tls", stations, key)
+            if plain and tls:
+                ratio = f"{tls:g} vs {plain:g} ({tls / plain:.2f}x)"
+                out.append(verdict(stations, f"TLS {what}", ratio, None, None))
+    return out
 
 
 def verdict(stations: int, what: str, value: Any, target: str | None, met: bool | None) -> Row:
@@ -291,6 +319,20 @@ LOAD_SECTIONS: list[Section] = [
         run=_run_clients,
         columns=[*_COMMON, ("client processes", "client_processes")],
         judge=_judge_clients,
+    ),
+    Section(
+        name="tls",
+        title="TLS cost: the real server over ws:// and over wss://",
+        what=(
+            "The real server (`real`) and the same serving wss:// (`real-tls`: TLS 1.3, the "
+            "self-signed RSA-2048 certificate `chargecheck run --tls` makes, verified by the "
+            "client). connections/s: stations connected and booted per second during the "
+            "ramp (TCP + TLS + WebSocket handshakes + BootNotification); calls/s: MeterValues "
+            "back to back, as in the throughput section."
+        ),
+        run=_run_tls,
+        columns=[*_COMMON, ("connections/s", "connections_per_s"), ("ramp s", "ramp_s")],
+        judge=_judge_tls,
     ),
 ]
 

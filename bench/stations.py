@@ -21,6 +21,7 @@ import argparse
 import asyncio
 import json
 import random
+import ssl
 import sys
 import time
 from collections import Counter
@@ -58,6 +59,7 @@ class Plan:
     ramp: int = 100  # handshakes + boots in flight at once
     connect_timeout: float = 30.0
     engine: str = "wire"
+    ca_file: str | None = None  # wss://: the server's certificate (bench.server --tls)
 
 
 @dataclass
@@ -310,12 +312,22 @@ class WireStation(asyncio.Protocol):
                 self.transport.write_eof()
 
 
+def _tls(url: str, plan: Plan) -> dict[str, Any]:
+    """``ssl=`` for a wss:// URL (the server's certificate verified), else nothing."""
+    if not url.startswith("wss://"):
+        return {}
+    return {"ssl": ssl.create_default_context(cafile=plan.ca_file)}
+
+
 async def _open_wire(url: str, driver: Driver, plan: Plan) -> WireStation:
     loop = asyncio.get_running_loop()
     where = urlsplit(url)
-    host, port = where.hostname or "127.0.0.1", where.port or 80
+    host = where.hostname or "127.0.0.1"
+    port = where.port or (443 if where.scheme == "wss" else 80)
     _, station = await asyncio.wait_for(
-        loop.create_connection(lambda: WireStation(url, driver, loop), host, port),
+        loop.create_connection(
+            lambda: WireStation(url, driver, loop), host, port, **_tls(url, plan)
+        ),
         plan.connect_timeout,
     )
     try:
@@ -376,6 +388,7 @@ async def _open_asyncio(url: str, driver: Driver, plan: Plan) -> TaskStation:
         compression=None,
         open_timeout=plan.connect_timeout,
         ping_interval=None,
+        **_tls(url, plan),
     )
     return TaskStation(ws, driver)
 
@@ -435,11 +448,19 @@ async def work(plan: Plan) -> None:
     loop = asyncio.get_running_loop()
     tally = Tally()
     gate = asyncio.Semaphore(plan.ramp)
+    ramp_start = time.perf_counter()
     opened = await asyncio.gather(
         *(_open_and_boot(plan.first + i, plan, tally, gate) for i in range(plan.stations))
     )
+    ramp_s = time.perf_counter() - ramp_start  # every connection + handshake + boot
     pairs = [p for p in opened if p is not None]
-    emit("ready", connected=tally.connected, booted=tally.booted, problems=tally.problems)
+    emit(
+        "ready",
+        connected=tally.connected,
+        booted=tally.booted,
+        problems=tally.problems,
+        ramp_s=round(ramp_s, 4),
+    )
     if (await loop.run_in_executor(None, sys.stdin.readline)).strip() != "go":
         await _close([s for s, _ in pairs])
         return

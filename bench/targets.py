@@ -40,6 +40,8 @@ class Target:
             self.command.append("--engine=wire")
         if kind == "real-writer":
             self.command.append("--journal-process")
+        if kind == "real-tls":
+            self.command.append("--tls")
         if self.journal is not None:
             self.command += ["--journal", str(self.journal)]
         if not uvloop:
@@ -49,6 +51,7 @@ class Target:
         self.process: subprocess.Popen[str] | None = None
         self.sampler: Sampler | None = None
         self.port = 0
+        self.ca_file: str | None = None  # real-tls: the certificate the server made
         self.peak_rss_kb = 0
 
     @property
@@ -69,7 +72,9 @@ class Target:
         if not line or not line[0]:
             self._kill()
             raise TargetError(f"the {self.kind} server did not start within {START_TIMEOUT} s")
-        self.port = int(json.loads(line[0])["port"])
+        ready = json.loads(line[0])
+        self.port = int(ready["port"])
+        self.ca_file = ready.get("ca")
         self.sampler = Sampler(self.pid).__enter__()
         return self
 
@@ -82,7 +87,8 @@ class Target:
         self.stop()
 
     def url(self) -> str:
-        return f"ws://127.0.0.1:{self.port}/ocpp/"
+        scheme = "ws" if self.ca_file is None else "wss"
+        return f"{scheme}://127.0.0.1:{self.port}/ocpp/"
 
     def rss_kb(self) -> int:
         return status_kb(self.pid, "VmRSS")

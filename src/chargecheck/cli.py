@@ -29,6 +29,9 @@ console = Console()
 T = TypeVar("T")
 
 if TYPE_CHECKING:
+    from chargecheck.csms.tls import ServerTls
+    from chargecheck.script.operator import Operator
+    from chargecheck.script.packs import Pack
     from chargecheck.script.settings import Settings
 
 
@@ -51,6 +54,38 @@ def parse_rows(text: str, option: str, what: str = "row numbers") -> list[int]:
         return [int(part) for part in text.split(",") if part.strip()]
     except ValueError:
         usage_error(f"{option} takes {what} separated by commas, e.g. {option} 1,2")
+
+
+def parse_ids(text: str, option: str) -> list[str]:
+    """``"6,7"`` -> ``["6", "7"]``: row ids of the script pack (the seed's are numbers)."""
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def load_script(source: str | None, option: str = "--script") -> Pack:
+    """The script pack (a shipped name or a TOML file), checked whole; a bad one is a
+    usage error naming the file and line, before anything starts."""
+    from chargecheck.script.packs import PackError, load_pack
+
+    try:
+        return load_pack(source)
+    except PackError as exc:
+        usage_error(f"{option}: {exc}")
+
+
+def select_rows(pack: Pack, only: list[str], skip: list[str]) -> None:
+    from chargecheck.script.packs import pack_cases
+    from chargecheck.script.runner import SelectionError, select
+
+    try:
+        select(pack_cases(pack), only, skip)
+    except SelectionError as exc:
+        usage_error(f"{exc} of script pack {pack.name} (chargecheck scripts lists the packs)")
+
+
+_SCRIPT_HELP = (
+    "Script pack to run: a shipped pack's name (chargecheck scripts lists them) or a TOML "
+    "file (default: greenflux-2020, the seed's 18 rows)."
+)
 
 
 def load_settings(source: str | None) -> Settings:
@@ -80,8 +115,9 @@ def run(
         None, help="Identity of the station to test (default: the first to connect)."
     ),
     settings: str = typer.Option(None, help="Settings profile name (bench, demo) or TOML file."),
-    only: str = typer.Option("", help="Rows to run, in this order, e.g. 6,7."),
-    skip: str = typer.Option("", help="Rows to leave out, e.g. 10."),
+    script: str = typer.Option(None, "--script", help=_SCRIPT_HELP),
+    only: str = typer.Option("", help="Rows to run, in this order, by id: e.g. 6,7 or TC_010_CS."),
+    skip: str = typer.Option("", help="Rows to leave out, by id, e.g. 10."),
     out: Path = typer.Option(Path("runs"), help="Directory for the journal, files and reports."),
     firmware: Path = typer.Option(None, help="Firmware file the station installs in row 12."),
     firmware_version: str = typer.Option(
@@ -90,10 +126,35 @@ def run(
         "checks it; without it, only a chargecheck image's version is known).",
     ),
     password: str = typer.Option(
-        None, help="HTTP Basic Auth password the station must give (security profile 1)."
+        None,
+        help="HTTP Basic Auth password the station must give (security profile 1; with TLS, "
+        "profile 2).",
+    ),
+    tls: bool = typer.Option(
+        False,
+        "--tls",
+        help="Serve wss:// with a self-signed certificate made for the run (kept in "
+        "OUT/tls/run-N; its SHA-256 fingerprint is printed for the station's CA setting).",
+    ),
+    tls_cert: Path = typer.Option(
+        None, help="Serve wss:// with this PEM certificate (chain) instead (profile 2 or 3)."
+    ),
+    tls_key: Path = typer.Option(
+        None, help="The PEM private key of --tls-cert (default: inside the --tls-cert file)."
+    ),
+    client_ca: Path = typer.Option(
+        None,
+        help="Require client certificates signed by this PEM CA (security profile 3; needs "
+        "--tls or --tls-cert).",
     ),
     non_interactive: bool = typer.Option(
         False, "--non-interactive", help="Make every physical step NOT TESTED at once."
+    ),
+    step_command: str = typer.Option(
+        None,
+        help="Do each physical step by running this program with STEP CONNECTOR [ID_TAG] "
+        "appended (exit 0: done), e.g. a lab's EV simulator hook, or "
+        "'python -m chargecheck.sim.step --control http://127.0.0.1:8765' for the simulator.",
     ),
     ev_connected: str = typer.Option(
         "",
@@ -108,19 +169,19 @@ def run(
         help="Protocol violations found in the trace do not fail the run (rows still do).",
     ),
 ) -> None:
-    """Wait for a station, run the 18-row script, write the reports. Exit 0 only if no row
+    """Wait for a station, run the script pack (default: the seed's 18 rows), write the
+    reports. Exit 0 only if no row
     failed."""
     from chargecheck.run import NoStation, RunOptions, run_bench
-    from chargecheck.script.cases import CASES
-    from chargecheck.script.operator import ConsoleOperator, NonInteractiveOperator, Operator
-    from chargecheck.script.runner import SelectionError, select
+    from chargecheck.script.operator import ConsoleOperator, NonInteractiveOperator
 
     chosen = load_settings(settings)
+    pack = load_script(script)
     if station:
         from dataclasses import replace
 
         chosen = replace(chosen, station=station)
-    rows_only, rows_skip = parse_rows(only, "--only"), parse_rows(skip, "--skip")
+    rows_only, rows_skip = parse_ids(only, "--only"), parse_ids(skip, "--skip")
     if ev_connected:
         from dataclasses import replace
 
@@ -128,10 +189,7 @@ def run(
         if any(c < 1 for c in connectors):
             usage_error("--ev-connected takes connector ids from 1, e.g. --ev-connected 1,2")
         chosen = replace(chosen, ev_connected=tuple(connectors))
-    try:
-        select(CASES, rows_only, rows_skip)
-    except SelectionError as exc:
-        usage_error(str(exc))
+    select_rows(pack, rows_only, rows_skip)
     if firmware is not None and not firmware.is_file():
         usage_error(f"--firmware {firmware}: no such file")
     if firmware_version is not None and firmware is None:
@@ -143,14 +201,22 @@ def run(
         port=port,
         public_host=public_host,
         passwords={"*": password} if password else {},
+        tls=server_tls(tls, tls_cert, tls_key, client_ca),
         only=rows_only,
         skip=rows_skip,
+        script=pack,
         firmware=firmware,
         firmware_version=firmware_version,
         strict=not lenient,
         show_frames=not quiet,
     )
-    operator: Operator = NonInteractiveOperator() if non_interactive else ConsoleOperator(console)
+    operator: Operator = (
+        step_operator(step_command, non_interactive)
+        if step_command is not None
+        else NonInteractiveOperator()
+        if non_interactive
+        else ConsoleOperator(console)
+    )
     try:
         summary = _run_async(run_bench(options, operator, console))
     except NoStation as exc:
@@ -161,17 +227,94 @@ def run(
     raise SystemExit(summary.exit_code)
 
 
+def step_operator(command: str, non_interactive: bool) -> Operator:
+    """The ``--step-command`` operator; a program that cannot run is a usage error."""
+    import shlex
+    import shutil
+
+    from chargecheck.script.operator import CommandOperator
+
+    if non_interactive:
+        usage_error("--step-command does the physical steps, --non-interactive skips them: one")
+    try:
+        argv = shlex.split(command)
+    except ValueError as exc:
+        usage_error(f"--step-command {command!r}: {exc}")
+    if not argv or shutil.which(argv[0]) is None:
+        usage_error(f"--step-command {command!r}: no program {argv[0] if argv else ''!r} found")
+    return CommandOperator(argv)
+
+
+def server_tls(
+    tls: bool, cert: Path | None, key: Path | None, client_ca: Path | None
+) -> ServerTls | None:
+    """The run's TLS options, checked: a certificate that does not load is a usage error."""
+    from chargecheck.csms.tls import ServerTls, TlsSetupError
+
+    if tls and cert is not None:
+        usage_error("--tls makes a certificate, --tls-cert serves yours: give one of them")
+    if key is not None and cert is None:
+        usage_error("--tls-key is the key of --tls-cert FILE: give both")
+    if client_ca is not None and not tls and cert is None:
+        usage_error("--client-ca asks for client certificates over TLS: add --tls or --tls-cert")
+    if not tls and cert is None:
+        return None
+    chosen = ServerTls(cert, key, client_ca, self_signed=tls)
+    try:
+        chosen.check()
+    except TlsSetupError as exc:
+        usage_error(f"{exc} (see chargecheck run --help)")
+    return chosen
+
+
 @app.command()
 def demo(
     out: Path = typer.Option(Path("runs"), help="Directory for the journal, files and reports."),
+    tls: bool = typer.Option(
+        False,
+        "--tls",
+        help="Over wss:// (security profile 2): a self-signed certificate the simulator "
+        "trusts, and a password.",
+    ),
+    only: str = typer.Option("", help="Rows to run, in this order, by id: e.g. 1,2."),
+    script: str = typer.Option(None, "--script", help=_SCRIPT_HELP),
 ) -> None:
-    """Start the simulated Alfen NG920 and the bench over loopback; run all 18 rows."""
+    """Start the simulated Alfen NG920 and the bench over loopback; run every row of the
+    script pack (default: the seed's 18)."""
     from chargecheck.demo import run_demo
 
+    pack = load_script(script)
+    rows = parse_ids(only, "--only")
+    select_rows(pack, rows, [])
     started = time.monotonic()
-    summary = _run_async(run_demo(out, console))
+    summary = _run_async(run_demo(out, console, only=rows, tls=tls, script=pack))
     console.print(f"demo finished in {time.monotonic() - started:.1f} s")
     raise SystemExit(summary.exit_code)
+
+
+@app.command()
+def scripts() -> None:
+    """List the script packs that ship with chargecheck: name, title, rows."""
+    from rich.table import Table
+
+    from chargecheck.script.packs import DEFAULT_PACK, TITLE_FIELDS, PackError, load_pack, shipped
+
+    table = Table(title="Script packs (chargecheck run/demo --script NAME|FILE)")
+    for column in ("Name", "Title", "Rows"):
+        table.add_column(column)
+    broken = False
+    for name in shipped():
+        try:
+            pack = load_pack(name)
+        except PackError as exc:  # a broken shipped pack is a bug: say so, fail
+            broken = True
+            table.add_row(name, f"cannot be run: {exc}", "-")
+            continue
+        default = " (default)" if name == DEFAULT_PACK else ""
+        title = pack.title.format_map({field: f"<{field}>" for field in TITLE_FIELDS})
+        table.add_row(name + default, title, str(len(pack.rows)))
+    Console(highlight=False, soft_wrap=True).print(table)
+    raise SystemExit(1 if broken else 0)
 
 
 @app.command()

@@ -1,55 +1,53 @@
 """``chargecheck demo``: the simulated Alfen NG920 and the bench in one process, over
 real loopback sockets; the physical steps are done by driving the simulator, so nothing
-is asked and every row can pass (row 10 included: the simulator makes the error)."""
+is asked and every row can pass (row 10 included: the simulator makes the error).
+``chargecheck demo --tls`` does it over ``wss://`` (security profile 2)."""
 
 from __future__ import annotations
 
+import secrets
+import ssl
 import tempfile
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 
 from chargecheck.csms import CentralSystem
+from chargecheck.csms.tls import ServerTls
 from chargecheck.run import RunOptions, RunSummary, run_bench
-from chargecheck.script.operator import PhysicalStep, StepKind
+from chargecheck.script.operator import PhysicalStep
+from chargecheck.script.packs import Pack
 from chargecheck.script.settings import Settings, load
+from chargecheck.sim.control import perform
 from chargecheck.sim.simulator import Simulator
+from chargecheck.sim.step import requests_for
+from chargecheck.sim.tls import client_context
 
 DEMO_STATION = "ALFEN-NG920-DEMO"
 DEMO_FIRMWARE = "4.4.1-3200"  # the version the demo's firmware image installs
 
-# The errors the "operator" makes in row 10: a connector fault and a station fault.
-FAULTS = {0: ("OtherError", "internal power supply fault"), None: ("GroundFailure", "RCD")}
-
 
 class SimulatorOperator:
-    """Does each physical step on the simulator through its Python API."""
+    """Does each physical step on the simulator, with the requests of its control
+    interface that ``chargecheck.sim.step`` (the ``--step-command`` hook) sends."""
 
     def __init__(self, simulator: Callable[[], Simulator]) -> None:
         self._simulator = simulator
 
     async def perform(self, step: PhysicalStep, timeout: float) -> None:
-        await _ACTIONS[step.kind](self._simulator(), step)
+        sim = self._simulator()
+        for path, body in requests_for(step.kind.value, step.connector_id, step.id_tag):
+            await perform({sim.identity: sim}, "POST", path, body)
 
 
-def _fault(sim: Simulator, step: PhysicalStep) -> Awaitable[None]:
-    code, info = FAULTS.get(step.connector_id) or FAULTS[None]
-    return sim.inject_fault(step.connector_id, code, info=info)
-
-
-_ACTIONS: dict[StepKind, Callable[[Simulator, PhysicalStep], Awaitable[None]]] = {
-    StepKind.PLUG: lambda sim, s: sim.plug(s.connector_id),
-    StepKind.PLUG_IN: lambda sim, s: sim.plug(s.connector_id),
-    StepKind.UNPLUG: lambda sim, s: sim.unplug(s.connector_id),
-    StepKind.PRESENT_CARD: lambda sim, s: sim.present_id_tag(s.connector_id, s.id_tag or ""),
-    StepKind.PRESENT_INVALID_CARD: lambda sim, s: sim.present_id_tag(
-        s.connector_id, s.id_tag or "INVALID"
-    ),
-    StepKind.CREATE_ERROR: _fault,
-    StepKind.CLEAR_ERROR: lambda sim, s: sim.clear_fault(s.connector_id),
-}
+def _trusting(central: CentralSystem) -> ssl.SSLContext | None:
+    """A client context that trusts the certificate the run serves (None: ws://)."""
+    if central.settings.tls is None or central.run_id is None:
+        return None
+    served = central.writer.journal.run(central.run_id).info["tls"]["certificate"]
+    return client_context(Path(served))
 
 
 async def run_demo(
@@ -58,20 +56,30 @@ async def run_demo(
     *,
     settings: Settings | None = None,
     defects: Iterable[str] = (),
-    only: list[int] | None = None,
-    skip: list[int] | None = None,
+    only: Sequence[str | int] | None = None,
+    skip: Sequence[str | int] | None = None,
+    tls: bool = False,
+    script: Pack | None = None,
 ) -> RunSummary:
-    """Run the script against a fresh simulator; ``defects`` switch on simulator faults."""
+    """Run the script against a fresh simulator; ``defects`` switch on simulator faults.
+
+    With ``tls``, over ``wss://`` with security profile 2: the bench makes a self-signed
+    certificate for the run, the simulator trusts exactly it (its CA file) and gives a
+    password made for the run."""
     chosen = settings or load("demo")
+    password = secrets.token_urlsafe(12) if tls else None
     options = RunOptions(
         chosen,
         out=out,
         host="127.0.0.1",
         port=0,
-        only=only or [],
-        skip=skip or [],
+        only=only or (),
+        skip=skip or (),
+        script=script,
         firmware_version=DEMO_FIRMWARE,
         kind="demo",
+        passwords={"*": password} if password else {},
+        tls=ServerTls(self_signed=True) if tls else None,
     )
     holder: dict[str, Simulator] = {}
 
@@ -83,6 +91,8 @@ async def run_demo(
             state_dir=state,
             defects=defects,
             ev_connected=chosen.ev_connected,  # the same cars as the bench is told of
+            password=password,
+            tls=_trusting(central),
         )
         holder["sim"] = sim
         await sim.start()

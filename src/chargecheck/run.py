@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import contextlib
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,10 +16,12 @@ from rich.console import Console
 from chargecheck import __version__
 from chargecheck.clock import Clock
 from chargecheck.csms import Answers, CentralSystem, NotConnected, ServerSettings, Session
+from chargecheck.csms.tls import ServerTls
 from chargecheck.journal import Journal
-from chargecheck.script.cases import CASES
+from chargecheck.protocol.security_profiles import profile_text, security_profile
 from chargecheck.script.context import CaseContext
 from chargecheck.script.operator import EvConnectedOperator, Operator
+from chargecheck.script.packs import Pack, load_pack, pack_cases
 from chargecheck.script.runner import run_case, select
 from chargecheck.script.settings import Settings
 from chargecheck.script.verdict import Outcome, Verdict
@@ -45,8 +47,10 @@ class RunOptions:
     port: int = 9000
     public_host: str | None = None
     passwords: dict[str, str] = field(default_factory=dict)
-    only: list[int] = field(default_factory=list)
-    skip: list[int] = field(default_factory=list)
+    tls: ServerTls | None = None  # wss:// (security profiles 2 and 3)
+    only: Sequence[str | int] = ()  # row ids (the seed's are its numbers)
+    skip: Sequence[str | int] = ()
+    script: Pack | None = None  # the script pack (None: the seed's, greenflux-2020)
     firmware: Path | None = None
     # The version the firmware installs: with ``firmware``, what the user says it is;
     # without, the version of a generated image (the simulator's).
@@ -102,7 +106,8 @@ async def run_bench(
 
     clock = clock or Clock()
     settings = options.settings
-    cases = select(CASES, options.only, options.skip)
+    pack = options.script or load_pack()
+    cases = select(pack_cases(pack), options.only, options.skip)
     options.out.mkdir(parents=True, exist_ok=True)
     journal = Journal(options.out / "journal.sqlite", clock.utc_text, clock.mono)
     run_id = journal.start_run(
@@ -111,11 +116,20 @@ async def run_bench(
         central_system=f"chargecheck {__version__}",
         bench_version=__version__,
         rows=[c.row for c in cases],
+        row_ids=[c.id for c in cases],
+        script=pack.info(),
         ev_connected=list(settings.ev_connected),
+        security_profile=_security_profile(options),
     )
     if settings.ev_connected:
         operator = EvConnectedOperator(operator, settings.ev_connected)
-    server = ServerSettings(host=options.host, port=options.port, passwords=options.passwords)
+    server = ServerSettings(
+        host=options.host,
+        port=options.port,
+        passwords=options.passwords,
+        tls=_tls(journal, run_id, options, console),
+        **settings.limits.server_keys(),
+    )
     verdicts: list[Verdict] = []
     bench_errors: list[str] = []
     station = "-"
@@ -206,12 +220,44 @@ async def _station(central: CentralSystem, settings: Settings, console: Console)
     return session
 
 
+def _security_profile(options: RunOptions) -> int:
+    tls = options.tls
+    return security_profile(
+        tls=tls is not None,
+        password=bool(options.passwords),
+        client_certificates=tls is not None and tls.client_ca is not None,
+    )
+
+
+def _tls(journal: Journal, run_id: int, options: RunOptions, console: Console) -> Any:
+    """The server's TLS context (None: ws://); a certificate made for the run is kept in
+    ``OUT/tls/run-N`` and its fingerprint printed for the station's CA setting."""
+    from chargecheck.csms.tls import prepare
+
+    if options.tls is None:
+        return None
+    directory = options.out / "tls" / f"run-{run_id}"
+    context, info = prepare(options.tls, directory, options.host, options.public_host)
+    journal.update_run(run_id, tls=info)
+    made = "self-signed certificate made for this run" if info["self_signed"] else "certificate"
+    console.print(
+        f"TLS: {made} {info['certificate']}\n"
+        f"     SHA-256 fingerprint {info['fingerprint_sha256']}\n"
+        f"     security profile {profile_text(_security_profile(options))}",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,  # the fingerprint is copied as one line
+    )
+    return context
+
+
 def _station_url(central: CentralSystem) -> str:
     """Where to point a station: a wildcard listen address names no address of its own."""
     from chargecheck.files.addresses import is_wildcard
 
     if is_wildcard(central.settings.host):
-        return f"ws://<this machine's address>:{central.port}/ocpp/<identity>"
+        scheme = "ws" if central.settings.tls is None else "wss"
+        return f"{scheme}://<this machine's address>:{central.port}/ocpp/<identity>"
     return central.url("<identity>")
 
 
@@ -296,7 +342,7 @@ async def _run_row(
     console: Console,
     clock: Clock,
 ) -> Verdict:
-    console.rule(f"[bold]{case.row}. {case.function}")
+    console.rule(f"[bold]{case.id}. {case.function}")
     ctx = CaseContext(
         session,
         settings,

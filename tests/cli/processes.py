@@ -34,11 +34,14 @@ def run_against_simulate(
     *,
     station_host: str = "127.0.0.1",
     station_id: str = "CP-CLI",
+    station_options: tuple[str, ...] = (),
+    operator: tuple[str, ...] = ("--non-interactive",),
     timeout: float = 240,
 ) -> tuple[int, str]:
     """``chargecheck run --non-interactive --settings demo`` with ``options`` (and a
     firmware image, journal and reports under ``tmp_path``), a simulated station connecting
-    to ``station_host``; the bench's exit code and output once it ended."""
+    to ``station_host``; the bench's exit code and output once it ended. ``operator``
+    replaces ``--non-interactive``; ``station_options`` go to ``chargecheck simulate``."""
     image = tmp_path / "fw.bin"
     image.write_bytes(firmware_image("4.4.9-9999"))
     bench = subprocess.Popen(
@@ -48,7 +51,7 @@ def run_against_simulate(
             *options,
             "--port",
             "0",
-            "--non-interactive",
+            *operator,
             "--settings",
             "demo",
             "--out",
@@ -71,6 +74,7 @@ def run_against_simulate(
                 station_id,
                 "--state-dir",
                 str(tmp_path / "sim"),
+                *station_options,
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

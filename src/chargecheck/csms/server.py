@@ -3,8 +3,10 @@
 A station connects to ``ws://HOST:PORT/<anything>/<identity>``; the last path segment,
 URL-decoded, is its charge box identity. The handshake must offer the subprotocol
 ``ocpp1.6`` (OCPP-J 1.6 section 3.1.2) and, where a password is configured, carry
-HTTP Basic credentials with the identity as user (security profile 1). Every refusal is
-journaled with its reason; nothing is refused silently.
+HTTP Basic credentials with the identity as user (security profile 1). With a TLS
+context the bench serves ``wss://`` (profiles 2 and 3, ``csms/tls.py``); a failed TLS
+handshake is a refusal too. Every refusal is journaled with its reason and the peer's
+address; nothing is refused silently.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import asyncio
 import base64
 import binascii
 import hmac
+import ssl
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -29,6 +32,7 @@ from chargecheck.csms.answers import Answers
 from chargecheck.csms.errors import NotConnected
 from chargecheck.csms.faults import BenchFault, FaultRecorder
 from chargecheck.csms.journal_writer import JournalWriter
+from chargecheck.csms.limits import DUPLICATE_IDENTITY_POLICIES, LIMIT, duplicate_identity_detail
 from chargecheck.csms.session import Session
 from chargecheck.csms.transport import StationLink
 from chargecheck.journal.store import Journal
@@ -43,17 +47,36 @@ class ServerSettings:
     port: int = 9000  # 0: any free port
     # Security profile 1: password per identity, or one for every station ("*").
     passwords: dict[str, str] = field(default_factory=dict)
+    # wss:// (security profiles 2 and 3, csms/tls.py): the server context; None: ws://.
+    tls: ssl.SSLContext | None = None
     ping_interval: float | None = 20.0  # keepalive WebSocket pings; None: none
     ping_timeout: float = 20.0  # no pong within this: the connection fails (1011)
     open_timeout: float = 10.0  # to complete the opening handshake
     close_timeout: float = 10.0  # for the station to end the closing handshake
-    max_frame_bytes: int = 1 << 20
+    # Limits per station (csms/limits.py: defaults, why, and what a station beyond
+    # them gets; each hit is journaled as a "limit" entry).
+    max_frame_bytes: int = 1 << 20  # larger: WebSocket close 1009
+    max_frames_per_second: float | None = 200.0  # beyond (after a burst): read later
+    frame_burst: int = 1000  # frames at once before the rate applies
+    max_pending_calls: int = 100  # CALLs unanswered; beyond: CALLERROR GenericError
+    duplicate_identity: str = "replace"  # a 2nd connection: "replace" the 1st, or "refuse"
     compression: str | None = "deflate"  # negotiated only if the station offers it
     backlog: int = 1024
     # Commit in a writer process (journal.writer_process) instead of this one. Off by
     # default: measured on 2 cores it bought no calls/s and no p99 (bench/README.md,
     # issue #12); it is for a server with cores to spare.
     journal_process: bool = False
+
+    def __post_init__(self) -> None:
+        if self.duplicate_identity not in DUPLICATE_IDENTITY_POLICIES:
+            raise ValueError(
+                f"duplicate_identity must be one of {', '.join(DUPLICATE_IDENTITY_POLICIES)}, "
+                f"got {self.duplicate_identity!r}"
+            )
+        if self.max_pending_calls < 1 or self.max_frame_bytes < 1 or self.frame_burst < 1:
+            raise ValueError("max_pending_calls, max_frame_bytes and frame_burst must be >= 1")
+        if self.max_frames_per_second is not None and self.max_frames_per_second <= 0:
+            raise ValueError("max_frames_per_second must be > 0 (None: no limit)")
 
 
 def identity_from_path(path: str) -> str | None:
@@ -169,7 +192,8 @@ class CentralSystem:
     def url(self, identity: str = "") -> str:
         host = self.settings.host
         host = f"[{host}]" if ":" in host else host
-        return f"ws://{host}:{self.port}/ocpp/{identity}"
+        scheme = "ws" if self.settings.tls is None else "wss"
+        return f"{scheme}://{host}:{self.port}/ocpp/{identity}"
 
     # -- what the script uses -----------------------------------------------------
 
@@ -204,6 +228,7 @@ class CentralSystem:
                 self.clock,
                 counter_ids(f"cc{len(self.sessions)}"),
                 lambda: self.run_id,
+                max_pending_calls=self.settings.max_pending_calls,
             )
             self.sessions[identity] = existing
         return existing
@@ -233,6 +258,8 @@ class CentralSystem:
             user, given = credentials
             if user != identity or not hmac.compare_digest(given.encode(), password.encode()):
                 return HTTPStatus.UNAUTHORIZED, f"wrong credentials for {identity}", identity
+        if self.settings.duplicate_identity == "refuse" and self._still_open(identity):
+            return HTTPStatus.CONFLICT, f"{identity} is already connected", identity
         until = self._refused_until.get(identity)
         if until is not None and self.clock.mono() < until:
             return HTTPStatus.SERVICE_UNAVAILABLE, "refused: forced outage", identity
@@ -249,6 +276,9 @@ class CentralSystem:
             ping_interval=s.ping_interval,
             ping_timeout=s.ping_timeout,
             close_timeout=s.close_timeout,
+            tls=s.tls,
+            max_frames_per_second=s.max_frames_per_second,
+            frame_burst=s.frame_burst,
         )
         self._links.add(link)
         return link
@@ -260,6 +290,9 @@ class CentralSystem:
         if status is HTTPStatus.OK:
             return None
         self._journal_refusal(link, request, identity, int(status), reason)
+        if status is HTTPStatus.CONFLICT:
+            limit = duplicate_identity_detail("refuse", None, link.remote)
+            self.writer.append(LIMIT, run_id=self.run_id, station=identity, detail=limit)
         headers = Headers()
         if status is HTTPStatus.UNAUTHORIZED:
             headers["WWW-Authenticate"] = 'Basic realm="chargecheck", charset="UTF-8"'
@@ -276,12 +309,35 @@ class CentralSystem:
         session = self.session(identity)
         previous = session._connection
         if previous is not None:
+            if self._still_open(identity):
+                remote = getattr(previous, "remote", None)
+                limit = duplicate_identity_detail("replace", remote, link.remote)
+                self.writer.append(LIMIT, run_id=self.run_id, station=identity, detail=limit)
             session.detach(previous, None, "replaced by a new connection")
             previous.start_close(1000, "replaced by a new connection")
-        detail = {"remote": link.remote, "path": request.path, "subprotocol": link.subprotocol}
+        detail: dict[str, Any] = {
+            "remote": link.remote,
+            "path": request.path,
+            "subprotocol": link.subprotocol,
+        }
+        tls = link.tls_info()
+        if tls is not None:
+            detail["tls"] = tls
         session.attach(link, detail)
         self._arrived.set()
         return session.receive
+
+    def _still_open(self, identity: str) -> bool:
+        """True if ``identity`` has a connection whose TCP link is not gone (one that is
+        gone may wait for its last commit before its session lets go of it)."""
+        session = self.sessions.get(identity)
+        connection = session._connection if session is not None else None
+        return connection is not None and connection in self._links
+
+    def report(self, link: StationLink, kind: str, detail: dict[str, object]) -> None:
+        request = link.request
+        identity = identity_from_path(request.path) if request is not None else None
+        self.writer.append(kind, run_id=self.run_id, station=identity, detail=detail)
 
     def lost(self, link: StationLink) -> None:
         self._links.discard(link)
@@ -291,6 +347,15 @@ class CentralSystem:
         if session is not None:
             # After what the station sent before closing has been acted on.
             self.writer.after_commit(self._detach, session, link)
+
+    def tls_failed(self, link: StationLink, reason: str) -> None:
+        """Journaled like a refused handshake: no identity yet, only the peer's address."""
+        self.writer.append(
+            "refuse",
+            run_id=self.run_id,
+            station=None,
+            detail={"status": None, "reason": reason, "path": None, "remote": link.remote},
+        )
 
     @staticmethod
     def _detach(error: Exception | None, session: Session, link: StationLink) -> None:

@@ -25,8 +25,10 @@ from chargecheck.csms.errors import (
     NotConnected,
 )
 from chargecheck.csms.journal_writer import JournalWriter
+from chargecheck.csms.limits import LIMIT, pending_calls_description, pending_calls_detail
 from chargecheck.journal.store import FRAME_IN, FRAME_OUT
-from chargecheck.protocol.endpoint import Endpoint, Inbound, InboundKind, Role
+from chargecheck.protocol.endpoint import RECENT_CALL_IDS, Endpoint, Inbound, InboundKind, Role
+from chargecheck.protocol.errors import PeerProtocolError
 from chargecheck.protocol.frames import (
     Call,
     CallError,
@@ -104,6 +106,8 @@ class Session:
         clock: Clock,
         new_id: Callable[[], str],
         run_id: Callable[[], int | None],
+        *,
+        max_pending_calls: int = 100,
     ) -> None:
         self.identity = identity
         self.answers = answers
@@ -115,7 +119,10 @@ class Session:
         self._writer = writer
         self._clock = clock
         self._run_id = run_id
-        self._endpoint = Endpoint(Role.CENTRAL_SYSTEM, new_id)
+        self._endpoint = Endpoint(Role.CENTRAL_SYSTEM, new_id, recent_call_ids=RECENT_CALL_IDS)
+        # CALLs of the station received and not answered yet, and how many may be.
+        self.unanswered = 0
+        self.max_pending_calls = max_pending_calls
         self._connection: Connection | None = None
         self._local_address: tuple[str, int] | None = None
         self._waiting: dict[str, asyncio.Future[Result]] = {}
@@ -216,6 +223,7 @@ class Session:
     def attach(self, connection: Connection, detail: dict[str, Any]) -> None:
         self._connection = connection
         self._local_address = connection.local_address
+        self._endpoint.new_connection()
         self.connections += 1
         if self._closed_at is not None:  # a reconnection: how long the station was away
             detail = {**detail, "gap_s": round(self._clock.mono() - self._closed_at, 3)}
@@ -248,11 +256,25 @@ class Session:
             FRAME_IN, self._run_id(), self.identity, None, None, None, raw, binary
         )
         inbound = self._endpoint.receive(text)
+        if inbound.kind is InboundKind.CALL or inbound.kind is InboundKind.REJECTED_CALL:
+            if self.unanswered >= self.max_pending_calls:
+                inbound = self._over_pending_limit(inbound, entry_id)
+            self.unanswered += 1
         if inbound.kind is InboundKind.CALL:
             assert isinstance(inbound.frame, Call)
             self._answer(inbound.frame, entry_id, text)
         else:
             self._writer.after_commit(self._received, inbound, entry_id, text)
+
+    def _over_pending_limit(self, inbound: Inbound, entry_id: int) -> Inbound:
+        """The CALLERROR for a CALL beyond ``max_pending_calls`` (csms/limits.py)."""
+        call = inbound.frame
+        assert isinstance(call, Call)
+        limit = self.max_pending_calls
+        error = PeerProtocolError("GenericError", pending_calls_description(limit), call.unique_id)
+        self._journal_event(LIMIT, pending_calls_detail(limit, entry_id, call.unique_id))
+        answer = CallError(call.unique_id, error.code, error.description)
+        return Inbound(InboundKind.REJECTED_CALL, call, answer=answer, error=error)
 
     # -- internals ---------------------------------------------------------------
 
@@ -332,6 +354,7 @@ class Session:
         out_id: int,
         text: str,
     ) -> None:
+        self.unanswered -= 1
         if error is not None:
             self._journal_failed(error)
             return
@@ -344,18 +367,23 @@ class Session:
         self, error: Exception | None, inbound: Inbound, entry_id: int, frame: str | bytes
     ) -> None:
         """Act on a committed message that is not a valid CALL."""
+        rejected = inbound.kind is InboundKind.REJECTED_CALL
         if error is not None:
+            self.unanswered -= rejected
             self._journal_failed(error)
             return
-        if inbound.kind is InboundKind.REJECTED_CALL:
+        if rejected:
             self._on_rejected(inbound, entry_id, frame)
         else:
             _ANNOTATORS[inbound.kind](self, inbound, entry_id)
         if inbound.answer is not None:
             out_id, text = self._journal_out(inbound.answer)
-            self._writer.after_commit(self._committed_send, out_id, text)
+            self._writer.after_commit(self._committed_send, out_id, text, rejected)
 
-    def _committed_send(self, error: Exception | None, out_id: int, text: str) -> None:
+    def _committed_send(
+        self, error: Exception | None, out_id: int, text: str, answers_call: bool = False
+    ) -> None:
+        self.unanswered -= answers_call
         if error is not None:
             self._journal_failed(error)
         else:

@@ -19,17 +19,21 @@ back-pressure: while a station does not read what we send, we stop reading from 
 from __future__ import annotations
 
 import asyncio
+import ssl
 from collections.abc import Callable
 from typing import Protocol, cast
 
 from websockets.datastructures import Headers
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import ConnectionClosed, PayloadTooBig
 from websockets.extensions.permessage_deflate import enable_server_permessage_deflate
 from websockets.frames import CloseCode, Frame, Opcode
 from websockets.http11 import Request, Response
 from websockets.protocol import State
 from websockets.server import ServerProtocol
 from websockets.typing import Subprotocol
+
+from chargecheck.csms.limits import LIMIT, FrameBudget, frame_too_big_detail
+from chargecheck.csms.tls import TlsFailure, TlsLayer
 
 
 class LinkOwner(Protocol):
@@ -47,6 +51,13 @@ class LinkOwner(Protocol):
     def lost(self, link: StationLink) -> None:
         """The TCP connection is gone (after ``opened``, or not)."""
 
+    def report(self, link: StationLink, kind: str, detail: dict[str, object]) -> None:
+        """Journal what the link did about the station (a limit hit, text that is not
+        UTF-8) before the station's connection is affected by it."""
+
+    def tls_failed(self, link: StationLink, reason: str) -> None:
+        """The TLS handshake failed (or the connection ended before it was done)."""
+
 
 class StationLink(asyncio.Protocol):
     def __init__(
@@ -60,6 +71,9 @@ class StationLink(asyncio.Protocol):
         ping_interval: float | None,
         ping_timeout: float,
         close_timeout: float,
+        tls: ssl.SSLContext | None = None,
+        max_frames_per_second: float | None = None,
+        frame_burst: int = 1000,
     ) -> None:
         extensions = enable_server_permessage_deflate(None) if compression == "deflate" else None
         self.ws = ServerProtocol(
@@ -85,6 +99,17 @@ class StationLink(asyncio.Protocol):
         self._fragmented_text = False
         self._paused = False
         self._drained: asyncio.Future[None] | None = None
+        # wss://: TLS between the socket and the WebSocket protocol (csms/tls.py).
+        self.tls = TlsLayer(tls) if tls is not None else None
+        # Limits (csms/limits.py): a station over its frame budget is read later.
+        self._budget = (
+            FrameBudget(max_frames_per_second, frame_burst, self._loop.time())
+            if max_frames_per_second is not None
+            else None
+        )
+        self._throttle: asyncio.TimerHandle | None = None
+        self._max_size = max_size
+        self._reported_exc: Exception | None = None
 
     # -- what the session uses ------------------------------------------------------
 
@@ -159,8 +184,16 @@ class StationLink(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         ws = self.ws
+        tls = self.tls
+        if tls is not None:
+            if tls.failed or tls.peer_closed:
+                return
+            data = self._decrypt(data)
         ws.receive_data(data)
-        for event in ws.events_received():
+        if tls is not None and tls.peer_closed:  # close_notify: the end of the stream
+            ws.receive_eof()
+        events = ws.events_received()
+        for event in events:
             if type(event) is Frame:
                 if event.opcode is Opcode.TEXT and event.fin:
                     self._text(event.data)
@@ -171,13 +204,26 @@ class StationLink(asyncio.Protocol):
         self._write()
         if ws.state is State.CLOSING and ws.close_expected():
             self._deadline(self._close_timeout, self._abort)
+        if events or ws.parser_exc is not None:
+            self._enforce_limits(len(events))
 
     def eof_received(self) -> bool | None:
+        self._tls_unfinished(
+            "TLS handshake failed: the station closed the connection during it (does it "
+            "trust the bench's certificate?)"
+        )
         self.ws.receive_eof()
         self._write()
         return None  # let the transport close
 
     def connection_lost(self, exc: Exception | None) -> None:
+        if self._throttle is not None:
+            self._throttle.cancel()
+            self._throttle = None
+        self._tls_unfinished(
+            "TLS handshake not completed (none within the open timeout, or the connection "
+            "was reset)"
+        )
         self.ws.receive_eof()
         self._cancel_timer()
         if self._drained is not None and not self._drained.done():
@@ -193,7 +239,11 @@ class StationLink(asyncio.Protocol):
 
     def resume_writing(self) -> None:
         self._paused = False
-        if self._transport is not None and not self._transport.is_closing():
+        if (
+            self._transport is not None
+            and not self._transport.is_closing()
+            and self._throttle is None
+        ):
             self._transport.resume_reading()
         drained, self._drained = self._drained, None
         if drained is not None and not drained.done():
@@ -219,6 +269,12 @@ class StationLink(asyncio.Protocol):
             text = bytes(data).decode()
         except UnicodeDecodeError as exc:
             # RFC 6455 section 8.1: a text message that is not UTF-8 fails the connection.
+            # Its bytes are journaled first: nothing the station sent is lost.
+            detail: dict[str, object] = {
+                "error": f"{exc.reason} at position {exc.start}",
+                "hex": bytes(data).hex(),
+            }
+            self._owner.report(self, "invalid_text", detail)
             self.ws.fail(CloseCode.INVALID_DATA, f"{exc.reason} at position {exc.start}")
             return
         if self._on_message is not None:  # frames before a close frame still count
@@ -244,6 +300,28 @@ class StationLink(asyncio.Protocol):
     def _binary(self, data: bytes) -> None:
         if self._on_message is not None:
             self._on_message(data)
+
+    def _enforce_limits(self, frames: int) -> None:
+        """After a chunk: journal a frame refused for its size (1009, by websockets'
+        parser); stop reading for a while if the station overdrew its frame budget."""
+        exc = self.ws.parser_exc
+        if isinstance(exc, PayloadTooBig) and exc is not self._reported_exc:
+            self._reported_exc = exc
+            self._owner.report(self, LIMIT, frame_too_big_detail(self._max_size or 0, str(exc)))
+        transport = self._transport
+        if self._budget is None or transport is None or transport.is_closing():
+            return
+        throttle = self._budget.take(frames, self._loop.time())
+        if throttle is not None and self._throttle is None:
+            self._owner.report(self, LIMIT, throttle.detail())
+            transport.pause_reading()
+            self._throttle = self._loop.call_later(throttle.pause_s, self._unthrottle)
+
+    def _unthrottle(self) -> None:
+        self._throttle = None
+        transport = self._transport
+        if transport is not None and not transport.is_closing() and not self._paused:
+            transport.resume_reading()
 
     def _schedule_ping(self) -> None:
         if self._ping_interval is not None:
@@ -277,12 +355,59 @@ class StationLink(asyncio.Protocol):
         if self._transport is not None:
             self._transport.abort()
 
+    def _decrypt(self, data: bytes) -> bytes:
+        """The plaintext of ``data``; a failed handshake is reported, its alert sent and
+        the connection closed (nothing reaches the WebSocket layer)."""
+        tls = self.tls
+        assert tls is not None and self._transport is not None
+        try:
+            plain = tls.receive(data)
+        except TlsFailure as exc:
+            self._owner.tls_failed(self, str(exc))
+            self._transport.write(tls.data_to_send())
+            self._transport.close()
+            return b""
+        sent = tls.data_to_send()  # handshake records, session tickets
+        if sent:
+            self._transport.write(sent)
+        return plain
+
+    def _tls_unfinished(self, reason: str) -> None:
+        tls = self.tls
+        if tls is not None and not tls.established and not tls.failed:
+            tls.failed = True
+            self._owner.tls_failed(self, reason)
+
+    def tls_info(self) -> dict[str, object] | None:
+        """TLS version, cipher and client certificate subject; None over plain ws://."""
+        return self.tls.describe() if self.tls is not None and self.tls.established else None
+
     def _write(self) -> None:
         transport = self._transport
         if transport is None:
+            return
+        if self.tls is not None:
+            self._write_tls(transport, self.tls)
             return
         for data in self.ws.data_to_send():
             if data:
                 transport.write(data)
             else:  # the end of the stream: the server closes the TCP connection
                 transport.close()
+
+    def _write_tls(self, transport: asyncio.Transport, tls: TlsLayer) -> None:
+        if tls.failed:
+            return
+        end = False
+        for data in self.ws.data_to_send():
+            if data:
+                tls.send(data)
+            else:
+                end = True
+        if end:
+            tls.close()
+        sent = tls.data_to_send()
+        if sent:
+            transport.write(sent)
+        if end:
+            transport.close()

@@ -74,6 +74,12 @@ class Inbound:
         return encode_frame(self.answer) if self.answer is not None else None
 
 
+# How many of the peer's latest CALL unique ids the Central System remembers to find one
+# used twice: a peer that repeats an id within this many CALLs on one connection is
+# caught, and the memory a connection costs stays bounded however long it lives.
+RECENT_CALL_IDS = 1024
+
+
 def _call_error(error: PeerProtocolError, unique_id: str | None) -> CallError:
     return CallError(unique_id or UNKNOWN_UNIQUE_ID, error.code, error.description)
 
@@ -88,9 +94,17 @@ def _validate_own(action: str, payload: dict[str, Any], *, response: bool) -> No
 class Endpoint:
     """Codec + validation + call tracking for one side of one station's link."""
 
-    def __init__(self, role: Role, new_id: Callable[[], str]) -> None:
+    def __init__(self, role: Role, new_id: Callable[[], str], *, recent_call_ids: int = 0) -> None:
+        """``recent_call_ids``: how many of the peer's latest CALL ids to check new ones
+        against (0: none)."""
         self.role = role
         self.tracker = CallTracker(new_id)
+        self._recent = recent_call_ids
+        self._peer_ids: dict[str, None] = {}  # the peer's recent CALL ids, oldest first
+
+    def new_connection(self) -> None:
+        """The peer connected again: its CALL ids need only be new on this connection."""
+        self._peer_ids.clear()
 
     # -- receiving ---------------------------------------------------------------
 
@@ -104,20 +118,8 @@ class Endpoint:
         return self._receive_reply(frame)
 
     def _receive_call(self, call: Call) -> Inbound:
-        error: PeerProtocolError | None = None
-        if call.action not in self.role.peer_actions:
-            # OCPP-J 1.6 4.2.3: NotImplemented "Requested Action is not known by receiver",
-            # NotSupported "Requested Action is recognized but not supported".
-            known = call.action in self.role.own_actions
-            code = "NotSupported" if known else "NotImplemented"
-            error = PeerProtocolError(
-                code,
-                f"{call.action} is {'not an action the ' + self.role.name + ' answers'}"
-                if known
-                else f"unknown action {call.action!r}",
-                call.unique_id,
-            )
-        else:
+        error = self._reused_id(call) or self._unknown_action(call)
+        if error is None:
             try:
                 validate(call.action, call.payload, unique_id=call.unique_id, plain=call.plain)
             except SchemaViolation as exc:
@@ -130,6 +132,36 @@ class Endpoint:
                 error=error,
             )
         return Inbound(InboundKind.CALL, call)
+
+    def _reused_id(self, call: Call) -> PeerProtocolError | None:
+        if not self._recent:
+            return None
+        seen = self._peer_ids
+        if call.unique_id in seen:
+            # OCPP-J 1.6 section 4.1.3: the UniqueId is what matches an answer to its
+            # request, so a sender must not reuse one; no code of section 4.2.3 names
+            # this case, so it is "any other error": GenericError.
+            return PeerProtocolError(
+                "GenericError",
+                f"unique id {call.unique_id!r} was already used by a CALL on this connection",
+                call.unique_id,
+            )
+        seen[call.unique_id] = None
+        if len(seen) > self._recent:
+            del seen[next(iter(seen))]
+        return None
+
+    def _unknown_action(self, call: Call) -> PeerProtocolError | None:
+        if call.action in self.role.peer_actions:
+            return None
+        # OCPP-J 1.6 4.2.3: NotImplemented "Requested Action is not known by receiver",
+        # NotSupported "Requested Action is recognized but not supported".
+        if call.action in self.role.own_actions:
+            what = f"{call.action} is not an action the {self.role.name} answers"
+            return PeerProtocolError("NotSupported", what, call.unique_id)
+        return PeerProtocolError(
+            "NotImplemented", f"unknown action {call.action!r}", call.unique_id
+        )
 
     def _receive_reply(self, reply: CallResult | CallError) -> Inbound:
         try:

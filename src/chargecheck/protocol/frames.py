@@ -9,6 +9,7 @@ never rewrites a field name: the payload is the peer's JSON object as parsed.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import IntEnum
@@ -80,13 +81,39 @@ def has_long_number(data: bytes) -> bool:
     return _LONG_RUN in data.translate(_DIGITS_AS_ZEROS)
 
 
+# An escaped UTF-16 surrogate (``\\ud800``): orjson refuses a lone one, the standard
+# parser would accept it and leave a string that cannot be encoded again.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def _not_a_json_constant(name: str) -> Any:
+    # RFC 8259 section 6: NaN and Infinity are not JSON (Python's parser takes them).
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def _exact_loads(data: bytes) -> Any:
+    """The standard parser, exact for numbers and as strict as RFC 8259: UTF-8 only,
+    no NaN/Infinity, no lone surrogates."""
+    text = data.decode("utf-8")
+    if _SURROGATE_ESCAPE.search(data) is not None:
+        orjson.loads(data)  # raises for a lone surrogate; pairs pass
+    return json.loads(text, parse_float=Decimal, parse_constant=_not_a_json_constant)
+
+
 def _loads(text: str | bytes) -> tuple[Any, bool]:
-    """The parsed JSON, and whether it holds only exact JSON types (orjson parsed it)."""
+    """The parsed JSON, and whether it holds only exact JSON types (orjson parsed it).
+
+    Text orjson cannot read exactly (a run of 16+ digits) or refuses although it is JSON
+    (a number beyond a double, such as ``1e400``) is read by the standard parser."""
     data = text.encode() if isinstance(text, str) else text
     try:
         if not has_long_number(data):
-            return orjson.loads(data), True
-        return json.loads(data, parse_float=Decimal), False
+            try:
+                return orjson.loads(data), True
+            except orjson.JSONDecodeError as exc:
+                if "infinity" not in str(exc):
+                    raise
+        return _exact_loads(data), False
     except (ValueError, RecursionError) as exc:
         raise FrameError("FormationViolation", f"not valid JSON: {exc}") from None
 

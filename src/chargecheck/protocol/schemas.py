@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from decimal import Decimal
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -64,6 +65,28 @@ def rs_check(action: str, response: bool) -> RsCheck | None:
 
 
 @cache
+def integral_numbers_are_integers(action: str, response: bool) -> bool:
+    """True for a schema of draft 06 or later (the security extension's), where
+    "integer" is any number with a zero fractional part (``1.0``, ``2e1``, ``1e400``),
+    not only one written without fraction or exponent as in draft 04."""
+    declared = json.loads(schema_text(action, response)).get("$schema", "")
+    return "draft-04" not in declared
+
+
+def _integral_as_int(value: Any) -> Any:
+    """``value`` with every integral ``Decimal`` (the exact parser's reading of a number
+    beyond a double) as an ``int``: fastjsonschema's later drafts take an integral float
+    as an integer, but not a Decimal."""
+    if type(value) is Decimal:
+        return int(value) if value.is_finite() and value == value.to_integral_value() else value
+    if type(value) is dict:
+        return {k: _integral_as_int(v) for k, v in value.items()}
+    if type(value) is list:
+        return [_integral_as_int(v) for v in value]
+    return value
+
+
+@cache
 def quick_check(action: str, response: bool) -> Check | None:
     """The fast check of ``action``'s request (or response) schema, if it has one."""
     return compile_check(json.loads(schema_text(action, response)))
@@ -87,6 +110,8 @@ def validate(
     quick = quick_check(action, response)
     if quick is not None and quick(payload):
         return
+    if not plain and integral_numbers_are_integers(action, response):
+        payload = _integral_as_int(payload)
     try:
         compiled(action, response)(payload)
     except fastjsonschema.JsonSchemaValueException as exc:

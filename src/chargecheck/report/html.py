@@ -112,7 +112,7 @@ def _row(report: RunReport, verdict: Verdict) -> RowView:
         values.update(verdict.values)
     return RowView(
         verdict=verdict,
-        anchor=f"row-{verdict.row}",
+        anchor=f"row-{verdict.id}",
         css=OUTCOME_CLASSES[verdict.outcome],
         criteria_items=criteria_items(verdict.acceptance_criteria),
         boot=boot,

@@ -14,7 +14,14 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from chargecheck.report.model import SEVERITIES, FindingView, LogEntry, RunReport
+from chargecheck.protocol.security_profiles import profile_text
+from chargecheck.report.model import (
+    SEVERITIES,
+    ConnectionSecurity,
+    FindingView,
+    LogEntry,
+    RunReport,
+)
 from chargecheck.report.text import testcase_name, title
 
 REPORT_SCHEMA_VERSION = 1
@@ -35,6 +42,7 @@ def report_document(report: RunReport) -> dict[str, Any]:
         "schema": "chargecheck-report",
         "schema_version": REPORT_SCHEMA_VERSION,
         "title": title(report),
+        "script": {"name": report.script.name, "title": report.script.title},
         "run": {
             "id": report.run_id,
             "kind": report.kind,
@@ -53,6 +61,7 @@ def report_document(report: RunReport) -> dict[str, Any]:
             "firmware_version": station.firmware_version,
             "boot": station.boot,
         },
+        "security": _security(report.security),
         "summary": {
             "outcome": str(report.outcome),
             "rows": len(report.verdicts),
@@ -67,6 +76,21 @@ def report_document(report: RunReport) -> dict[str, Any]:
 
 def render_json(report: RunReport) -> str:
     return json.dumps(report_document(report), indent=2, ensure_ascii=False, default=str) + "\n"
+
+
+def _security(security: ConnectionSecurity) -> dict[str, Any]:
+    return {
+        "profile": security.profile,
+        "profile_name": profile_text(security.profile),
+        "tls_version": security.tls_version,
+        "cipher": security.cipher,
+        "client_subject": security.client_subject,
+        "server_fingerprint_sha256": security.server_fingerprint,
+        "refusals": [
+            {"entry": r.entry, "remote": r.remote, "reason": r.reason, "station": r.station}
+            for r in security.refusals
+        ],
+    }
 
 
 def _finding(finding: FindingView) -> dict[str, Any]:

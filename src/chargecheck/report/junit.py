@@ -2,9 +2,10 @@
 
 Outcomes map as CI readers expect: FAIL -> ``<failure>``, ERROR (the bench's own fault)
 -> ``<error>``, NOT TESTED -> ``<skipped>``; each testcase's ``system-out`` lists its
-criteria, and the suite's properties name the station. Test case names are stable
-across runs (``row06_start_charge_transaction``) so that a CI system can track a row's
-history.
+criteria, and the suite's properties name the station. The suite's name and every
+case's classname are the script pack's name (``greenflux-2020``); test case names are
+the row's id and function, stable across runs (``row06_start_charge_transaction``,
+``TC_010_CS_...``) so that a CI system can track a row's history.
 """
 
 from __future__ import annotations
@@ -12,11 +13,10 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
+from chargecheck.protocol.security_profiles import profile_text
 from chargecheck.report.model import RunReport
 from chargecheck.report.text import criteria_report, reason, testcase_name
 from chargecheck.script.verdict import Outcome, Verdict
-
-CLASSNAME = "chargecheck.ocpp16"
 
 # Outcome -> the child element a JUnit reader looks for (None: the case passed).
 _ELEMENTS = {
@@ -38,7 +38,7 @@ def render_junit(report: RunReport) -> str:
     counts = report.counts()
     total_time = sum(v.duration_s for v in report.verdicts)
     attributes = {
-        "name": f"chargecheck OCPP 1.6 acceptance: {report.station.identity or 'station'}",
+        "name": report.script.name,
         "tests": str(len(report.verdicts)),
         "failures": str(counts[Outcome.FAIL]),
         "errors": str(counts[Outcome.ERROR]),
@@ -53,7 +53,7 @@ def render_junit(report: RunReport) -> str:
     for name, value in _properties(report):
         ET.SubElement(properties, "property", {"name": name, "value": _clean(value)})
     for verdict in report.verdicts:
-        _testcase(suite, verdict)
+        _testcase(suite, verdict, report.script.name)
     ET.indent(suites)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, "unicode") + "\n"
 
@@ -61,6 +61,8 @@ def render_junit(report: RunReport) -> str:
 def _properties(report: RunReport) -> list[tuple[str, str]]:
     station = report.station
     return [
+        ("script.name", report.script.name),
+        ("script.title", report.script.title),
         ("station.identity", station.identity),
         ("station.vendor", station.vendor),
         ("station.model", station.model),
@@ -71,16 +73,21 @@ def _properties(report: RunReport) -> list[tuple[str, str]]:
         ("run.settings", report.settings),
         ("central_system", report.central_system),
         ("bench_version", report.bench_version),
+        ("security.profile", profile_text(report.security.profile)),
+        ("security.tls", report.security.tls_version or "none"),
+        ("security.cipher", report.security.cipher or ""),
+        ("security.client_subject", report.security.client_subject or ""),
+        ("security.refused_connections", str(len(report.security.refusals))),
     ]
 
 
-def _testcase(suite: ET.Element, verdict: Verdict) -> None:
+def _testcase(suite: ET.Element, verdict: Verdict, classname: str) -> None:
     case = ET.SubElement(
         suite,
         "testcase",
         {
             "name": testcase_name(verdict),
-            "classname": CLASSNAME,
+            "classname": classname,
             "time": f"{verdict.duration_s:.3f}",
         },
     )
@@ -93,6 +100,6 @@ def _testcase(suite: ET.Element, verdict: Verdict) -> None:
             child.text = _clean(criteria_report(verdict))
     out = ET.SubElement(case, "system-out")
     out.text = _clean(
-        f"Row {verdict.row}: {verdict.function}\nResult: {verdict.result}\n"
+        f"Row {verdict.id}: {verdict.function}\nResult: {verdict.result}\n"
         + criteria_report(verdict)
     )

@@ -52,7 +52,7 @@ def _row(verdict: Verdict) -> str:
     criteria = (
         "<br>".join("\u2022 " + cell(i) for i in items) if len(items) > 1 else cell(" ".join(items))
     )
-    return f"| {verdict.row} | {cell(verdict.function)} | {criteria} | {_result(verdict)} |"
+    return f"| {cell(verdict.id)} | {cell(verdict.function)} | {criteria} | {_result(verdict)} |"
 
 
 def _result(verdict: Verdict) -> str:

@@ -21,6 +21,7 @@ from typing import Any
 from chargecheck import __version__
 from chargecheck.journal.store import FRAME_IN, FRAME_OUT, Entry, Journal, RunInfo
 from chargecheck.protocol import Call, CallError, CallResult, FrameError, decode_frame
+from chargecheck.script.packs import DEFAULT_PACK, SEED_HEADER, SEED_TITLE
 from chargecheck.script.verdict import Outcome, Verdict, combine
 
 # The order of the report's summary and of its colours.
@@ -89,6 +90,55 @@ class FindingView:
 
 
 @dataclass(frozen=True)
+class Refusal:
+    """A connection the bench refused (a ``refuse`` journal entry): wrong password, an
+    untrusted client certificate, plain ws:// to a wss:// bench, a failed handshake."""
+
+    entry: int
+    remote: str
+    reason: str
+    station: str | None = None
+
+
+@dataclass(frozen=True)
+class ConnectionSecurity:
+    """How the station was connected: the security profile the bench enforced (OCPP 1.6
+    security whitepaper; ``chargecheck.csms.tls``), what its TLS connection negotiated, and
+    the connections refused during the run."""
+
+    profile: int | None = None  # None: not recorded (a run from before TLS)
+    tls_version: str | None = None  # None: ws://
+    cipher: str | None = None
+    client_subject: str | None = None  # the station's client certificate (profile 3)
+    server_fingerprint: str | None = None  # SHA-256 of the certificate the bench served
+    refusals: tuple[Refusal, ...] = ()
+
+
+@dataclass(frozen=True)
+class ScriptInfo:
+    """The script pack the run ran (``chargecheck.script.packs``): its name, the report's
+    title (with ``{model}``-style fields) and the station fields of the header. A run
+    recorded before packs existed ran the seed's script, ``greenflux-2020``."""
+
+    name: str = DEFAULT_PACK
+    title: str = SEED_TITLE
+    header: tuple[str, ...] = SEED_HEADER
+
+
+def script_info(info: dict[str, Any]) -> ScriptInfo:
+    """The run's script pack as its info recorded it (missing parts: the seed's)."""
+    script = info.get("script")
+    if not isinstance(script, dict):
+        return ScriptInfo()
+    header = script.get("header")
+    return ScriptInfo(
+        name=str(script.get("name") or DEFAULT_PACK),
+        title=str(script.get("title") or SEED_TITLE),
+        header=tuple(map(str, header)) if isinstance(header, list) else SEED_HEADER,
+    )
+
+
+@dataclass(frozen=True)
 class RunReport:
     run_id: int
     kind: str
@@ -102,6 +152,8 @@ class RunReport:
     verdicts: tuple[Verdict, ...]
     findings: tuple[FindingView, ...]
     entries: tuple[LogEntry, ...]
+    security: ConnectionSecurity = field(default_factory=ConnectionSecurity)
+    script: ScriptInfo = field(default_factory=ScriptInfo)
     _by_id: dict[int, LogEntry] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -154,12 +206,13 @@ def load_run(journal: Journal, run_id: int) -> RunReport:
     findings = tuple(finding_from_record(body) for body in journal.records(run_id, "finding"))
     entries = tuple(log_entries(journal.entries(run_id)))
     central = str(run.info.get("central_system") or f"chargecheck {__version__}")
+    station = station_identity(run, verdicts, entries)
     return RunReport(
         run_id=run.id,
         kind=run.kind,
         started_utc=run.started_utc,
         ended_utc=run.ended_utc,
-        station=station_identity(run, verdicts, entries),
+        station=station,
         central_system=central,
         bench_version=str(run.info.get("bench_version") or central.rpartition(" ")[2]),
         settings=str(run.info.get("settings") or ""),
@@ -167,6 +220,41 @@ def load_run(journal: Journal, run_id: int) -> RunReport:
         verdicts=verdicts,
         findings=findings,
         entries=entries,
+        security=connection_security(run.info, station.identity, entries),
+        script=script_info(run.info),
+    )
+
+
+def connection_security(
+    info: dict[str, Any], identity: str, entries: Iterable[LogEntry]
+) -> ConnectionSecurity:
+    """The profile and certificate from the run info; TLS version, cipher and client
+    subject from the station's first connection over TLS; every refusal in the run."""
+    tls: dict[str, Any] = {}
+    refusals: list[Refusal] = []
+    for entry in entries:
+        if entry.kind == "refuse":
+            refusals.append(
+                Refusal(
+                    entry.id,
+                    str(entry.detail.get("remote") or "?"),
+                    str(entry.detail.get("reason") or ""),
+                    entry.station,
+                )
+            )
+        elif entry.kind == "connect" and not tls and entry.station in (identity, None):
+            found = entry.detail.get("tls")
+            tls = found if isinstance(found, dict) else {}
+    profile = info.get("security_profile")
+    served = info.get("tls")
+    served = served if isinstance(served, dict) else {}
+    return ConnectionSecurity(
+        profile=profile if isinstance(profile, int) else None,
+        tls_version=tls.get("version"),
+        cipher=tls.get("cipher"),
+        client_subject=tls.get("client_subject"),
+        server_fingerprint=served.get("fingerprint_sha256"),
+        refusals=tuple(refusals),
     )
 
 
@@ -195,7 +283,7 @@ def station_identity(
     journal costs only its first frames.
     """
     boot: dict[str, Any] | None = None
-    row1 = next((v for v in verdicts if v.row == 1), None)
+    row1 = next((v for v in verdicts if v.row == 1 and v.id == "1"), None)  # the seed's
     if row1 is not None and isinstance(row1.values.get("request"), dict):
         boot = row1.values["request"]
     elif isinstance(run.info.get("boot"), dict):

@@ -11,8 +11,10 @@ import re
 from typing import Any
 
 from chargecheck.protocol.actions import BOOT_NOTIFICATION_FIELDS as BOOT_FIELDS
-from chargecheck.report.model import RunReport
+from chargecheck.protocol.security_profiles import profile_text
+from chargecheck.report.model import ConnectionSecurity, RunReport, StationIdentity
 from chargecheck.report.timeline import parse_utc
+from chargecheck.script.packs import STATION_FIELDS
 from chargecheck.script.verdict import Criterion, Outcome, Verdict
 
 # How each outcome reads in a list of a row's criteria.
@@ -29,9 +31,19 @@ UNSET = "unset"  # the seed's word for a BootNotification field the station left
 
 
 def title(report: RunReport) -> str:
-    """The seed's title, naming the station and the Central System."""
-    model = report.station.model or report.station.identity or "(unknown model)"
-    return f"TestScript Charge Station {model} connected with OCPP 1.6 to {report.central_system}"
+    """The script pack's title, its fields filled in (the seed's names the station model
+    and the Central System)."""
+    station = report.station
+    fields = {
+        "model": station.model or station.identity or "(unknown model)",
+        "station": station.identity or UNSET,
+        "vendor": station.vendor or UNSET,
+        "central_system": report.central_system,
+    }
+    try:
+        return report.script.title.format_map(fields)
+    except (KeyError, ValueError, IndexError):  # a hand-edited journal: show it as written
+        return report.script.title
 
 
 def header_fields(report: RunReport) -> list[tuple[str, str]]:
@@ -39,16 +51,48 @@ def header_fields(report: RunReport) -> list[tuple[str, str]]:
     station = report.station
     ended = f" - {_clock_time(report.ended_utc)}" if report.ended_utc else " (not ended)"
     return [
-        ("Manufacturer Name", station.vendor or UNSET),
-        ("Manufacturer Number", station.serial_number or UNSET),
-        ("Manufacturer Model", station.model or UNSET),
-        ("Firmware Version", station.firmware_version or UNSET),
+        *((name, station_field(station, name) or UNSET) for name in report.script.header),
         ("Charge Point Identity", station.identity or UNSET),
         ("Date", f"{report.started_utc[:10]} {_clock_time(report.started_utc)}{ended} UTC"),
         ("Bench Version", report.bench_version),
         ("Settings", report.settings or UNSET),
         ("EV Connected", _ev_connected(report.info.get("ev_connected"))),
         ("Run", f"{report.run_id} ({report.kind})"),
+        *security_fields(report.security),
+    ]
+
+
+def station_field(station: StationIdentity, name: str) -> str:
+    """A header field a script pack names (``STATION_FIELDS``), from the BootNotification."""
+    key = STATION_FIELDS.get(name, "")
+    known = {
+        "chargePointVendor": station.vendor,
+        "chargePointSerialNumber": station.serial_number,
+        "chargePointModel": station.model,
+        "firmwareVersion": station.firmware_version,
+    }
+    return known[key] if key in known else _plain(station.boot.get(key, ""))
+
+
+REFUSALS_SHOWN = 3  # in the header; every one is in the log and the JSON report
+
+
+def security_fields(security: ConnectionSecurity) -> list[tuple[str, str]]:
+    """The security profile, what TLS negotiated, the client certificate, the refusals."""
+    tls = "none (ws://)"
+    if security.tls_version:
+        tls = f"{security.tls_version}, cipher {security.cipher or UNSET}"
+    if security.server_fingerprint:
+        tls += f"; bench certificate SHA-256 {security.server_fingerprint}"
+    refused = security.refusals
+    shown = [f"{r.reason} (from {r.remote}, entry {r.entry})" for r in refused[:REFUSALS_SHOWN]]
+    if len(refused) > REFUSALS_SHOWN:
+        shown.append(f"and {len(refused) - REFUSALS_SHOWN} more")
+    return [
+        ("Security Profile", profile_text(security.profile)),
+        ("TLS", tls),
+        ("Client Certificate", security.client_subject or "none"),
+        ("Refused Connections", f"{len(refused)}: " + "; ".join(shown) if refused else "none"),
     ]
 
 
@@ -150,12 +194,14 @@ def criteria_groups(verdict: Verdict) -> list[tuple[Outcome, list[Criterion]]]:
 
 
 def testcase_name(verdict: Verdict) -> str:
-    """``row06_start_charge_transaction``: the row number and the function's words,
-    without its parenthesis, in snake case (``TriggerMessage`` -> ``trigger_message``)."""
+    """``row06_start_charge_transaction``: the row's id (a number as ``rowNN``, else as
+    it is: ``TC_010_CS_...``) and the function's words, without its parenthesis, in
+    snake case (``TriggerMessage`` -> ``trigger_message``)."""
     words = re.sub(r"\(.*?\)|\(.*$", "", verdict.function)
     words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", words)
     slug = "_".join(re.findall(r"[a-z0-9]+", words.lower()))
-    return f"row{verdict.row:02d}_{slug}" if slug else f"row{verdict.row:02d}"
+    name = f"row{int(verdict.id):02d}" if verdict.id.isdigit() else verdict.id
+    return f"{name}_{slug}" if slug else name
 
 
 def reason(verdict: Verdict) -> str:

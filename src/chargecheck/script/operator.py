@@ -7,6 +7,8 @@ an operator does it or says it was not done, which makes the criterion NOT TESTE
   or ``skip`` on standard input; a timeout is "not done".
 - ``NonInteractiveOperator``: every step is not done, at once (``--non-interactive``).
 - the demo's operator drives the simulator through its API (``chargecheck.demo``);
+- ``CommandOperator``: runs a program for each step, a lab's hook for its EV simulator,
+  RFID emulator or relay card (``--step-command``);
 - ``EvConnectedOperator`` wraps any of them for a bench where an EV (or EV simulator)
   stays connected to some connectors for the whole run (``--ev-connected``).
 """
@@ -14,6 +16,7 @@ an operator does it or says it was not done, which makes the criterion NOT TESTE
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -115,6 +118,54 @@ class ConsoleOperator:
             return None
         finally:
             loop.remove_reader(fd)
+
+
+class CommandOperator:
+    """Runs ``argv + [STEP, CONNECTOR] (+ [ID_TAG])`` for each step; exit 0 means done,
+    anything else (or no exit within the step's timeout: it is killed) means not done,
+    with the program's last line of output as the reason. The step is also in the
+    environment: CHARGECHECK_STEP, CHARGECHECK_CONNECTOR, CHARGECHECK_ID_TAG,
+    CHARGECHECK_INSTRUCTION, CHARGECHECK_CLEANUP ("1" for a tidy-up after a row)."""
+
+    def __init__(self, argv: list[str]) -> None:
+        self.argv = list(argv)
+
+    async def perform(self, step: PhysicalStep, timeout: float) -> None:
+        args = [*self.argv, step.kind.value, str(step.connector_id)]
+        if step.id_tag is not None:
+            args.append(step.id_tag)
+        env = {
+            **os.environ,
+            "CHARGECHECK_STEP": step.kind.value,
+            "CHARGECHECK_CONNECTOR": str(step.connector_id),
+            "CHARGECHECK_ID_TAG": step.id_tag or "",
+            "CHARGECHECK_INSTRUCTION": step.instruction,
+            "CHARGECHECK_CLEANUP": "1" if step.cleanup else "0",
+        }
+        try:
+            process = await asyncio.create_subprocess_exec(
+                *args,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.STDOUT,
+                env=env,
+            )
+        except OSError as exc:
+            raise StepNotDone(f"step command {self.argv[0]!r} did not start: {exc}") from None
+        try:
+            output, _ = await asyncio.wait_for(process.communicate(), timeout)
+        except TimeoutError:
+            process.kill()
+            await process.wait()
+            raise StepNotDone(
+                f"step command gave no answer within {timeout:g} s for '{step.instruction}'"
+            ) from None
+        if process.returncode != 0:
+            lines = output.decode(errors="replace").strip().splitlines()
+            said = f": {lines[-1]}" if lines else ""
+            raise StepNotDone(
+                f"step command exited {process.returncode} for '{step.instruction}'{said}"
+            )
 
 
 class EvConnectedOperator:

@@ -17,30 +17,63 @@ from chargecheck.script.context import CaseContext
 from chargecheck.script.operator import StepNotDone
 from chargecheck.script.verdict import Criterion, Outcome, Verdict, combine
 
+CaseRun = Callable[[CaseContext], Awaitable[str]]
+
 
 @dataclass(frozen=True)
 class Case:
+    """One row of a script: ``row`` is its place in the script (the report's order, from
+    1), ``id`` its name in the script pack (the report's "#", ``--only``, JUnit, JSON;
+    the seed's rows are "1".."18"). ``run`` and then each of ``then`` is run, in order,
+    in the one row: one verdict from the union of their criteria."""
+
     row: int
     function: str
     acceptance_criteria: str
-    run: Callable[[CaseContext], Awaitable[str]]
+    run: CaseRun
+    id: str = ""  # "" -> str(row)
+    then: tuple[CaseRun, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.id:
+            object.__setattr__(self, "id", str(self.row))
+
+    @property
+    def runs(self) -> tuple[CaseRun, ...]:
+        return (self.run, *self.then)
 
 
 class SelectionError(ValueError):
     """``--only`` / ``--skip`` named a row that does not exist."""
 
 
-def select(cases: Sequence[Case], only: Iterable[int] = (), skip: Iterable[int] = ()) -> list[Case]:
-    """The cases to run, in the order ``only`` gives (else the script's order)."""
-    by_row = {c.row: c for c in cases}
-    only, skip = list(only), set(skip)
-    unknown = sorted({*only, *skip} - set(by_row))
+def select(
+    cases: Sequence[Case], only: Iterable[str | int] = (), skip: Iterable[str | int] = ()
+) -> list[Case]:
+    """The cases to run, in the order ``only`` gives (else the script's order); rows are
+    named by their id (the seed's by number: ``6`` is the row with id "6")."""
+    by_id = {c.id: c for c in cases}
+    wanted, left_out = [str(r).strip() for r in only], {str(r).strip() for r in skip}
+    unknown = sorted({*wanted, *left_out} - set(by_id), key=_natural)
     if unknown:
         raise SelectionError(
-            f"no row {', '.join(map(str, unknown))} in the script (rows are 1-{max(by_row)})"
+            f"no row {', '.join(unknown)} in the script (rows are {_span(list(by_id))})"
         )
-    chosen = [by_row[r] for r in only] if only else list(cases)
-    return [c for c in chosen if c.row not in skip]
+    chosen = [by_id[r] for r in wanted] if wanted else list(cases)
+    return [c for c in chosen if c.id not in left_out]
+
+
+def _natural(text: str) -> tuple[int, str]:
+    return (int(text), "") if text.isdigit() else (1 << 62, text)
+
+
+def _span(ids: list[str]) -> str:
+    """``1-18`` for the seed's numbered rows, else the first and last ids."""
+    if not ids:
+        return "none"
+    if all(i.isdigit() for i in ids) and ids == [str(n) for n in range(int(ids[0]), len(ids) + 1)]:
+        return f"{ids[0]}-{ids[-1]}"
+    return ", ".join(ids) if len(ids) <= 6 else f"{', '.join(ids[:3])}, ... {ids[-1]}"
 
 
 def result_text(outcome: Outcome, ok_text: str, ctx: CaseContext) -> str:
@@ -71,9 +104,43 @@ async def run_case(case: Case, ctx: CaseContext, clock: Clock) -> Verdict:
     started, t0 = clock.utc_text(), clock.mono()
     faults = ctx.central.faults if ctx.central is not None else []
     faults_before = len(faults)
-    ok_text = ""
+    ok_texts = []
+    for part, run in enumerate(case.runs, 1):
+        recorded = len(ctx.criteria)
+        ok_texts.append(await _run_part(run, ctx))
+        if len(case.runs) > 1 and len(ctx.criteria) == recorded:
+            # The other cases' criteria must not make a row PASS that this one never judged.
+            ctx.record("bench error", Outcome.ERROR, f"case {part} of the row judged nothing")
+    for fault in faults[faults_before:]:  # escaped a callback during the row: never PASS
+        evidence = (fault.entry_id,) if fault.entry_id is not None else ()
+        ctx.record("bench error", Outcome.ERROR, fault.text, evidence)
+    outcome = combine([c.outcome for c in ctx.criteria])
+    return Verdict(
+        case.row,
+        case.function,
+        case.acceptance_criteria,
+        outcome,
+        result_text(outcome, _ok_text(ok_texts), ctx),
+        tuple(ctx.criteria),
+        started,
+        round(clock.mono() - t0, 3),
+        dict(ctx.values),
+        case.id,
+    )
+
+
+def _ok_text(texts: list[str]) -> str:
+    """One result line for a row of several cases: each one's words, once."""
+    said = list(dict.fromkeys(t for t in texts if t))
+    if len(said) > 1:
+        said = [t for t in said if t != "OK"] or ["OK"]
+    return "; ".join(said)
+
+
+async def _run_part(run: CaseRun, ctx: CaseContext) -> str:
+    """One case function of a row; what it lets escape becomes a criterion."""
     try:
-        ok_text = await case.run(ctx)
+        return await run(ctx)
     except StepNotDone as exc:
         ctx.record("physical step", Outcome.NOT_TESTED, str(exc))
     except SessionError as exc:
@@ -90,26 +157,12 @@ async def run_case(case: Case, ctx: CaseContext, clock: Clock) -> Verdict:
             Outcome.ERROR,
             f"{type(exc).__name__}: {exc} ({where.filename}:{where.lineno})",
         )
-    for fault in faults[faults_before:]:  # escaped a callback during the row: never PASS
-        evidence = (fault.entry_id,) if fault.entry_id is not None else ()
-        ctx.record("bench error", Outcome.ERROR, fault.text, evidence)
-    outcome = combine([c.outcome for c in ctx.criteria])
-    return Verdict(
-        case.row,
-        case.function,
-        case.acceptance_criteria,
-        outcome,
-        result_text(outcome, ok_text, ctx),
-        tuple(ctx.criteria),
-        started,
-        round(clock.mono() - t0, 3),
-        dict(ctx.values),
-    )
+    return ""
 
 
-def seed_case(row: int, run: Callable[[CaseContext], Awaitable[str]]) -> Case:
+def seed_case(row: int, run: CaseRun) -> Case:
     """The case of a seed row, its function and acceptance criteria taken from the seed."""
     from chargecheck.script.seed import ROWS
 
     function, criteria = ROWS[row]
-    return Case(row, function, criteria, run)
+    return Case(row, function, criteria, run, str(row))

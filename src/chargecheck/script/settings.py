@@ -63,6 +63,28 @@ class Meter:
 
 
 @dataclass(frozen=True)
+class Limits:
+    """What one station may cost the bench (csms/limits.py: why these defaults and what
+    a station beyond them gets); each hit is journaled."""
+
+    max_frame_bytes: int = 1 << 20  # a larger frame: WebSocket close 1009
+    max_frames_per_second: float = 200.0  # beyond (after a burst): read later; 0: no limit
+    frame_burst: int = 1000
+    max_pending_calls: int = 100  # CALLs unanswered at once; beyond: CALLERROR GenericError
+    duplicate_identity: str = "replace"  # a second connection: "replace" or "refuse"
+
+    def server_keys(self) -> dict[str, Any]:
+        """These limits as ``ServerSettings`` keyword arguments."""
+        return {
+            "max_frame_bytes": self.max_frame_bytes,
+            "max_frames_per_second": self.max_frames_per_second or None,
+            "frame_burst": self.frame_burst,
+            "max_pending_calls": self.max_pending_calls,
+            "duplicate_identity": self.duplicate_identity,
+        }
+
+
+@dataclass(frozen=True)
 class Settings:
     name: str = "bench"
     station: str = ""  # identity to wait for; empty: the first station to connect
@@ -84,6 +106,7 @@ class Settings:
     timeouts: Timeouts = field(default_factory=Timeouts)
     heartbeat: Heartbeat = field(default_factory=Heartbeat)
     meter: Meter = field(default_factory=Meter)
+    limits: Limits = field(default_factory=Limits)
 
 
 def load(source: str | Path | None = None) -> Settings:
@@ -124,6 +147,8 @@ def _merge(base: Any, data: dict[str, Any], prefix: str) -> Any:
 def _coerce(current: Any, value: Any, where: str, annotation: str = "") -> Any:
     if where == "required_identity_fields":
         return _identity_fields(value, where)
+    if where.startswith("limits."):
+        return _limit(current, value, where)
     if isinstance(current, bool) or isinstance(value, bool):
         if not isinstance(value, bool) or not isinstance(current, bool):
             raise SettingsError(f"setting {where!r} must be {type(current).__name__}")
@@ -141,6 +166,24 @@ def _coerce(current: Any, value: Any, where: str, annotation: str = "") -> Any:
     if type(value) is not type(current):
         raise SettingsError(f"setting {where!r} must be {type(current).__name__}, got {value!r}")
     return value
+
+
+def _limit(current: Any, value: Any, where: str) -> Any:
+    """A ``[limits]`` key: a positive number (max_frames_per_second may be 0: none),
+    or duplicate_identity's policy."""
+    if where == "limits.duplicate_identity":
+        if value not in ("replace", "refuse"):
+            raise SettingsError(f"setting {where!r} must be 'replace' or 'refuse', got {value!r}")
+        return value
+    is_float = isinstance(current, float)
+    kinds = (int, float) if is_float else (int,)
+    if isinstance(value, bool) or not isinstance(value, kinds):
+        raise SettingsError(f"setting {where!r} must be {type(current).__name__}, got {value!r}")
+    number = float(value) if is_float else value
+    least = 0 if where == "limits.max_frames_per_second" else 1
+    if number < least:
+        raise SettingsError(f"setting {where!r} must be at least {least}, got {value!r}")
+    return number
 
 
 def _identity_fields(value: Any, where: str) -> tuple[str, ...]:

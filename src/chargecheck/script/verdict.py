@@ -70,6 +70,11 @@ class Verdict:
     started_utc: str = ""
     duration_s: float = 0.0
     values: dict[str, Any] = field(default_factory=dict)  # e.g. row 1's boot values
+    id: str = ""  # the row's id in its script pack ("" -> str(row): the seed's "1".."18")
+
+    def __post_init__(self) -> None:
+        if not self.id:
+            object.__setattr__(self, "id", str(self.row))
 
     @property
     def evidence(self) -> list[int]:
@@ -80,6 +85,7 @@ class Verdict:
             "schema_version": SCHEMA_VERSION,
             "type": "verdict",
             "row": self.row,
+            "id": self.id,
             "function": self.function,
             "acceptance_criteria": self.acceptance_criteria,
             "outcome": str(self.outcome),
@@ -107,4 +113,5 @@ class Verdict:
             data.get("started_utc", ""),
             data.get("duration_s", 0.0),
             data.get("values", {}),
+            str(data.get("id") or data["row"]),
         )
