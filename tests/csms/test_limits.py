@@ -17,7 +17,7 @@ from chargecheck.csms.limits import FrameBudget
 from chargecheck.journal import Journal
 from chargecheck.script.settings import SettingsError, load
 from tests.conftest import UNIT
-from tests.fuzz.wire import Refused, WireStation, heartbeat
+from tests.wire_station import Refused, WireStation, heartbeat
 
 
 @asynccontextmanager

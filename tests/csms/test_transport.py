@@ -8,61 +8,11 @@ import json
 from collections.abc import AsyncIterator
 
 import pytest
-from websockets.client import ClientProtocol
-from websockets.frames import Close, Frame, Opcode
-from websockets.http11 import Response
-from websockets.uri import parse_uri
+from websockets.frames import Frame, Opcode
 
 from chargecheck.csms import CentralSystem, ServerSettings
 from tests.conftest import UNIT, open_station
-
-
-class WireStation:
-    """A station that writes whatever frames a test wants, on a plain TCP stream."""
-
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, url: str):
-        self.reader, self.writer = reader, writer
-        self.ws = ClientProtocol(parse_uri(url), subprotocols=["ocpp1.6"])  # type: ignore[list-item]
-        self.pending: list[Response | Frame] = []
-
-    @classmethod
-    async def open(cls, cs: CentralSystem, identity: str = "CP1") -> WireStation:
-        reader, writer = await asyncio.open_connection("127.0.0.1", cs.port)
-        station = cls(reader, writer, cs.url(identity))
-        station.ws.send_request(station.ws.connect())
-        station._flush()
-        response = await station.next_event()
-        assert isinstance(response, Response) and response.status_code == 101
-        return station
-
-    def write_frame(self, opcode: Opcode, data: bytes, fin: bool = True) -> None:
-        self.writer.write(Frame(opcode, data, fin).serialize(mask=True, extensions=[]))
-
-    async def next_event(self, timeout: float = 10 * UNIT) -> Response | Frame | None:
-        """The next handshake response or frame from the server; None at EOF."""
-        async with asyncio.timeout(timeout):
-            while True:
-                self.pending += self.ws.events_received()
-                if self.pending:
-                    return self.pending.pop(0)
-                data = await self.reader.read(65536)
-                if not data:
-                    return None
-                self.ws.receive_data(data)
-
-    async def close_frame(self) -> Close | None:
-        """Read until the server's close frame (pongs are not sent: pings are ignored)."""
-        while True:
-            event = await self.next_event()
-            if event is None:
-                return None
-            if isinstance(event, Frame) and event.opcode is Opcode.CLOSE:
-                return Close.parse(event.data)
-
-    def _flush(self) -> None:
-        for data in self.ws.data_to_send():
-            if data:
-                self.writer.write(data)
+from tests.wire_station import WireStation
 
 
 @pytest.fixture

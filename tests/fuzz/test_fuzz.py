@@ -24,7 +24,7 @@ from chargecheck.csms import CentralSystem, ServerSettings
 from chargecheck.journal import Journal
 from tests.conftest import UNIT
 from tests.fuzz.oracle import KINDS, Case, Fuzzer
-from tests.fuzz.wire import WireStation
+from tests.wire_station import WireStation
 
 SEED = 20261203
 STATIONS = 8  # in parallel: each stays within the default frame budget's burst

@@ -1,6 +1,6 @@
 """A station on a plain TCP stream that writes any WebSocket frame a test builds
 (text that is not UTF-8, binary, several frames in one write) and reads the server's
-frames with websockets' sans-I/O client: what the fuzz suite and the limit tests use."""
+frames with websockets' sans-I/O client: what the transport, limit and fuzz tests use."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ class WireStation:
         self.pending: list[Request | Response | Frame] = []
 
     @classmethod
-    async def open(cls, cs: CentralSystem, identity: str) -> WireStation:
+    async def open(cls, cs: CentralSystem, identity: str = "CP1") -> WireStation:
         reader, writer = await asyncio.open_connection("127.0.0.1", cs.port)
         station = cls(reader, writer, cs.url(identity))
         station.ws.send_request(station.ws.connect())
@@ -45,8 +45,12 @@ class WireStation:
             raise Refused(response.status_code)
         return station
 
-    def frame_bytes(self, data: bytes, opcode: Opcode = Opcode.TEXT) -> bytes:
-        return Frame(opcode, data).serialize(mask=True, extensions=[])
+    def frame_bytes(self, data: bytes, opcode: Opcode = Opcode.TEXT, fin: bool = True) -> bytes:
+        return Frame(opcode, data, fin).serialize(mask=True, extensions=[])
+
+    def write_frame(self, opcode: Opcode, data: bytes, fin: bool = True) -> None:
+        """One frame of any opcode, a fragment when ``fin`` is False."""
+        self.writer.write(self.frame_bytes(data, opcode, fin))
 
     def write(self, *frames: bytes, opcode: Opcode = Opcode.TEXT) -> None:
         """Write each payload as one frame, all in one TCP write."""
@@ -76,6 +80,15 @@ class WireStation:
             if event.opcode is Opcode.TEXT:
                 parsed: list[Any] = json.loads(bytes(event.data))
                 return parsed
+
+    async def close_frame(self) -> Close | None:
+        """Read until the server's close frame (pongs are not sent: pings are ignored)."""
+        while True:
+            event = await self.next_event()
+            if event is None:
+                return None
+            if isinstance(event, Frame) and event.opcode is Opcode.CLOSE:
+                return Close.parse(event.data)
 
     async def messages(self, count: int) -> list[list[Any]]:
         out = []
