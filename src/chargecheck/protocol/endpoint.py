@@ -8,6 +8,7 @@ out as an event of their own kind so that the caller can journal it.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
@@ -100,7 +101,9 @@ class Endpoint:
         self.role = role
         self.tracker = CallTracker(new_id)
         self._recent = recent_call_ids
-        self._peer_ids: dict[str, None] = {}  # the peer's recent CALL ids, oldest first
+        # The peer's recent CALL ids, oldest first (popitem(last=False) is O(1); deleting
+        # a plain dict's first key leaves dummies the next lookup of the first one walks).
+        self._peer_ids: OrderedDict[str, None] = OrderedDict()
 
     def new_connection(self) -> None:
         """The peer connected again: its CALL ids need only be new on this connection."""
@@ -148,7 +151,7 @@ class Endpoint:
             )
         seen[call.unique_id] = None
         if len(seen) > self._recent:
-            del seen[next(iter(seen))]
+            seen.popitem(last=False)
         return None
 
     def _unknown_action(self, call: Call) -> PeerProtocolError | None:
