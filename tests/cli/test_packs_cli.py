@@ -69,9 +69,11 @@ def test_a_bad_pack_is_refused_with_its_file_and_line_before_anything_starts(
 
 def test_scripts_lists_the_shipped_packs_with_their_rows():
     done = _chargecheck("scripts")
-    assert done.returncode in (0, 1), done.stderr  # 1: a shipped pack cannot be run
+    assert done.returncode == 0, done.stderr  # 1: a shipped pack cannot be run
     row = next(line for line in done.stdout.splitlines() if "greenflux-2020" in line)
     assert "(default)" in row and "TestScript Charge Station" in row and "18" in row
+    row = next(line for line in done.stdout.splitlines() if "ocpp16-cs" in line)
+    assert "OCPP 1.6 charge point test cases" in row and "60" in row
 
 
 def test_an_unknown_row_id_or_pack_name_is_refused_before_anything_starts(tmp_path):

@@ -221,3 +221,39 @@ async def test_energy_reported_before_a_power_cut_is_not_taken_back_after_it(ben
     stop = await session.expect("StopTransaction", timeout=WAIT, cursor=cursor)
     assert stop.payload["reason"] == "PowerLoss"
     assert stop.payload["meterStop"] >= reported > 0
+
+
+async def test_an_outage_after_a_good_session_is_met_with_the_first_wait(bench):
+    """Each outage closed a connection that lived less than the stable time, which used
+    to count as one more failure: after a few outages every one waited the full
+    WebSocketReconnectInterval. A connection the Central System spoke on is a success,
+    so each outage is met with the first, shortest wait."""
+    sim, session = await bench.start()
+    shell = sim._shell
+    firsts = []
+    for _ in range(3):
+        before = len(shell.backoffs)
+        bench.cs.refuse("CP1", 0.01)
+        await session.disconnect()
+        await session.wait_connected(WAIT)
+        await shell.wait_until(lambda n=before: len(shell.backoffs) > n, WAIT)
+        firsts.append(list(shell.backoffs)[before])
+        await session.call("GetConfiguration", {"key": ["HeartbeatInterval"]}, timeout=WAIT)
+    assert firsts == [(1, 1.0)] * 3, list(shell.backoffs)
+
+
+async def test_a_reboot_while_refused_starts_the_backoff_afresh(bench):
+    """Refused again and again, the waits grow; a reboot forgets them (the count is in
+    the station's memory): its first wait is the shortest again."""
+    sim, session = await bench.start()
+    shell = sim._shell
+    bench.cs.refuse("CP1", 60.0)
+    await session.disconnect()
+    await shell.wait_until(lambda: len(shell.backoffs) >= 3, WAIT)
+    grown = list(shell.backoffs)
+    assert grown[-1][0] >= 3, grown
+    before = len(shell.backoffs)
+    await sim.reboot()
+    await shell.wait_until(lambda: len(shell.backoffs) > before, WAIT)
+    assert list(shell.backoffs)[before] == (1, 1.0), list(shell.backoffs)
+    bench.cs.refuse("CP1", 0.0)

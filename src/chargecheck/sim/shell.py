@@ -9,7 +9,9 @@ per station.
 Reconnection (the station's, not the Central System's, decision): after a failed attempt
 or a lost connection the station waits 1, 2, 4 ... station seconds, capped at
 WebSocketReconnectInterval, with a little jitter so that a thousand stations do not come
-back in the same instant; a ``go_online`` or a reboot cuts the wait short.
+back in the same instant; a ``go_online`` or a reboot cuts the wait short. The count
+starts again after a connection the Central System spoke on (or that lived
+STABLE_SECONDS), and after a reboot (the station's memory of failed attempts is gone).
 
 Not scaled by ``time_scale``: the WebSocket ping (WebSocketPingInterval, real seconds) and
 the handshake timeout, which are about the network, not about the station's clock.
@@ -119,6 +121,8 @@ class StationShell:
         self._changed = asyncio.Event()
         self._timer: asyncio.TimerHandle | None = None
         self._generation = 0
+        # (failures so far, wait before jitter) of each reconnection wait, the latest last
+        self.backoffs: deque[tuple[int, float]] = deque(maxlen=64)
         self._tasks: set[asyncio.Task[None]] = set()
         self._random = random.Random(settings.identity)
 
@@ -351,6 +355,7 @@ class StationShell:
         model = self.model
         cap = float(model.cfg_int("WebSocketReconnectInterval", 30)) if model else 30.0
         wait = min(cap, BACKOFF_FIRST * 2 ** max(0, failures - 1))
+        self.backoffs.append((failures, wait))
         return wait * self._random.uniform(0.8, 1.0)
 
     async def _pause(self, station_seconds: float | None) -> None:
@@ -364,19 +369,21 @@ class StationShell:
             pass
 
     async def _connection_loop(self) -> None:
-        failures = 0
+        failures, generation = 0, self._generation
         while not self._stopping:
             if not self._online_wanted or self.model is None:
                 await self._pause(None)
                 continue
+            if generation != self._generation:  # rebooted: its memory of failures is gone
+                failures, generation = 0, self._generation
             ws = await self._connect()
             if ws is None:
                 failures += 1
                 await self._pause(self._backoff(failures))
                 continue
             started = self.clock.mono()
-            await self._session(ws)
-            if self.clock.mono() - started >= STABLE_SECONDS:
+            heard = await self._session(ws)
+            if heard or self.clock.mono() - started >= STABLE_SECONDS:
                 failures = 0
             failures += 1
             if not self._stopping and self.model is not None:
@@ -413,12 +420,16 @@ class StationShell:
             return None
         return ws
 
-    async def _session(self, ws: ClientConnection) -> None:
+    async def _session(self, ws: ClientConnection) -> bool:
+        """Serve one connection until it closes; whether the Central System said anything
+        on it (a connection it never spoke on counts as a failed attempt)."""
         generation = self._generation
         self._ws = ws
+        heard = False
         try:
             self.feed(lambda m, now: m.connected(now))
             async for message in ws:
+                heard = True
                 self._received(message)
         except ConnectionClosed:
             pass
@@ -431,6 +442,7 @@ class StationShell:
                 with suppress(Exception):  # recorded in self.failure
                     self.feed(lambda m, now: m.disconnected(now))
             self._notify()
+        return heard
 
     def _tls_options(self) -> dict[str, Any]:
         return {} if self._tls is None else {"ssl": self._tls}

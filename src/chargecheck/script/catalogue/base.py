@@ -1,0 +1,340 @@
+"""What every case of the open catalogue is made of, and the small steps they share.
+
+A case is a ``CatalogueCase``: its id, title, the OCPP 1.6 section it rests on, its
+criteria (one line each, each naming the SHALL/MUST it judges) and ``run``. ``case``
+builds one from an async function and guards it with the feature profile it needs
+(OCPP 1.6 section 3.3: only Core is required; the station reports the others in
+``SupportedFeatureProfiles``): a station that does not claim the profile gets NOT TESTED
+with that reason, never a FAIL.
+
+How the outcomes are decided, in every module of the catalogue:
+
+- FAIL rests on a SHALL or MUST of OCPP 1.6 only, named in the criterion's detail;
+- what the specification leaves to the station (a MAY, a SHOULD, an answer it may
+  choose, such as Rejected where the text allows it) is NOT TESTED with the reason;
+- a physical step nobody did (``ctx.physical``) is NOT TESTED.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass
+from typing import Any
+
+from chargecheck.csms.errors import NotConnected, SessionError
+from chargecheck.csms.session import Cursor, Message, Predicate, Result
+from chargecheck.script.context import CaseContext
+from chargecheck.script.operator import StepKind
+from chargecheck.script.steps import configuration, transaction_of, unplug_quietly
+from chargecheck.script.verdict import Outcome
+
+CaseRun = Callable[[CaseContext], Awaitable[str]]
+
+PROFILES = (
+    "Core",
+    "FirmwareManagement",
+    "LocalAuthListManagement",
+    "Reservation",
+    "SmartCharging",
+    "RemoteTrigger",
+)
+
+
+@dataclass(frozen=True)
+class CatalogueCase:
+    id: str
+    title: str
+    section: str
+    criteria: str
+    run: Callable[[CaseContext], Awaitable[str]]
+    profile: str = "Core"
+
+
+def case(
+    id: str,  # noqa: A002 - the case's id, as the pack names it
+    title: str,
+    section: str,
+    criteria: str,
+    profile: str = "Core",
+) -> Callable[[CaseRun], CatalogueCase]:
+    """A ``CatalogueCase`` of the decorated function, guarded by ``profile``."""
+    if profile not in PROFILES:
+        raise ValueError(f"{id}: unknown feature profile {profile!r}")
+
+    def make(body: CaseRun) -> CatalogueCase:
+        async def run(ctx: CaseContext) -> str:
+            if not await connected(ctx):
+                return ""
+            if profile != "Core" and not await claims(ctx, profile):
+                return ""
+            return await body(ctx)
+
+        run.__name__, run.__doc__ = body.__name__, body.__doc__
+        return CatalogueCase(id, title, section, criteria.strip(), run, profile)
+
+    return make
+
+
+async def connected(ctx: CaseContext) -> bool:
+    """The station is connected, or connects within ``timeouts.connect`` (it may still be
+    in its reconnection backoff after an earlier case's outage or reboot); if not, the
+    case is NOT TESTED: nothing of it was judged."""
+    if ctx.session.connected:
+        return True
+    try:
+        await ctx.session.wait_connected(ctx.settings.timeouts.connect)
+    except NotConnected as exc:
+        not_tested(ctx, "the station is connected", str(exc))
+        return False
+    return True
+
+
+async def claims(ctx: CaseContext, profile: str) -> bool:
+    """Does the station claim ``profile`` in SupportedFeatureProfiles (OCPP 1.6 section
+    3.3)? If not, the case is recorded NOT TESTED with that reason."""
+    value = await configuration(ctx, "SupportedFeatureProfiles")
+    claimed = {p.strip().lower() for p in (value or "").split(",") if p.strip()}
+    if profile.lower() in claimed:
+        return True
+    ctx.record(
+        f"the station supports the {profile} profile",
+        Outcome.NOT_TESTED,
+        f"SupportedFeatureProfiles is {value!r}: the {profile} profile is optional "
+        "(OCPP 1.6 section 3.3) and not claimed"
+        if value is not None
+        else "SupportedFeatureProfiles could not be read"
+        + ("" if ctx.session.connected else " (the station is not connected)"),
+    )
+    return False
+
+
+async def claims_quietly(ctx: CaseContext, profile: str) -> bool:
+    """Whether the station claims ``profile``, recording nothing."""
+    value = await configuration(ctx, "SupportedFeatureProfiles") or ""
+    return profile.lower() in {p.strip().lower() for p in value.split(",")}
+
+
+# -- calls and answers ---------------------------------------------------------------------
+
+
+async def ask(
+    ctx: CaseContext,
+    name: str,
+    action: str,
+    payload: dict[str, Any],
+    connector_id: int | None = None,
+) -> Result | None:
+    """Send ``action``; a CALLERROR, a bad result or no answer FAILs ``name``: every
+    action of OCPP 1.6 chapter 5 says the Charge Point SHALL respond with its .conf."""
+    return await ctx.attempt(name, ctx.call(action, payload), connector_id)
+
+
+def answered(
+    ctx: CaseContext,
+    name: str,
+    result: Result,
+    wanted: tuple[str, ...],
+    rule: str,
+    connector_id: int | None = None,
+    field: str = "status",
+) -> bool:
+    """``name`` PASSes if the result's ``field`` is one of ``wanted``, else FAILs
+    quoting ``rule`` (the SHALL it breaks)."""
+    got = result.get(field)
+    ok = got in wanted
+    detail = f"{field} {got}" if ok else f"{field} {got}, not {' or '.join(wanted)}: {rule}"
+    return ctx.check(ok, name, detail, (result.call_entry_id, result.entry_id), connector_id)
+
+
+def not_tested(
+    ctx: CaseContext, name: str, detail: str, evidence: tuple[int, ...] = (), c: int | None = None
+) -> None:
+    ctx.record(name, Outcome.NOT_TESTED, detail, evidence, c)
+
+
+async def arrives(
+    ctx: CaseContext,
+    name: str,
+    action: str,
+    where: Predicate | None,
+    cursor: Cursor,
+    timeout: float | None = None,
+    connector_id: int | None = None,
+) -> Message | None:
+    """The station's ``action`` since ``cursor``; none in time FAILs ``name``."""
+    return await ctx.attempt(
+        name, ctx.expect(action, where, timeout, cursor=Cursor(cursor.start)), connector_id
+    )
+
+
+async def watch(
+    ctx: CaseContext,
+    action: str,
+    where: Predicate | None,
+    cursor: Cursor,
+    timeout: float | None = None,
+) -> Message | None:
+    """The station's ``action`` since ``cursor`` if one comes in time (nothing recorded)."""
+    try:
+        return await ctx.expect(action, where, timeout, cursor=Cursor(cursor.start))
+    except SessionError:
+        return None
+
+
+def on(connector_id: int, **fields: Any) -> Predicate:
+    """A payload of ``connector_id`` whose other ``fields`` have these values."""
+    return lambda p: (
+        p.get("connectorId") == connector_id and all(p.get(k) == v for k, v in fields.items())
+    )
+
+
+def of_transaction(transaction_id: int | None) -> Predicate:
+    return lambda p: p.get("transactionId") == transaction_id
+
+
+def new_tag(prefix: str = "CC") -> str:
+    """An idTag the station has never seen (not in its list nor its cache): IdToken is a
+    CiString20 (OCPP 1.6 section 7.9)."""
+    return f"{prefix}{secrets.token_hex(6).upper()}"[:20]
+
+
+def now_plus(ctx: CaseContext, seconds: float) -> str:
+    from datetime import timedelta
+
+    from chargecheck.clock import utc_iso
+
+    return utc_iso(ctx.session.clock.utc() + timedelta(seconds=seconds))
+
+
+async def key_bool(ctx: CaseContext, key: str) -> bool | None:
+    value = await configuration(ctx, key)
+    return None if value is None else value.strip().lower() == "true"
+
+
+async def key_int(ctx: CaseContext, key: str) -> int | None:
+    value = await configuration(ctx, key)
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+async def unknown_connector(ctx: CaseContext) -> int:
+    """A connector id the station does not have (one past its last)."""
+    return max(await ctx.connectors()) + 1
+
+
+# -- people and the network -----------------------------------------------------------------
+
+
+async def present(ctx: CaseContext, c: int, tag: str, name: str, plug: bool = True) -> bool:
+    """The operator plugs the car (if ``plug``) and presents ``tag`` at connector ``c``."""
+    if plug and not await ctx.physical(StepKind.PLUG, c, name):
+        return False
+    if not await ctx.physical(StepKind.PRESENT_CARD, c, name, tag):
+        await unplug_quietly(ctx, c)
+        return False
+    return True
+
+
+async def stop_quietly(ctx: CaseContext, message: Message | None, c: int) -> None:
+    """Clean-up: stop the transaction a StartTransaction began (if any) and unplug."""
+    from chargecheck.script.steps import stop_remote
+
+    tx = transaction_of(ctx, message) if message is not None else None
+    if tx is not None:
+        await stop_remote(ctx, tx, c)
+    else:
+        await unplug_quietly(ctx, c)
+
+
+async def call_quietly(ctx: CaseContext, action: str, payload: dict[str, Any]) -> None:
+    """Clean-up call: its answer is not judged."""
+    with suppress(SessionError):
+        await ctx.session.call(action, payload, ctx.settings.timeouts.call)
+
+
+@asynccontextmanager
+async def outage(ctx: CaseContext, name: str) -> AsyncIterator[bool]:
+    """The network goes for ``settings.outage`` seconds (DESIGN.md: the bench closes the
+    socket and refuses reconnections); the block runs while the station is offline and
+    the context ends once it is back. Yields False (recorded) if no outage can be made;
+    a station that does not come back is NOT TESTED on ``name`` (OCPP 1.6 has no SHALL
+    on how soon a station reconnects), and the block after it sees it disconnected."""
+    central, session = ctx.central, ctx.session
+    if central is None:
+        ctx.record(name, Outcome.ERROR, "the bench has no Central System handle for an outage")
+        yield False
+        return
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+    central.refuse(session.identity, ctx.settings.outage)
+    ctx.say(f"  outage: socket closed, reconnects refused for {ctx.settings.outage:g} s")
+    await session.disconnect(1001, "chargecheck: forced outage")
+    try:
+        yield True
+    finally:
+        await asyncio.sleep(max(0.0, ctx.settings.outage - (loop.time() - began)))
+        try:  # a reconnection backoff may add to the outage: up to a boot and a connect
+            await session.wait_connected(
+                ctx.settings.timeouts.reboot + ctx.settings.timeouts.connect
+            )
+        except NotConnected as exc:
+            not_tested(ctx, name, f"the station did not reconnect after the outage: {exc}")
+
+
+async def begin(
+    ctx: CaseContext,
+    c: int,
+    name: str,
+    extra: dict[str, Any] | None = None,
+) -> tuple[int, Message] | None:
+    """The car plugged (operator), RemoteStartTransaction and its StartTransaction: the
+    transaction id and the StartTransaction, or None (recorded on ``name``).
+
+    Rejected is NOT TESTED (5.11: the answer says whether it accepted); Accepted with no
+    StartTransaction FAILs (5.11: the Charge Point SHALL immediately try to start a
+    transaction and SHALL use the idTag to send StartTransaction.req), as does a
+    StartTransaction with another idTag."""
+    if not await ctx.physical(StepKind.PLUG, c, name):
+        return None
+    tag = ctx.settings.valid_id_tag
+    cursor = ctx.mark()
+    result = await ask(
+        ctx, name, "RemoteStartTransaction", {"connectorId": c, "idTag": tag, **(extra or {})}, c
+    )
+    if result is None or result.get("status") != "Accepted":
+        if result is not None:
+            not_tested(
+                ctx,
+                name,
+                f"RemoteStartTransaction answered {result.get('status')} (5.11 allows it)",
+                (result.entry_id,),
+                c,
+            )
+        await unplug_quietly(ctx, c)
+        return None
+    start = await arrives(
+        ctx, name, "StartTransaction", on(c), cursor, ctx.settings.timeouts.transaction, c
+    )
+    if start is None:
+        await unplug_quietly(ctx, c)
+        return None
+    tx = transaction_of(ctx, start)
+    same = start.payload["idTag"] == tag
+    ctx.check(
+        same and tx is not None,
+        name,
+        f"transaction {tx}"
+        if same
+        else f"StartTransaction with idTag {start.payload['idTag']}, not {tag}: 5.11 SHALL use "
+        "the idTag given",
+        (result.call_entry_id, start.entry_id),
+        c,
+    )
+    if tx is None:
+        return None
+    return tx, start

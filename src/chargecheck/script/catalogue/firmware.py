@@ -1,0 +1,214 @@
+# ruff: noqa: E501  (a criterion is one line: one bullet of the report)
+"""Firmware and diagnostics: Firmware Management profile cases (OCPP 1.6 sections 5.19
+UpdateFirmware, 4.5 FirmwareStatusNotification, 5.9 GetDiagnostics, 4.4
+DiagnosticsStatusNotification, 4.2.1).
+
+The bench serves the firmware and receives the diagnostics itself (``ctx.files``); a
+run without file services, or without a firmware file to serve, is NOT TESTED here.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from chargecheck.clock import utc_iso
+from chargecheck.csms.errors import SessionError
+from chargecheck.csms.session import Cursor, Message
+from chargecheck.script.catalogue.base import arrives, ask, case, not_tested, watch
+from chargecheck.script.context import CaseContext
+from chargecheck.script.steps import make_idle
+
+PROFILE = "FirmwareManagement"
+FINAL = ("Installed", "InstallationFailed", "DownloadFailed")
+MISSING_IMAGE = "chargecheck-no-such-image.bin"
+
+
+def statuses(ctx: CaseContext, cursor: Cursor) -> list[Message]:
+    return [m for m in ctx.session.received("FirmwareStatusNotification", cursor) if m.valid]
+
+
+def trail(messages: list[Message]) -> str:
+    return " -> ".join(m.payload["status"] for m in messages) or "none"
+
+
+async def update_firmware(ctx: CaseContext, name: str, location: str) -> bool:
+    payload = {
+        "location": location,
+        "retrieveDate": ctx.session.clock.utc_text(),
+        "retries": 1,
+        "retryInterval": 0,
+    }
+    return await ask(ctx, name, "UpdateFirmware", payload) is not None
+
+
+@case(
+    "TC_038_CS",
+    "UpdateFirmware with a file that cannot be downloaded",
+    "5.19, 4.5",
+    """
+UpdateFirmware of a location where there is no file is answered (5.19 SHALL)
+The station reports DownloadFailed (4.5 SHALL inform of the progress of the download; 5.19 MUST send FirmwareStatusNotifications while downloading)
+It never reports Installing or Installed: there was nothing to install""",
+    PROFILE,
+)
+async def download_failed(ctx: CaseContext) -> str:
+    name = "FirmwareStatusNotification DownloadFailed (4.5 SHALL)"
+    if ctx.files is None or ctx.firmware is None:
+        not_tested(ctx, name, "the run serves no firmware (chargecheck run --firmware FILE)")
+        return ""
+    served = ctx.files.firmware_url(ctx.firmware)
+    location = served.rsplit("/", 1)[0] + "/" + MISSING_IMAGE
+    cursor = ctx.mark()
+    if not await update_firmware(ctx, name, location):
+        return ""
+    final = await arrives(
+        ctx,
+        name,
+        "FirmwareStatusNotification",
+        lambda p: p["status"] in FINAL,
+        cursor,
+        ctx.settings.timeouts.firmware,
+    )
+    if final is None:
+        return ""
+    seen = statuses(ctx, cursor)
+    ok = final.payload["status"] == "DownloadFailed"
+    ctx.check(
+        ok,
+        name,
+        trail(seen)
+        if ok
+        else f"{trail(seen)} for a file that does not exist; 4.5: the notifications SHALL "
+        "inform of the download's progress",
+        tuple(m.entry_id for m in seen),
+    )
+    return f"OK, {trail(seen)}"
+
+
+@case(
+    "TC_039_CS",
+    "UpdateFirmware installs the firmware",
+    "5.19, 4.5, 4.2.1",
+    """
+UpdateFirmware with the bench's firmware file, retrieveDate now, is answered (5.19 SHALL)
+FirmwareStatusNotifications through the download and installation end in Installed (5.19 MUST send them; SHALL install a valid image as soon as able); DownloadFailed or InstallationFailed is NOT TESTED
+If the station reboots, it sends a BootNotification (4.2.1 SHALL), with the new firmwareVersion where the bench knows it""",
+    PROFILE,
+)
+async def firmware_installed(ctx: CaseContext) -> str:
+    name = "FirmwareStatusNotification Installed (5.19 MUST, SHALL install)"
+    if ctx.files is None or ctx.firmware is None:
+        not_tested(ctx, name, "the run serves no firmware (chargecheck run --firmware FILE)")
+        return ""
+    await make_idle(ctx)
+    cursor = ctx.mark()
+    if not await update_firmware(ctx, name, ctx.files.firmware_url(ctx.firmware)):
+        return ""
+    final = await arrives(
+        ctx,
+        name,
+        "FirmwareStatusNotification",
+        lambda p: p["status"] in FINAL,
+        cursor,
+        ctx.settings.timeouts.firmware,
+    )
+    if final is None:
+        return ""
+    status = final.payload["status"]
+    if status != "Installed":
+        not_tested(ctx, name, f"{trail(statuses(ctx, cursor))} (the station judged the image)")
+        return ""
+    ctx.check(True, name, trail(statuses(ctx, cursor)), (final.entry_id,))
+    downloaded = next(
+        (
+            m.index
+            for m in statuses(ctx, cursor)
+            if m.payload["status"] in ("Downloaded", "Installing")
+        ),
+        final.index,
+    )
+    boot = await watch(
+        ctx, "BootNotification", None, Cursor(downloaded + 1), ctx.settings.timeouts.reboot
+    )
+    if boot is None:
+        return f"OK, {trail(statuses(ctx, cursor))}, no reboot"
+    version = boot.payload.get("firmwareVersion")
+    if ctx.firmware_version is not None:
+        ctx.check(
+            version == ctx.firmware_version,
+            "boots with the new firmware",
+            f"firmwareVersion {version}"
+            if version == ctx.firmware_version
+            else f"firmwareVersion {version}, not {ctx.firmware_version} after Installed; 5.19: "
+            "SHALL install the new firmware",
+            (boot.entry_id,),
+        )
+    return f"OK, {trail(statuses(ctx, cursor))}, rebooted with {version}"
+
+
+@case(
+    "TC_040_CS",
+    "GetDiagnostics uploads a file",
+    "5.9, 4.4",
+    """
+GetDiagnostics with the bench's FTP location names a file (5.9 SHALL; no fileName means no diagnostics: NOT TESTED)
+DiagnosticsStatusNotifications end in Uploaded (5.9 MUST send them while uploading); UploadFailed is NOT TESTED
+Uploaded means the file is on the bench's server (5.9 SHALL upload a single file)""",
+    PROFILE,
+)
+async def diagnostics(ctx: CaseContext) -> str:
+    name = "GetDiagnostics names a file"
+    if ctx.files is None:
+        not_tested(ctx, name, "the run has no file services")
+        return ""
+    cursor, since = ctx.mark(), ctx.files.mark()
+    now = ctx.session.clock.utc()
+    payload = {
+        "location": ctx.files.ftp_url,
+        "startTime": utc_iso(now - timedelta(hours=1)),
+        "stopTime": utc_iso(now),
+        "retries": 1,
+        "retryInterval": 0,
+    }
+    result = await ask(ctx, name, "GetDiagnostics", payload)
+    if result is None:
+        return ""
+    file_name = result.get("fileName")
+    if not file_name:
+        not_tested(ctx, name, "no fileName: 5.9 says so when no diagnostics are available")
+        return ""
+    ctx.check(True, name, str(file_name), (result.call_entry_id, result.entry_id))
+    status_name = "DiagnosticsStatusNotification Uploaded (5.9 MUST)"
+    final = await arrives(
+        ctx,
+        status_name,
+        "DiagnosticsStatusNotification",
+        lambda p: p["status"] in ("Uploaded", "UploadFailed"),
+        cursor,
+        ctx.settings.timeouts.diagnostics,
+    )
+    if final is None:
+        return ""
+    if final.payload["status"] != "Uploaded":
+        not_tested(ctx, status_name, "UploadFailed: the station could not upload to the bench")
+        return ""
+    ctx.check(True, status_name, "Uploaded", (final.entry_id,))
+    upload_name = "the file is on the bench's server (5.9 SHALL upload)"
+    try:
+        upload = await ctx.files.wait_for_upload(
+            timeout=ctx.settings.timeouts.status, name_glob=file_name, since=since
+        )
+    except (SessionError, TimeoutError) as exc:
+        ctx.check(
+            False,
+            upload_name,
+            f"Uploaded reported, but {file_name} did not arrive ({exc}); 5.9: SHALL upload a "
+            "single file",
+            (final.entry_id,),
+        )
+        return ""
+    ctx.check(True, upload_name, f"{upload.name}, {upload.size} bytes", (final.entry_id,))
+    return f"OK, {upload.name} uploaded ({upload.size} bytes)"
+
+
+CASES = [download_failed, firmware_installed, diagnostics]

@@ -1,0 +1,408 @@
+# ruff: noqa: E501  (a criterion is one line: one bullet of the report)
+"""Charging sessions, local and remote: Core profile cases.
+
+OCPP 1.6 sections 4.1 (Authorize), 3.4, 4.8 (StartTransaction), 4.10 (StopTransaction),
+5.11 (RemoteStartTransaction), 5.12 (RemoteStopTransaction).
+
+A session started by a card: the idTag is one the station has never seen (``new_tag``),
+so it is in neither its Local Authorization List nor its Authorization Cache, and 4.1
+says it SHALL send an Authorize.req. OCPP 1.6 has no SHALL that an authorised idTag with
+a car connected starts a transaction (section 3.6 on when a transaction starts is
+informative): a station that starts none is NOT TESTED there, never PASS.
+"""
+
+from __future__ import annotations
+
+from chargecheck.csms.session import Cursor, Message
+from chargecheck.script.catalogue.base import (
+    answered,
+    arrives,
+    ask,
+    begin,
+    case,
+    new_tag,
+    not_tested,
+    of_transaction,
+    on,
+    present,
+    stop_quietly,
+    watch,
+)
+from chargecheck.script.context import CaseContext
+from chargecheck.script.operator import StepKind
+from chargecheck.script.steps import (
+    configured,
+    make_idle,
+    stop_remote,
+    unplug_quietly,
+)
+
+
+async def authorised_start(
+    ctx: CaseContext, c: int, tag: str, cursor: Cursor, name: str
+) -> Message | None:
+    """The Authorize of ``tag`` and the StartTransaction after it, judged."""
+    authorize = await arrives(
+        ctx,
+        "Authorize for an unknown idTag (4.1 SHALL)",
+        "Authorize",
+        lambda p: p["idTag"] == tag,
+        cursor,
+        ctx.settings.timeouts.transaction,
+        c,
+    )
+    if authorize is None:
+        return None
+    ctx.check(
+        True,
+        "Authorize for an unknown idTag (4.1 SHALL)",
+        tag,
+        (authorize.entry_id,),
+        c,
+    )
+    start = await watch(
+        ctx, "StartTransaction", on(c, idTag=tag), cursor, ctx.settings.timeouts.transaction
+    )
+    if start is None:
+        not_tested(
+            ctx,
+            name,
+            "no transaction started after the Authorize was Accepted with the car connected "
+            "(OCPP 1.6 has no SHALL that it starts one)",
+            (authorize.entry_id,),
+            c,
+        )
+        return None
+    first = authorize.index < start.index
+    ctx.check(
+        first,
+        name,
+        f"StartTransaction after Authorize, transaction {_tx(ctx, start)}"
+        if first
+        else "StartTransaction before the Authorize; 4.1: SHALL only supply energy after "
+        "authorization",
+        (authorize.entry_id, start.entry_id),
+        c,
+    )
+    return start
+
+
+def _tx(ctx: CaseContext, start: Message) -> int | None:
+    from chargecheck.script.steps import transaction_of
+
+    return transaction_of(ctx, start)
+
+
+@case(
+    "TC_019_CS",
+    "Regular charging session, plug-in first",
+    "4.1, 4.8",
+    """
+The car is plugged in, then an unknown idTag is presented
+The station sends Authorize for it (4.1 SHALL)
+A StartTransaction for that idTag comes only after the Authorize (4.1: SHALL only supply energy after authorization); none at all is NOT TESTED""",
+)
+async def plug_in_first(ctx: CaseContext) -> str:
+    await make_idle(ctx)
+    c, tag = ctx.settings.connector, new_tag()
+    name = "StartTransaction after authorization"
+    cursor = ctx.mark()
+    if not await present(ctx, c, tag, name):
+        return ""
+    start = await authorised_start(ctx, c, tag, cursor, name)
+    await stop_quietly(ctx, start, c)
+    return f"OK, transaction {_tx(ctx, start)} for {tag}" if start else ""
+
+
+@case(
+    "TC_020_CS",
+    "Regular charging session, identification first",
+    "4.1, 4.8",
+    """
+An unknown idTag is presented before the car is plugged in
+The station sends Authorize for it (4.1 SHALL)
+Once the car is plugged in, a StartTransaction for that idTag, after the Authorize (4.1 SHALL only supply energy after authorization); none at all is NOT TESTED""",
+)
+async def identification_first(ctx: CaseContext) -> str:
+    await make_idle(ctx)
+    c, tag = ctx.settings.connector, new_tag()
+    name = "StartTransaction after authorization"
+    cursor = ctx.mark()
+    if not await present(ctx, c, tag, name, plug=False):
+        return ""
+    if not await ctx.physical(StepKind.PLUG, c, name):
+        return ""
+    start = await authorised_start(ctx, c, tag, cursor, name)
+    await stop_quietly(ctx, start, c)
+    return f"OK, transaction {_tx(ctx, start)} for {tag}" if start else ""
+
+
+@case(
+    "TC_021_CS",
+    "Authorization refused: no transaction",
+    "4.1",
+    """
+An idTag the Central System answers Invalid is presented with the car plugged in
+The station sends Authorize for it (4.1 SHALL)
+No StartTransaction for it (4.1: the Charge Point SHALL only supply energy after authorization)""",
+)
+async def refused(ctx: CaseContext) -> str:
+    await make_idle(ctx)
+    c, tag = ctx.settings.connector, new_tag("XX")
+    name = "no transaction for a refused idTag (4.1 SHALL)"
+    cursor = ctx.mark()
+
+    def invalid(_: dict[str, object]) -> dict[str, object]:
+        return {"idTagInfo": {"status": "Invalid"}}
+
+    with ctx.session.answers.override("Authorize", invalid):
+        if not await present(ctx, c, tag, name):
+            return ""
+        authorize = await arrives(
+            ctx,
+            "Authorize for an unknown idTag (4.1 SHALL)",
+            "Authorize",
+            lambda p: p["idTag"] == tag,
+            cursor,
+            ctx.settings.timeouts.transaction,
+            c,
+        )
+        if authorize is None:
+            await unplug_quietly(ctx, c)
+            return ""
+        start = await watch(
+            ctx, "StartTransaction", on(c, idTag=tag), cursor, ctx.settings.timeouts.transaction
+        )
+    ctx.check(
+        start is None,
+        name,
+        "Authorize answered Invalid, no transaction"
+        if start is None
+        else "Authorize answered Invalid, then StartTransaction; 4.1: SHALL only supply "
+        "energy after authorization",
+        (authorize.entry_id, *((start.entry_id,) if start else ())),
+        c,
+    )
+    await stop_quietly(ctx, start, c)
+    return "OK, refused, nothing started"
+
+
+@case(
+    "TC_022_CS",
+    "Stop with the idTag that started: no Authorize",
+    "3.4, 4.1, 4.10",
+    """
+A transaction started with a card; the same card is presented again
+No Authorize for the stop (3.4 MUST NOT; 4.1 SHALL only send Authorize when the stopping idTag differs)
+The StopTransaction follows (4.10 SHALL); a station that does not stop on the card is NOT TESTED""",
+)
+async def stop_same_tag(ctx: CaseContext) -> str:
+    await make_idle(ctx)
+    c, tag = ctx.settings.connector, new_tag()
+    name = "the same card stops the transaction"
+    cursor = ctx.mark()
+    if not await present(ctx, c, tag, name):
+        return ""
+    start = await authorised_start(ctx, c, tag, cursor, "a transaction started with a card")
+    tx = _tx(ctx, start) if start else None
+    if tx is None:
+        await stop_quietly(ctx, start, c)
+        return ""
+    again = ctx.mark()
+    if not await ctx.physical(StepKind.PRESENT_CARD, c, name, tag):
+        await stop_remote(ctx, tx, c)
+        return ""
+    stop = await watch(
+        ctx, "StopTransaction", of_transaction(tx), again, ctx.settings.timeouts.transaction
+    )
+    asked = [m for m in ctx.session.received("Authorize", again) if m.payload["idTag"] == tag]
+    ctx.check(
+        not asked,
+        "no Authorize for the stop (3.4 MUST NOT)",
+        "none"
+        if not asked
+        else "Authorize sent for the idTag that started the transaction; 3.4: a Charge Point "
+        "MUST NOT send an Authorize.req before stopping with the same idTag",
+        tuple(m.entry_id for m in asked),
+        c,
+    )
+    if stop is None:
+        not_tested(ctx, name, "the card did not stop the transaction", c=c)
+        await stop_remote(ctx, tx, c)
+        return ""
+    ctx.check(True, name, f"reason {stop.payload.get('reason', '-')}", (stop.entry_id,), c)
+    await unplug_quietly(ctx, c)
+    return f"OK, transaction {tx} stopped by the same card"
+
+
+@case(
+    "TC_023_CS",
+    "Remote start and stop with the cable plugged in",
+    "5.11, 5.12, 4.10",
+    """
+RemoteStartTransaction Accepted is followed by a StartTransaction with its idTag (5.11 SHALL); Rejected is NOT TESTED
+RemoteStopTransaction of the running transaction is Accepted (5.12: the transaction SHALL be stopped)
+A StopTransaction for it follows (5.12 SHALL send StopTransaction.req)""",
+)
+async def remote_start_stop(ctx: CaseContext) -> str:
+    await make_idle(ctx)
+    c = ctx.settings.connector
+    started = await begin(ctx, c, "RemoteStartTransaction starts a transaction (5.11)")
+    if started is None:
+        return ""
+    tx, _ = started
+    cursor = ctx.mark()
+    name = "RemoteStopTransaction Accepted"
+    result = await ask(ctx, name, "RemoteStopTransaction", {"transactionId": tx}, c)
+    if result is not None:
+        answered(
+            ctx,
+            name,
+            result,
+            ("Accepted",),
+            "5.12: a remote stop equals a local stop, the transaction SHALL be stopped",
+            c,
+        )
+    stop_name = "StopTransaction after the remote stop (5.12 SHALL)"
+    stop = await arrives(
+        ctx,
+        stop_name,
+        "StopTransaction",
+        of_transaction(tx),
+        cursor,
+        ctx.settings.timeouts.transaction,
+        c,
+    )
+    if stop is not None:
+        ctx.check(True, stop_name, f"reason {stop.payload.get('reason', '-')}", (stop.entry_id,), c)
+    await unplug_quietly(ctx, c)
+    return f"OK, transaction {tx} started and stopped remotely" if stop else ""
+
+
+@case(
+    "TC_024_CS",
+    "Remote start before the cable is plugged in",
+    "5.11",
+    """
+RemoteStartTransaction with no car connected: Accepted (Rejected is NOT TESTED)
+When the car is plugged in within ConnectionTimeOut, a StartTransaction with the remote idTag (5.11 SHALL try to start and SHALL use that idTag)""",
+)
+async def remote_start_unplugged(ctx: CaseContext) -> str:
+    from chargecheck.script.catalogue.base import key_int
+
+    await make_idle(ctx)
+    c, tag = ctx.settings.connector, ctx.settings.valid_id_tag
+    name = "StartTransaction once the cable is plugged in (5.11 SHALL)"
+    timeout = await key_int(ctx, "ConnectionTimeOut")
+    cursor = ctx.mark()
+    result = await ask(ctx, name, "RemoteStartTransaction", {"connectorId": c, "idTag": tag}, c)
+    if result is None:
+        return ""
+    if result.get("status") != "Accepted":
+        not_tested(ctx, name, f"answered {result.get('status')} (5.11 allows it)", c=c)
+        return ""
+    accepted = ctx.session.clock.mono()
+    if not await ctx.physical(StepKind.PLUG, c, name):
+        return ""
+    late = timeout is not None and ctx.session.clock.mono() - accepted >= timeout
+    start = await watch(ctx, "StartTransaction", on(c), cursor, ctx.settings.timeouts.transaction)
+    if start is None and late:
+        not_tested(ctx, name, f"plugged in after ConnectionTimeOut ({timeout} s)", c=c)
+    elif start is None:
+        ctx.check(
+            False,
+            name,
+            "Accepted, car plugged in within ConnectionTimeOut, no StartTransaction; 5.11: "
+            "the Charge Point SHALL try to start a transaction",
+            (result.entry_id,),
+            c,
+        )
+    else:
+        ctx.check(
+            start.payload["idTag"] == tag,
+            name,
+            f"transaction {_tx(ctx, start)} for {start.payload['idTag']}"
+            + ("" if start.payload["idTag"] == tag else f"; 5.11 SHALL use the idTag {tag}"),
+            (result.entry_id, start.entry_id),
+            c,
+        )
+    await stop_quietly(ctx, start, c)
+    return "OK, started once plugged in" if start else ""
+
+
+@case(
+    "TC_025_CS",
+    "Remote stop of an unknown transaction",
+    "5.12",
+    """
+RemoteStopTransaction of a transactionId that is not ongoing is answered Rejected (5.12 SHALL indicate whether a transaction with that id is ongoing)""",
+)
+async def remote_stop_unknown(ctx: CaseContext) -> str:
+    from chargecheck.script.steps import open_transactions
+
+    await make_idle(ctx)
+    unknown = max([*open_transactions(ctx).values(), 0]) + 7_777_777
+    name = "RemoteStopTransaction of an unknown transaction: Rejected"
+    result = await ask(ctx, name, "RemoteStopTransaction", {"transactionId": unknown})
+    if result is None:
+        return ""
+    answered(
+        ctx,
+        name,
+        result,
+        ("Rejected",),
+        f"5.12: no transaction {unknown} is ongoing (SHALL say so)",
+    )
+    return "OK, Rejected"
+
+
+@case(
+    "TC_026_CS",
+    "Unplugging the EV stops the transaction",
+    "4.10, 9.1",
+    """
+With StopTransactionOnEVSideDisconnect true (set by the bench if writable; else NOT TESTED)
+Unplugging the cable from the EV stops the transaction: a StopTransaction (4.10 SHALL be stopped; SHALL send StopTransaction.req)""",
+)
+async def unplug_stops(ctx: CaseContext) -> str:
+    await make_idle(ctx)
+    c = ctx.settings.connector
+    name = "StopTransaction when the EV is unplugged (4.10 SHALL)"
+    async with configured(ctx, "StopTransactionOnEVSideDisconnect", "true", "") as ok:
+        if not ok:
+            not_tested(ctx, name, "StopTransactionOnEVSideDisconnect cannot be set true")
+            return ""
+        started = await begin(ctx, c, "a transaction runs")
+        if started is None:
+            return ""
+        tx, _ = started
+        cursor = ctx.mark()
+        if not await ctx.physical(StepKind.UNPLUG, c, name):
+            await stop_remote(ctx, tx, c)
+            return ""
+        stop = await arrives(
+            ctx,
+            name,
+            "StopTransaction",
+            of_transaction(tx),
+            cursor,
+            ctx.settings.timeouts.transaction,
+            c,
+        )
+        if stop is None:
+            await stop_remote(ctx, tx, c)
+            return ""
+        ctx.check(True, name, f"reason {stop.payload.get('reason', '-')}", (stop.entry_id,), c)
+    return f"OK, transaction {tx} stopped ({stop.payload.get('reason', '-')})"
+
+
+CASES = [
+    plug_in_first,
+    identification_first,
+    refused,
+    stop_same_tag,
+    remote_start_stop,
+    remote_start_unplugged,
+    remote_stop_unknown,
+    unplug_stops,
+]

@@ -1,0 +1,235 @@
+"""The open catalogue of OCPP 1.6 charge point test cases (``chargecheck.script.catalogue``)
+against the simulator over loopback, as ``chargecheck demo --script ocpp16-cs`` runs it:
+every case PASSes against the healthy simulator, cases FAIL against the simulator's
+defects that break a SHALL, what the specification leaves to the station (a SHOULD, an
+answer it may choose) is NOT TESTED and never FAIL, and the pack file agrees with the
+code."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import tomllib
+from functools import partial
+from importlib import resources
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from chargecheck.csms.session import Message, Result
+from chargecheck.run import RunSummary
+from chargecheck.script.catalogue import CATALOGUE
+from chargecheck.script.catalogue.base import PROFILES
+from chargecheck.script.catalogue.profiles import drawn, limit_now
+from chargecheck.script.operator import NonInteractiveOperator
+from chargecheck.script.runner import Case
+from chargecheck.script.verdict import Outcome, Verdict
+from tests.script.conftest import FAST
+
+PACK = Path(str(resources.files("chargecheck.script.packs").joinpath("ocpp16-cs.toml")))
+SHIPPED_PROFILE = resources.files("chargecheck.sim").joinpath("profiles", "alfen-ng920.toml")
+FEATURES = (
+    'value = "Core,FirmwareManagement,LocalAuthListManagement,Reservation,SmartCharging,'
+    'RemoteTrigger"'
+)
+
+
+def _profile(tmp_path: Path, *, core_only: bool = False) -> Path:
+    """The shipped Alfen profile, with ``core_only`` claiming the Core profile alone."""
+    text = SHIPPED_PROFILE.read_text(encoding="utf-8")
+    assert FEATURES in text  # the shipped value this edits
+    if core_only:
+        text = text.replace(FEATURES, 'value = "Core"')
+    path = tmp_path / "alfen.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+async def _run(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    ids: list[str],
+    defects: tuple[str, ...] = (),
+    *,
+    nobody: bool = False,
+    core_only: bool = False,
+) -> dict[str, Verdict]:
+    import chargecheck.demo as demo
+    import chargecheck.run as run_module
+    from chargecheck.demo import run_demo
+    from chargecheck.sim.simulator import Simulator
+
+    cases = [
+        Case(row, CATALOGUE[i].title, CATALOGUE[i].criteria, CATALOGUE[i].run, i)
+        for row, i in enumerate(ids, 1)
+    ]
+    monkeypatch.setattr(run_module, "pack_cases", lambda pack: cases)
+    monkeypatch.setattr(
+        demo, "Simulator", partial(Simulator, profile=_profile(tmp_path, core_only=core_only))
+    )
+    if nobody:
+        monkeypatch.setattr(demo, "SimulatorOperator", lambda _: NonInteractiveOperator())
+    console = Console(file=io.StringIO(), width=200)
+    summary: RunSummary = await run_demo(
+        tmp_path / "out", console, settings=FAST, defects=list(defects)
+    )
+    assert not summary.bench_errors, summary.bench_errors
+    return {v.id: v for v in summary.verdicts}
+
+
+def _not_passed(verdict: Verdict) -> list[str]:
+    return [f"{c.outcome}: {c.name}: {c.detail}" for c in verdict.criteria if c.outcome != "PASS"]
+
+
+# -- the catalogue and its pack ---------------------------------------------------------------
+
+
+def test_the_catalogue_has_at_least_forty_cases_numbered_in_order_each_citing_its_section():
+    assert len(CATALOGUE) >= 40
+    assert list(CATALOGUE) == [f"TC_{n:03d}_CS" for n in range(1, len(CATALOGUE) + 1)]
+    for case in CATALOGUE.values():
+        assert case.title and case.profile in PROFILES, case
+        assert re.fullmatch(r"\d+(\.\d+)*(, \d+(\.\d+)*)*", case.section), case.section
+        for line in case.criteria.splitlines():
+            assert line.strip(), case.id
+
+
+def test_every_feature_profile_has_cases():
+    assert {c.profile for c in CATALOGUE.values()} == set(PROFILES)
+
+
+def test_the_pack_file_and_the_catalogue_agree_on_ids_titles_and_criteria():
+    data = tomllib.loads(PACK.read_text(encoding="utf-8"))
+    assert data["pack"] == {
+        "name": "ocpp16-cs",
+        "title": "OCPP 1.6 charge point test cases (open catalogue)",
+    }
+    rows = [(r["id"], r["function"], r["criteria"], r["cases"]) for r in data["row"]]
+    assert rows == [(c.id, c.title, c.criteria, [c.id]) for c in CATALOGUE.values()]
+
+
+def test_the_pack_loads_and_names_the_catalogue_cases():
+    from chargecheck.script.packs import load_pack, pack_cases
+
+    cases = pack_cases(load_pack("ocpp16-cs"))
+    assert [(c.id, c.run) for c in cases] == [(c.id, c.run) for c in CATALOGUE.values()]
+
+
+# -- against the healthy simulator ------------------------------------------------------------
+
+
+async def test_every_case_passes_against_the_simulator(tmp_path, monkeypatch):
+    verdicts = await _run(tmp_path, monkeypatch, list(CATALOGUE))
+    assert list(verdicts) == list(CATALOGUE)
+    failed = {i: _not_passed(v) for i, v in verdicts.items() if v.outcome is not Outcome.PASS}
+    assert not failed, failed
+    assert all(v.result.startswith("OK") for v in verdicts.values())
+
+
+async def test_a_profile_the_station_does_not_claim_is_not_tested_with_that_reason(
+    tmp_path, monkeypatch
+):
+    ids = ["TC_012_CS", "TC_027_CS", "TC_034_CS", "TC_040_CS", "TC_041_CS", "TC_048_CS"]
+    verdicts = await _run(tmp_path, monkeypatch, ids, core_only=True)
+    assert verdicts["TC_012_CS"].outcome is Outcome.PASS  # Core is always judged
+    for i in ids[1:]:
+        verdict = verdicts[i]
+        assert verdict.outcome is Outcome.NOT_TESTED, (i, verdict.result)
+        (criterion,) = verdict.criteria
+        assert f"the {CATALOGUE[i].profile} profile is optional" in criterion.detail
+
+
+async def test_with_nobody_to_do_the_physical_steps_they_are_not_tested(tmp_path, monkeypatch):
+    ids = ["TC_019_CS", "TC_023_CS", "TC_027_CS", "TC_058_CS"]
+    verdicts = await _run(tmp_path, monkeypatch, ids, nobody=True)
+    for i in ids:
+        assert verdicts[i].outcome is Outcome.NOT_TESTED, (i, verdicts[i].result)
+        assert "non-interactive run" in verdicts[i].result
+
+
+# -- against the simulator's defects ----------------------------------------------------------
+
+FAILS = [
+    ("no_boot_after_reset", "TC_003_CS", "BootNotification after the reboot"),
+    ("get_configuration_empty", "TC_007_CS", "the required Core keys are reported"),
+    ("change_configuration_not_supported", "TC_010_CS", "read-only key: Rejected"),
+    ("wrong_status_after_change_availability", "TC_013_CS", "StatusNotification Unavailable"),
+    ("start_after_rejected_authorize", "TC_021_CS", "no transaction for a refused idTag"),
+    ("no_stop_on_unplug", "TC_026_CS", "StopTransaction when the EV is unplugged"),
+    ("firmware_stops_at_downloaded", "TC_039_CS", "FirmwareStatusNotification Installed"),
+    ("diagnostics_never_uploaded", "TC_040_CS", "the file is on the bench's server"),
+    ("missing_measurands", "TC_043_CS", "the configured measurands are all there"),
+    ("ignore_charging_limit", "TC_049_CS", "the EV draws at most the TxProfile's limit"),
+    ("drop_offline_queue", "TC_056_CS", "the StopTransaction made offline comes after"),
+    ("drop_offline_queue", "TC_057_CS", "StartTransaction of the offline transaction"),
+]
+
+
+@pytest.mark.parametrize(("defect", "case_id", "criterion"), FAILS)
+async def test_a_case_fails_against_a_simulator_defect_that_breaks_its_shall(
+    tmp_path, monkeypatch, defect, case_id, criterion
+):
+    verdict = (await _run(tmp_path, monkeypatch, [case_id], (defect,)))[case_id]
+    assert verdict.outcome is Outcome.FAIL, verdict.result
+    failed = [c for c in verdict.criteria if c.outcome is Outcome.FAIL]
+    assert failed and all(criterion in c.name for c in failed), _not_passed(verdict)
+
+
+NOT_FAILS = [
+    ("trigger_heartbeat_ignored", "TC_042_CS", "SHOULD be sent, not SHALL"),
+    ("trigger_message_rejected", "TC_041_CS", "leaves it to the Charge Point"),
+    ("remote_start_rejected", "TC_023_CS", "5.11 allows it"),
+    ("set_charging_profile_rejected", "TC_048_CS", "TxDefaultProfile answered Rejected"),
+    ("clear_cache_rejected", "TC_060_CS", "5.4 allows it"),
+]
+
+
+@pytest.mark.parametrize(("defect", "case_id", "reason"), NOT_FAILS)
+async def test_what_the_specification_leaves_to_the_station_is_not_tested_never_failed(
+    tmp_path, monkeypatch, defect, case_id, reason
+):
+    verdict = (await _run(tmp_path, monkeypatch, [case_id], (defect,)))[case_id]
+    assert verdict.outcome is Outcome.NOT_TESTED, verdict.result
+    assert reason in verdict.result
+
+
+# -- the pure parts -----------------------------------------------------------------------------
+
+
+def _meter_values(*values: dict[str, str]) -> Message:
+    payload = {"connectorId": 1, "meterValue": [{"timestamp": "x", "sampledValue": list(values)}]}
+    return Message(0, 1, "u1", "MeterValues", json.dumps([2, "u1", "MeterValues", payload]), 0.0, 1)
+
+
+def test_what_an_ev_draws_is_its_highest_phase_current_or_its_total_power():
+    current = {"measurand": "Current.Import", "unit": "A"}
+    assert drawn(_meter_values({**current, "value": "9.5"}), "A") == 9.5
+    phases = [{**current, "phase": p, "value": v} for p, v in (("L1", "6"), ("L2", "16"))]
+    neutral = {**current, "phase": "N", "value": "40"}
+    assert drawn(_meter_values({**current, "value": "6"}, *phases, neutral), "A") == 16.0
+    power = {"measurand": "Power.Active.Import"}
+    assert drawn(_meter_values({**power, "unit": "kW", "value": "7.2"}), "W") == 7200.0
+    each = [{**power, "phase": p, "value": "2000"} for p in ("L1", "L2", "L3")]
+    assert drawn(_meter_values(*each), "W") == 6000.0
+    assert drawn(_meter_values({"value": "1234"}), "A") is None  # energy only
+
+
+def test_the_composite_limit_now_is_the_period_in_force_at_its_start():
+    def schedule(*periods: tuple[int, float]) -> Result:
+        return Result(
+            {
+                "status": "Accepted",
+                "chargingSchedule": {
+                    "chargingRateUnit": "A",
+                    "chargingSchedulePeriod": [
+                        {"startPeriod": s, "limit": limit} for s, limit in periods
+                    ],
+                },
+            }
+        )
+
+    assert limit_now(schedule((0, 10.0), (60, 16.0))) == 10.0
+    assert limit_now(schedule((30, 10.0))) is None
+    assert limit_now(Result({"status": "Accepted"})) is None
