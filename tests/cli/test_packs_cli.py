@@ -10,6 +10,7 @@ import subprocess
 import pytest
 from junitparser import JUnitXml
 
+from chargecheck.script.catalogue import CATALOGUE
 from tests.cli.processes import CHARGECHECK, run_against_simulate
 
 PACK = """\
@@ -73,7 +74,7 @@ def test_scripts_lists_the_shipped_packs_with_their_rows():
     row = next(line for line in done.stdout.splitlines() if "greenflux-2020" in line)
     assert "(default)" in row and "TestScript Charge Station" in row and "18" in row
     row = next(line for line in done.stdout.splitlines() if "ocpp16-cs" in line)
-    assert "OCPP 1.6 charge point test cases" in row and "60" in row
+    assert "OCPP 1.6 charge point test cases" in row and f" {len(CATALOGUE)} " in row
 
 
 def test_an_unknown_row_id_or_pack_name_is_refused_before_anything_starts(tmp_path):

@@ -142,7 +142,7 @@ async def test_a_profile_the_station_does_not_claim_is_not_tested_with_that_reas
 
 
 async def test_with_nobody_to_do_the_physical_steps_they_are_not_tested(tmp_path, monkeypatch):
-    ids = ["TC_019_CS", "TC_023_CS", "TC_027_CS", "TC_058_CS"]
+    ids = ["TC_019_CS", "TC_023_CS", "TC_027_CS", "TC_058_CS", "TC_063_CS"]
     verdicts = await _run(tmp_path, monkeypatch, ids, nobody=True)
     for i in ids:
         assert verdicts[i].outcome is Outcome.NOT_TESTED, (i, verdicts[i].result)
@@ -151,6 +151,11 @@ async def test_with_nobody_to_do_the_physical_steps_they_are_not_tested(tmp_path
 
 # -- against the simulator's defects ----------------------------------------------------------
 
+# Two defects have no row here nor in NOT_FAILS, and no catalogue case judges them:
+# boot_missing_iccid (iccid is optional in BootNotification.req, section 6.3: only the
+# seed's operator list asks for it) and no_status_connector0 (no SHALL of 4.2 or 4.9
+# has a station report connector 0 after a boot; it is told on a change or when asked,
+# tests/script/test_status_when_asked.py). Both FAIL only the seed's rows.
 FAILS = [
     ("no_boot_after_reset", "TC_003_CS", "BootNotification after the reboot"),
     ("get_configuration_empty", "TC_007_CS", "the required Core keys are reported"),
@@ -183,6 +188,12 @@ NOT_FAILS = [
     ("remote_start_rejected", "TC_023_CS", "5.11 allows it"),
     ("set_charging_profile_rejected", "TC_048_CS", "TxDefaultProfile answered Rejected"),
     ("clear_cache_rejected", "TC_060_CS", "5.4 allows it"),
+    # The seed's rows FAIL these five on the seed's own words; OCPP 1.6 has no SHALL.
+    ("slow_heartbeat", "TC_061_CS", "with JSON over WebSocket, sending heartbeats is not"),
+    ("no_meter_values", "TC_062_CS", "up to the Charge Point to decide when it will send"),
+    ("no_fault_status", "TC_063_CS", "reporting an error that is not a fault is a MAY"),
+    ("no_preparing_on_plug", "TC_019_CS", 'a connector is "typically" Preparing'),
+    ("stop_reason_local", "TC_026_CS", "the Reason SHOULD be set to a correct value"),
 ]
 
 

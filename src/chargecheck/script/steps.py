@@ -1,5 +1,7 @@
 """Steps several rows share: reading and changing configuration, starting and stopping a
-transaction, checking a sequence of StatusNotifications against section 4.9."""
+transaction, checking a sequence of StatusNotifications against section 4.9, measuring
+the station's silences between heartbeats (4.6) and collecting its periodic meter values
+(4.7)."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ import asyncio
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
+from itertools import pairwise
 
 from chargecheck.csms.errors import ExpectTimeout, SessionError
 from chargecheck.csms.session import Cursor, Message, Predicate
@@ -279,12 +282,17 @@ async def stop_remote(ctx: CaseContext, transaction_id: int, connector_id: int) 
 async def unplug_quietly(ctx: CaseContext, connector_id: int) -> None:
     """Clean-up unplug: not a criterion, so a skipped step changes no verdict (and an EV
     connected for the whole run stays connected)."""
+    await step_quietly(ctx, StepKind.UNPLUG, connector_id)
+
+
+async def step_quietly(ctx: CaseContext, kind: StepKind, connector_id: int) -> None:
+    """A clean-up step (unplug, remove an error): not a criterion, so a skipped step
+    changes no verdict."""
     from chargecheck.script.operator import PhysicalStep, StepNotDone
 
     with suppress(StepNotDone):
         await ctx.operator.perform(
-            PhysicalStep(StepKind.UNPLUG, connector_id, cleanup=True),
-            ctx.settings.timeouts.physical_step,
+            PhysicalStep(kind, connector_id, cleanup=True), ctx.settings.timeouts.physical_step
         )
 
 
@@ -292,3 +300,107 @@ async def make_idle(ctx: CaseContext) -> None:
     """Stop whatever transaction the bench knows to be running (left by an earlier row)."""
     for connector_id, tx in open_transactions(ctx).items():
         await stop_remote(ctx, tx, connector_id)
+
+
+# -- heartbeats (section 4.6) and periodic meter values (section 4.7) ------------------------
+
+
+@dataclass(frozen=True)
+class Silences:
+    """The station's silences after a Heartbeat: one gap per CALL that ended one, how many
+    of those CALLs were Heartbeats, the journal ids, and the silence the measurement
+    ended in when it grew past the limit (0.0: none did)."""
+
+    gaps: tuple[float, ...]
+    beats: int
+    evidence: tuple[int, ...]
+    open_silence: float = 0.0
+
+    def within(self, limit: float) -> bool:
+        return not self.open_silence and max(self.gaps, default=0.0) <= limit
+
+    def detail(self, limit: float) -> str:
+        if self.open_silence:
+            return (
+                f"no Heartbeat (nor any other message) for {self.open_silence:.1f} s "
+                f"(limit {limit:g} s)"
+            )
+        others = len(self.gaps) - self.beats
+        return f"measured gaps {', '.join(f'{g:.1f}' for g in self.gaps)} s (limit {limit:g} s)" + (
+            f", {others} of them ended by other messages (section 4.6)" if others else ""
+        )
+
+
+async def silences_after(
+    ctx: CaseContext, first: Message, cursor: Cursor, limit: float, samples: int
+) -> Silences:
+    """The silences after the Heartbeat ``first`` (taken from ``cursor``, which goes on
+    from it), over ``samples`` more heartbeats. OCPP 1.6 section 4.6: the station "MAY
+    skip sending a Heartbeat.req PDU when another PDU has been sent to the Central System
+    within the configured heartbeat interval", so any CALL of the station ends a
+    silence. Ends early on a silence longer than ``limit``, or once the window of
+    ``samples`` intervals has passed with only other messages."""
+    previous, gaps, evidence = first, [], [first.entry_id]
+    inbox = ctx.session.inbox
+    window_end = first.mono + samples * limit + 1
+    beats = 0
+    while beats < samples:
+        beat = None
+        with suppress(SessionError):
+            beat = await ctx.expect("Heartbeat", timeout=limit + 1, cursor=cursor)
+        stop = beat.index + 1 if beat is not None else len(inbox)
+        for message in inbox[previous.index + 1 : stop]:
+            gaps.append(message.mono - previous.mono)
+            evidence.append(message.entry_id)
+            previous = message
+        now = ctx.session.clock.mono()
+        if beat is None and now - previous.mono > limit:
+            return Silences(tuple(gaps), beats, tuple(evidence), now - previous.mono)
+        if beat is not None:
+            beats += 1
+        elif now > window_end:
+            break
+    return Silences(tuple(gaps), beats, tuple(evidence))
+
+
+def is_periodic(message: Message) -> bool:
+    """Does a MeterValues carry a periodic sample (context Sample.Periodic, the default)?"""
+    return any(
+        sv.get("context", "Sample.Periodic") == "Sample.Periodic"
+        for mv in message.payload.get("meterValue", [])
+        for sv in mv.get("sampledValue", [])
+    )
+
+
+async def sampled_meter_values(
+    ctx: CaseContext,
+    transaction_id: int,
+    connector_id: int,
+    count: int,
+    limit: float,
+    cursor: Cursor,
+) -> list[Message]:
+    """Up to ``count`` periodic MeterValues of the transaction since ``cursor``, each
+    within ``limit`` s of the one before (the first within ``timeouts.status`` more):
+    fewer when one did not come in time. MeterValues.req's transactionId is optional
+    (OCPP 1.6 section 6.31): samples of the transaction's connector that name no
+    transaction are taken as the transaction's."""
+
+    def of_transaction(p: dict[str, object]) -> bool:
+        named = p.get("transactionId", transaction_id if p["connectorId"] == connector_id else None)
+        return named == transaction_id and p["meterValue"] != []
+
+    found: list[Message] = []
+    with suppress(SessionError):
+        while len(found) < count:
+            timeout = limit + (0 if found else ctx.settings.timeouts.status)
+            found.append(await ctx.expect("MeterValues", of_transaction, timeout, cursor))
+            found = [m for m in found if is_periodic(m)]
+    return found
+
+
+def spacing(messages: list[Message], limit: float) -> tuple[bool, str]:
+    """Are the messages at most ``limit`` s apart, and the gaps as a detail."""
+    gaps = [b.mono - a.mono for a, b in pairwise(messages)]
+    detail = f"gaps {', '.join(f'{g:.1f}' for g in gaps)} s (limit {limit:g} s)"
+    return max(gaps, default=0.0) <= limit, detail

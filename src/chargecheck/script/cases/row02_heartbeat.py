@@ -18,12 +18,9 @@ Every FAIL rests on the seed's words: HeartbeatInterval at most an hour ("at lea
 
 from __future__ import annotations
 
-from contextlib import suppress
-
-from chargecheck.csms.errors import SessionError
 from chargecheck.script.context import CaseContext
 from chargecheck.script.runner import seed_case
-from chargecheck.script.steps import change_configuration, configuration
+from chargecheck.script.steps import change_configuration, configuration, silences_after
 from chargecheck.script.verdict import Outcome
 
 
@@ -70,42 +67,12 @@ async def _measure(ctx: CaseContext, interval: int, samples: int, tolerance: flo
     if first is None:
         return
     ctx.check(True, "heartbeat registered", "Heartbeat received", (first.entry_id,))
-    name = f"heartbeat every {interval} s"
-    previous, gaps, evidence = first, [], [first.entry_id]
-    inbox = ctx.session.inbox
-    window_end = first.mono + samples * limit + 1
-    beats = 0
-    while beats < samples:
-        beat = None
-        with suppress(SessionError):
-            beat = await ctx.expect("Heartbeat", timeout=limit + 1, cursor=cursor)
-        stop = beat.index + 1 if beat is not None else len(inbox)
-        for message in inbox[previous.index + 1 : stop]:  # any CALL ends a silence
-            gaps.append(message.mono - previous.mono)
-            evidence.append(message.entry_id)
-            previous = message
-        now = ctx.session.clock.mono()
-        if beat is None and now - previous.mono > limit:
-            ctx.record(
-                name,
-                Outcome.FAIL,
-                f"no Heartbeat (nor any other message) for {now - previous.mono:.1f} s "
-                f"(limit {limit:g} s)",
-                tuple(evidence),
-            )
-            return
-        if beat is not None:
-            beats += 1
-        elif now > window_end:
-            break  # only other messages: section 4.6 lets it skip the heartbeats
-    worst = max(gaps, default=0.0)
-    others = len(gaps) - beats
+    silences = await silences_after(ctx, first, cursor, limit, samples)
     ctx.check(
-        worst <= limit,
-        name,
-        f"measured gaps {', '.join(f'{g:.1f}' for g in gaps)} s (limit {limit:g} s)"
-        + (f", {others} of them ended by other messages (section 4.6)" if others else ""),
-        tuple(evidence),
+        silences.within(limit),
+        f"heartbeat every {interval} s",
+        silences.detail(limit),
+        silences.evidence,
     )
 
 

@@ -15,14 +15,19 @@ are received"). Whether MeterValuesSampledData accepts the bench's list is not j
 
 from __future__ import annotations
 
-from itertools import pairwise
 from typing import Any
 
-from chargecheck.csms.errors import SessionError
 from chargecheck.csms.session import Message
 from chargecheck.script.context import CaseContext
 from chargecheck.script.runner import seed_case
-from chargecheck.script.steps import configured, make_idle, start_remote, stop_remote
+from chargecheck.script.steps import (
+    configured,
+    make_idle,
+    sampled_meter_values,
+    spacing,
+    start_remote,
+    stop_remote,
+)
 from chargecheck.script.verdict import Outcome
 
 ENERGY = "Energy.Active.Import.Register"
@@ -34,14 +39,6 @@ def measurands(message: Message) -> set[str]:
         for mv in message.payload.get("meterValue", [])
         for sv in mv.get("sampledValue", [])
     }
-
-
-def is_periodic(message: Message) -> bool:
-    return any(
-        sv.get("context", "Sample.Periodic") == "Sample.Periodic"
-        for mv in message.payload.get("meterValue", [])
-        for sv in mv.get("sampledValue", [])
-    )
 
 
 async def run(ctx: CaseContext) -> str:
@@ -89,25 +86,8 @@ async def _periodic(
 ) -> list[Message]:
     name = f"meter values every {interval} s while charging"
     limit = interval * (1 + tolerance)
-    found: list[Message] = []
-    c = ctx.settings.connector
-    # MeterValues.req's transactionId is optional (OCPP 1.6 section 6.31): samples of the
-    # transaction's connector that name no transaction are taken as the transaction's.
-    try:
-        while len(found) < samples + 1:
-            found.append(
-                await ctx.expect(
-                    "MeterValues",
-                    lambda p: (
-                        p.get("transactionId", tx if p["connectorId"] == c else None) == tx
-                        and p["meterValue"] != []
-                    ),
-                    timeout=limit + (0 if found else ctx.settings.timeouts.status),
-                    cursor=cursor,
-                )
-            )
-            found = [m for m in found if is_periodic(m)]
-    except SessionError:
+    found = await sampled_meter_values(ctx, tx, ctx.settings.connector, samples + 1, limit, cursor)
+    if len(found) < samples + 1:
         ctx.record(
             name,
             Outcome.FAIL,
@@ -116,13 +96,8 @@ async def _periodic(
             tuple(m.entry_id for m in found),
         )
         return found
-    gaps = [b.mono - a.mono for a, b in pairwise(found)]
-    ctx.check(
-        max(gaps) <= limit,
-        name,
-        f"gaps {', '.join(f'{g:.1f}' for g in gaps)} s (limit {limit:g} s)",
-        tuple(m.entry_id for m in found),
-    )
+    ok, detail = spacing(found, limit)
+    ctx.check(ok, name, detail, tuple(m.entry_id for m in found))
     return found
 
 

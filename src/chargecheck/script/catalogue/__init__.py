@@ -9,7 +9,8 @@ else. The pack ``ocpp16-cs`` (``script/packs/ocpp16-cs.toml``) runs them, one ro
 The modules, by area; the cases are written out in each module's ``CASES``, in order:
 ``boot`` (boot, reset), ``core`` (availability, unlock, data transfer), ``configuration``,
 ``transactions``, ``reservation``, ``local_list``, ``firmware``, ``trigger``,
-``smart_charging``, ``offline``.
+``smart_charging``, ``offline``, ``monitoring`` (heartbeats, meter values and errors
+reported unasked).
 """
 
 from chargecheck.script.catalogue import (
@@ -18,6 +19,7 @@ from chargecheck.script.catalogue import (
     core,
     firmware,
     local_list,
+    monitoring,
     offline,
     reservation,
     smart_charging,
@@ -37,6 +39,7 @@ _MODULES = (
     trigger,
     smart_charging,
     offline,
+    monitoring,
 )
 
 CATALOGUE: dict[str, CatalogueCase] = {

@@ -149,6 +149,23 @@ def answered(
     return ctx.check(ok, name, detail, (result.call_entry_id, result.entry_id), connector_id)
 
 
+async def ask_expecting(
+    ctx: CaseContext,
+    name: str,
+    action: str,
+    payload: dict[str, Any],
+    wanted: tuple[str, ...],
+    rule: str,
+    connector_id: int | None = None,
+) -> Result | None:
+    """``ask``, then ``answered``: the result with its status judged against ``wanted``
+    (None: no answer, ``name`` FAILed)."""
+    result = await ask(ctx, name, action, payload, connector_id)
+    if result is not None:
+        answered(ctx, name, result, wanted, rule, connector_id)
+    return result
+
+
 def not_tested(
     ctx: CaseContext, name: str, detail: str, evidence: tuple[int, ...] = (), c: int | None = None
 ) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chargecheck.script.catalogue.base import answered, ask, case, not_tested
+from chargecheck.script.catalogue.base import answered, ask, ask_expecting, case, not_tested
 from chargecheck.script.context import CaseContext
 from chargecheck.script.steps import change_configuration, configuration
 
@@ -201,17 +201,17 @@ async def change_read_only(ctx: CaseContext) -> str:
     old = str(key["value"])
     number = _int(old)
     new = str(number + 1) if number is not None else old + "X"
-    result = await ask(ctx, name, "ChangeConfiguration", {"key": key["key"], "value": new})
-    if result is None:
-        return ""
-    answered(
+    result = await ask_expecting(
         ctx,
         name,
-        result,
+        "ChangeConfiguration",
+        {"key": key["key"], "value": new},
         ("Rejected",),
         f"{key['key']} is reported read-only: it cannot be set and is supported (5.3 SHALL "
         "answer Rejected)",
     )
+    if result is None:
+        return ""
     now = await configuration(ctx, key["key"])
     ctx.check(
         now == old,
@@ -233,16 +233,16 @@ ChangeConfiguration of a key the station does not support is answered NotSupport
 )
 async def change_unknown(ctx: CaseContext) -> str:
     name = "unknown key: NotSupported"
-    result = await ask(ctx, name, "ChangeConfiguration", {"key": UNKNOWN_KEY, "value": "1"})
-    if result is None:
-        return ""
-    answered(
+    result = await ask_expecting(
         ctx,
         name,
-        result,
+        "ChangeConfiguration",
+        {"key": UNKNOWN_KEY, "value": "1"},
         ("NotSupported",),
         "5.3: a key that does not correspond to a supported setting SHALL be answered NotSupported",
     )
+    if result is None:
+        return ""
     return "OK, NotSupported"
 
 

@@ -12,6 +12,7 @@ from chargecheck.script.catalogue.base import (
     answered,
     arrives,
     ask,
+    ask_expecting,
     begin,
     case,
     claims,
@@ -313,16 +314,16 @@ The answer carries no data element (4.3 SHALL not be present)""",
 async def data_transfer_unknown_vendor(ctx: CaseContext) -> str:
     name = "DataTransfer answered UnknownVendorId"
     vendor = "org.chargecheck.no-such-vendor"
-    result = await ask(ctx, name, "DataTransfer", {"vendorId": vendor, "messageId": "Probe"})
-    if result is None:
-        return ""
-    answered(
+    result = await ask_expecting(
         ctx,
         name,
-        result,
+        "DataTransfer",
+        {"vendorId": vendor, "messageId": "Probe"},
         ("UnknownVendorId",),
         "4.3: a recipient with no implementation for the vendorId SHALL return UnknownVendor",
     )
+    if result is None:
+        return ""
     ctx.check(
         "data" not in result,
         "no data in the answer",

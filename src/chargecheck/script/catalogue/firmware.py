@@ -41,6 +41,33 @@ async def update_firmware(ctx: CaseContext, name: str, location: str) -> bool:
     return await ask(ctx, name, "UpdateFirmware", payload) is not None
 
 
+def served_firmware(ctx: CaseContext, name: str) -> str | None:
+    """The URL of the firmware file the run serves (None: ``name`` NOT TESTED)."""
+    if ctx.files is None or ctx.firmware is None:
+        not_tested(ctx, name, "the run serves no firmware (chargecheck run --firmware FILE)")
+        return None
+    url: str = ctx.files.firmware_url(ctx.firmware)
+    return url
+
+
+async def final_status(ctx: CaseContext, name: str, location: str) -> tuple[Message, Cursor] | None:
+    """UpdateFirmware of ``location`` and the FirmwareStatusNotification it ends in
+    (one of ``FINAL``), with the cursor from before the request; None: ``name`` FAILed
+    (no answer, or no final status in time)."""
+    cursor = ctx.mark()
+    if not await update_firmware(ctx, name, location):
+        return None
+    final = await arrives(
+        ctx,
+        name,
+        "FirmwareStatusNotification",
+        lambda p: p["status"] in FINAL,
+        cursor,
+        ctx.settings.timeouts.firmware,
+    )
+    return None if final is None else (final, cursor)
+
+
 @case(
     "TC_038_CS",
     "UpdateFirmware with a file that cannot be downloaded",
@@ -53,24 +80,13 @@ It never reports Installing or Installed: there was nothing to install""",
 )
 async def download_failed(ctx: CaseContext) -> str:
     name = "FirmwareStatusNotification DownloadFailed (4.5 SHALL)"
-    if ctx.files is None or ctx.firmware is None:
-        not_tested(ctx, name, "the run serves no firmware (chargecheck run --firmware FILE)")
+    served = served_firmware(ctx, name)
+    if served is None:
         return ""
-    served = ctx.files.firmware_url(ctx.firmware)
-    location = served.rsplit("/", 1)[0] + "/" + MISSING_IMAGE
-    cursor = ctx.mark()
-    if not await update_firmware(ctx, name, location):
+    ended = await final_status(ctx, name, served.rsplit("/", 1)[0] + "/" + MISSING_IMAGE)
+    if ended is None:
         return ""
-    final = await arrives(
-        ctx,
-        name,
-        "FirmwareStatusNotification",
-        lambda p: p["status"] in FINAL,
-        cursor,
-        ctx.settings.timeouts.firmware,
-    )
-    if final is None:
-        return ""
+    final, cursor = ended
     seen = statuses(ctx, cursor)
     ok = final.payload["status"] == "DownloadFailed"
     ctx.check(
@@ -97,23 +113,14 @@ If the station reboots, it sends a BootNotification (4.2.1 SHALL), with the new 
 )
 async def firmware_installed(ctx: CaseContext) -> str:
     name = "FirmwareStatusNotification Installed (5.19 MUST, SHALL install)"
-    if ctx.files is None or ctx.firmware is None:
-        not_tested(ctx, name, "the run serves no firmware (chargecheck run --firmware FILE)")
+    served = served_firmware(ctx, name)
+    if served is None:
         return ""
     await make_idle(ctx)
-    cursor = ctx.mark()
-    if not await update_firmware(ctx, name, ctx.files.firmware_url(ctx.firmware)):
+    ended = await final_status(ctx, name, served)
+    if ended is None:
         return ""
-    final = await arrives(
-        ctx,
-        name,
-        "FirmwareStatusNotification",
-        lambda p: p["status"] in FINAL,
-        cursor,
-        ctx.settings.timeouts.firmware,
-    )
-    if final is None:
-        return ""
+    final, cursor = ended
     status = final.payload["status"]
     if status != "Installed":
         not_tested(ctx, name, f"{trail(statuses(ctx, cursor))} (the station judged the image)")

@@ -95,6 +95,55 @@ async def started_offline(
     return start, charging
 
 
+async def attempt_offline(
+    ctx: CaseContext, c: int, tag: str, name: str
+) -> tuple[Message | None, Message | None] | None:
+    """``offline_start`` then ``started_offline``: what ``tag`` started while offline,
+    as the station reports it once back (None: the attempt could not be made)."""
+    cursor = await offline_start(ctx, c, tag, name)
+    if cursor is None:
+        return None
+    return await started_offline(ctx, c, tag, cursor)
+
+
+async def refused_offline(ctx: CaseContext, c: int, tag: str, name: str, rule: str) -> bool:
+    """Offline, ``tag`` must start nothing: judged by ``judge_refused`` (``rule`` is the
+    MUST or SHALL a start breaks), then whatever started is ended. False: not judged."""
+    seen = await attempt_offline(ctx, c, tag, name)
+    if seen is None:
+        return False
+    start, charging = seen
+    judge_refused(ctx, name, c, tag, start, charging, rule)
+    await cleanup(ctx, start, c)
+    return True
+
+
+def judge_started_offline(
+    ctx: CaseContext,
+    name: str,
+    c: int,
+    start: Message | None,
+    charging: Message | None,
+    nothing: str,
+) -> None:
+    """A transaction started offline is reported with its StartTransaction (3.5.4 SHALL;
+    3.7 MUST queue): a charging status without one FAILs; nothing started at all is NOT
+    TESTED for the reason ``nothing`` (starting offline is the station's choice)."""
+    if start is None and charging is None:
+        not_tested(ctx, name, nothing, c=c)
+        return
+    ctx.check(
+        start is not None,
+        name,
+        f"transaction {transaction_of(ctx, start)}"
+        if start
+        else f"{charging.payload['status'] if charging else '?'} reported, no "
+        f"StartTransaction; 3.5.4 SHALL send it; {MUST_QUEUE}",
+        tuple(m.entry_id for m in (start, charging) if m is not None),
+        c,
+    )
+
+
 def judge_refused(
     ctx: CaseContext,
     name: str,
@@ -189,25 +238,12 @@ async def offline_local_list(ctx: CaseContext) -> str:
     async with settings_for(ctx, name, keys) as ok:
         if not ok or not await _listed(ctx, name, [entry(tag)]):
             return ""
-        cursor = await offline_start(ctx, c, tag, name)
-        if cursor is None:
+        seen = await attempt_offline(ctx, c, tag, name)
+        if seen is None:
             return ""
-        start, charging = await started_offline(ctx, c, tag, cursor)
-        if start is None and charging is None:
-            not_tested(
-                ctx, name, "nothing started offline (3.5: local authorization is a MAY)", c=c
-            )
-        else:
-            ctx.check(
-                start is not None,
-                name,
-                f"transaction {transaction_of(ctx, start)}"
-                if start
-                else f"{charging.payload['status'] if charging else '?'} reported, no "
-                f"StartTransaction; 3.5.4 SHALL send it; {MUST_QUEUE}",
-                tuple(m.entry_id for m in (start, charging) if m is not None),
-                c,
-            )
+        start, charging = seen
+        nothing = "nothing started offline (3.5: local authorization is a MAY)"
+        judge_started_offline(ctx, name, c, start, charging, nothing)
         await cleanup(ctx, start, c)
     return "OK, started offline from the list, reported after" if start else ""
 
@@ -243,20 +279,9 @@ async def offline_blocked(ctx: CaseContext) -> str:
     async with settings_for(ctx, name, {"LocalAuthListEnabled": "true"}) as ok:
         if not ok or not await _listed(ctx, name, [entry(tag, "Blocked")]):
             return ""
-        cursor = await offline_start(ctx, c, tag, name)
-        if cursor is None:
+        rule = "3.5.4: an idTag the list does not hold Accepted MUST be rejected"
+        if not await refused_offline(ctx, c, tag, name, rule):
             return ""
-        start, charging = await started_offline(ctx, c, tag, cursor)
-        judge_refused(
-            ctx,
-            name,
-            c,
-            tag,
-            start,
-            charging,
-            "3.5.4: an idTag the list does not hold Accepted MUST be rejected",
-        )
-        await cleanup(ctx, start, c)
     return "OK, refused offline"
 
 
@@ -297,22 +322,12 @@ async def cache_offline(ctx: CaseContext) -> str:
     async with settings_for(ctx, name, keys) as ok:
         if not ok or not await cache_tag(ctx, c, tag, name):
             return ""
-        cursor = await offline_start(ctx, c, tag, name)
-        if cursor is None:
+        seen = await attempt_offline(ctx, c, tag, name)
+        if seen is None:
             return ""
-        start, charging = await started_offline(ctx, c, tag, cursor)
-        if start is None and charging is None:
-            not_tested(ctx, name, "the cached idTag started nothing offline (3.5.1: SHOULD)", c=c)
-        else:
-            ctx.check(
-                start is not None,
-                name,
-                f"transaction {transaction_of(ctx, start)}"
-                if start
-                else f"charging reported, no StartTransaction; 3.5.4 SHALL; {MUST_QUEUE}",
-                tuple(m.entry_id for m in (start, charging) if m is not None),
-                c,
-            )
+        start, charging = seen
+        nothing = "the cached idTag started nothing offline (3.5.1: SHOULD)"
+        judge_started_offline(ctx, name, c, start, charging, nothing)
         await cleanup(ctx, start, c)
     return "OK, the cached idTag charged offline" if start else ""
 
@@ -344,21 +359,12 @@ async def clear_cache(ctx: CaseContext) -> str:
             )
             return ""
         ctx.check(True, "ClearCache Accepted", "Accepted", (result.call_entry_id, result.entry_id))
-        cursor = await offline_start(ctx, c, tag, name)
-        if cursor is None:
-            return ""
-        start, charging = await started_offline(ctx, c, tag, cursor)
-        judge_refused(
-            ctx,
-            name,
-            c,
-            tag,
-            start,
-            charging,
+        rule = (
             "ClearCache was Accepted (5.4), the idTag is in no list and unknown offline "
-            "authorization is off: 4.1 SHALL only supply energy after authorization",
+            "authorization is off: 4.1 SHALL only supply energy after authorization"
         )
-        await cleanup(ctx, start, c)
+        if not await refused_offline(ctx, c, tag, name, rule):
+            return ""
     return "OK, cleared, not authorised offline"
 
 

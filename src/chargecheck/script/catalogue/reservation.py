@@ -15,6 +15,7 @@ from chargecheck.script.catalogue.base import (
     answered,
     arrives,
     ask,
+    ask_expecting,
     begin,
     call_quietly,
     case,
@@ -221,10 +222,17 @@ async def reservation_cancelled(ctx: CaseContext) -> str:
         ("CancelReservation Accepted", "Accepted", "it has the reservation"),
         ("CancelReservation again: Rejected", "Rejected", "it has no such reservation now"),
     ):
-        result = await ask(ctx, name, "CancelReservation", {"reservationId": rid}, c)
+        result = await ask_expecting(
+            ctx,
+            name,
+            "CancelReservation",
+            {"reservationId": rid},
+            (wanted,),
+            f"5.1: {why}, it SHALL return {wanted}",
+            c,
+        )
         if result is None:
             return ""
-        answered(ctx, name, result, (wanted,), f"5.1: {why}, it SHALL return {wanted}", c)
     return "OK, cancelled once, then unknown"
 
 

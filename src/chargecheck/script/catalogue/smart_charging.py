@@ -15,6 +15,7 @@ from __future__ import annotations
 from chargecheck.script.catalogue.base import (
     answered,
     ask,
+    ask_expecting,
     begin,
     call_quietly,
     case,
@@ -109,20 +110,18 @@ async def tx_profile_without_transaction(ctx: CaseContext) -> str:
     c, unit, pid = ctx.settings.connector, await rate_unit(ctx), new_id()
     name = "TxProfile without a transaction: not Accepted"
     profile = charging_profile(pid, "TxProfile", 1, LIMITS[unit][0], unit, ctx)
-    result = await ask(
-        ctx, name, "SetChargingProfile", {"connectorId": c, "csChargingProfiles": profile}, c
-    )
-    if result is None:
-        return ""
-    answered(
+    result = await ask_expecting(
         ctx,
         name,
-        result,
+        "SetChargingProfile",
+        {"connectorId": c, "csChargingProfiles": profile},
         ("Rejected", "NotSupported"),
         "3.13.1: with no transaction on the connector the Charge Point SHALL discard a "
         "TxProfile and return an error status",
         c,
     )
+    if result is None:
+        return ""
     if result.get("status") == "Accepted":
         await call_quietly(ctx, "ClearChargingProfile", {"id": pid})
     return f"OK, {result.get('status')}"
@@ -270,22 +269,17 @@ GetCompositeSchedule of a connector the station does not have is answered Reject
 async def composite_unknown(ctx: CaseContext) -> str:
     c, unit = await unknown_connector(ctx), await rate_unit(ctx)
     name = "GetCompositeSchedule of an unknown connector: Rejected"
-    result = await ask(
+    result = await ask_expecting(
         ctx,
         name,
         "GetCompositeSchedule",
         {"connectorId": c, "duration": 600, "chargingRateUnit": unit},
-    )
-    if result is None:
-        return ""
-    answered(
-        ctx,
-        name,
-        result,
         ("Rejected",),
         "5.7: for an unknown connectorId SHALL respond Rejected",
         c,
     )
+    if result is None:
+        return ""
     return "OK, Rejected"
 
 

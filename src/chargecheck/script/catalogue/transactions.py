@@ -18,6 +18,7 @@ from chargecheck.script.catalogue.base import (
     answered,
     arrives,
     ask,
+    ask_expecting,
     begin,
     case,
     new_tag,
@@ -38,28 +39,31 @@ from chargecheck.script.steps import (
 )
 
 
-async def authorised_start(
-    ctx: CaseContext, c: int, tag: str, cursor: Cursor, name: str
-) -> Message | None:
-    """The Authorize of ``tag`` and the StartTransaction after it, judged."""
+async def authorize_sent(ctx: CaseContext, c: int, tag: str, cursor: Cursor) -> Message | None:
+    """The Authorize of ``tag``, an idTag the station has never seen: 4.1 says it SHALL
+    send one; none FAILs."""
+    name = "Authorize for an unknown idTag (4.1 SHALL)"
     authorize = await arrives(
         ctx,
-        "Authorize for an unknown idTag (4.1 SHALL)",
+        name,
         "Authorize",
         lambda p: p["idTag"] == tag,
         cursor,
         ctx.settings.timeouts.transaction,
         c,
     )
+    if authorize is not None:
+        ctx.check(True, name, tag, (authorize.entry_id,), c)
+    return authorize
+
+
+async def authorised_start(
+    ctx: CaseContext, c: int, tag: str, cursor: Cursor, name: str
+) -> Message | None:
+    """The Authorize of ``tag`` and the StartTransaction after it, judged."""
+    authorize = await authorize_sent(ctx, c, tag, cursor)
     if authorize is None:
         return None
-    ctx.check(
-        True,
-        "Authorize for an unknown idTag (4.1 SHALL)",
-        tag,
-        (authorize.entry_id,),
-        c,
-    )
     start = await watch(
         ctx, "StartTransaction", on(c, idTag=tag), cursor, ctx.settings.timeouts.transaction
     )
@@ -99,6 +103,7 @@ def _tx(ctx: CaseContext, start: Message) -> int | None:
     "4.1, 4.8",
     """
 The car is plugged in, then an unknown idTag is presented
+Plugging in gives a StatusNotification Preparing; none is NOT TESTED (4.9: a connector is "typically" Preparing once a cable is inserted, no SHALL)
 The station sends Authorize for it (4.1 SHALL)
 A StartTransaction for that idTag comes only after the Authorize (4.1: SHALL only supply energy after authorization); none at all is NOT TESTED""",
 )
@@ -107,11 +112,33 @@ async def plug_in_first(ctx: CaseContext) -> str:
     c, tag = ctx.settings.connector, new_tag()
     name = "StartTransaction after authorization"
     cursor = ctx.mark()
-    if not await present(ctx, c, tag, name):
+    # The act of plugging in: an EV connected all along causes no Preparing to watch for.
+    if not await ctx.physical(StepKind.PLUG_IN, c, name):
+        return ""
+    await _preparing(ctx, c, cursor)
+    if not await present(ctx, c, tag, name, plug=False):
         return ""
     start = await authorised_start(ctx, c, tag, cursor, name)
     await stop_quietly(ctx, start, c)
     return f"OK, transaction {_tx(ctx, start)} for {tag}" if start else ""
+
+
+async def _preparing(ctx: CaseContext, c: int, cursor: Cursor) -> None:
+    """Did plugging in give Preparing? OCPP 1.6 section 4.9 describes Preparing as what
+    a connector "typically" is once "a user ... inserts a cable": no SHALL, so none is
+    NOT TESTED."""
+    name = "plugging in gives Preparing (4.9)"
+    preparing = await watch(ctx, "StatusNotification", on(c, status="Preparing"), cursor)
+    if preparing is None:
+        not_tested(
+            ctx,
+            name,
+            f"no StatusNotification Preparing within {ctx.settings.timeouts.status:g} s: 4.9 "
+            'says a connector is "typically" Preparing once a cable is inserted, not SHALL',
+            c=c,
+        )
+        return
+    ctx.check(True, name, "Preparing", (preparing.entry_id,), c)
 
 
 @case(
@@ -158,15 +185,7 @@ async def refused(ctx: CaseContext) -> str:
     with ctx.session.answers.override("Authorize", invalid):
         if not await present(ctx, c, tag, name):
             return ""
-        authorize = await arrives(
-            ctx,
-            "Authorize for an unknown idTag (4.1 SHALL)",
-            "Authorize",
-            lambda p: p["idTag"] == tag,
-            cursor,
-            ctx.settings.timeouts.transaction,
-            c,
-        )
+        authorize = await authorize_sent(ctx, c, tag, cursor)
         if authorize is None:
             await unplug_quietly(ctx, c)
             return ""
@@ -343,16 +362,16 @@ async def remote_stop_unknown(ctx: CaseContext) -> str:
     await make_idle(ctx)
     unknown = max([*open_transactions(ctx).values(), 0]) + 7_777_777
     name = "RemoteStopTransaction of an unknown transaction: Rejected"
-    result = await ask(ctx, name, "RemoteStopTransaction", {"transactionId": unknown})
-    if result is None:
-        return ""
-    answered(
+    result = await ask_expecting(
         ctx,
         name,
-        result,
+        "RemoteStopTransaction",
+        {"transactionId": unknown},
         ("Rejected",),
         f"5.12: no transaction {unknown} is ongoing (SHALL say so)",
     )
+    if result is None:
+        return ""
     return "OK, Rejected"
 
 
@@ -362,7 +381,8 @@ async def remote_stop_unknown(ctx: CaseContext) -> str:
     "4.10, 9.1",
     """
 With StopTransactionOnEVSideDisconnect true (set by the bench if writable; else NOT TESTED)
-Unplugging the cable from the EV stops the transaction: a StopTransaction (4.10 SHALL be stopped; SHALL send StopTransaction.req)""",
+Unplugging the cable from the EV stops the transaction: a StopTransaction (4.10 SHALL be stopped; SHALL send StopTransaction.req)
+Its reason is EVDisconnected (7.41: "disconnecting of cable"); another reason is NOT TESTED (4.10: when not ended normally the Reason SHOULD be set to a correct value)""",
 )
 async def unplug_stops(ctx: CaseContext) -> str:
     await make_idle(ctx)
@@ -393,7 +413,19 @@ async def unplug_stops(ctx: CaseContext) -> str:
             await stop_remote(ctx, tx, c)
             return ""
         ctx.check(True, name, f"reason {stop.payload.get('reason', '-')}", (stop.entry_id,), c)
-    return f"OK, transaction {tx} stopped ({stop.payload.get('reason', '-')})"
+    reason = stop.payload.get("reason", "Local")  # 4.10: an absent Reason means Local
+    if reason != "EVDisconnected":
+        not_tested(
+            ctx,
+            "reason EVDisconnected (7.41)",
+            f"reason {reason}: 4.10 says the Reason SHOULD be set to a correct value when a "
+            "transaction is not ended normally, not SHALL",
+            (stop.entry_id,),
+            c,
+        )
+        return ""
+    ctx.check(True, "reason EVDisconnected (7.41)", reason, (stop.entry_id,), c)
+    return f"OK, transaction {tx} stopped ({reason})"
 
 
 CASES = [
