@@ -26,6 +26,7 @@ from typing import Any
 
 from chargecheck.csms.errors import NotConnected, SessionError
 from chargecheck.csms.session import Cursor, Message, Predicate, Result
+from chargecheck.protocol.actions import FEATURE_PROFILES
 from chargecheck.script.context import CaseContext
 from chargecheck.script.operator import StepKind
 from chargecheck.script.steps import configuration, transaction_of, unplug_quietly
@@ -33,14 +34,7 @@ from chargecheck.script.verdict import Outcome
 
 CaseRun = Callable[[CaseContext], Awaitable[str]]
 
-PROFILES = (
-    "Core",
-    "FirmwareManagement",
-    "LocalAuthListManagement",
-    "Reservation",
-    "SmartCharging",
-    "RemoteTrigger",
-)
+PROFILES = FEATURE_PROFILES  # OCPP 1.6 section 3.1
 
 
 @dataclass(frozen=True)
@@ -301,6 +295,13 @@ async def outage(ctx: CaseContext, name: str) -> AsyncIterator[bool]:
             )
         except NotConnected as exc:
             not_tested(ctx, name, f"the station did not reconnect after the outage: {exc}")
+
+
+async def running(ctx: CaseContext, c: int) -> int | None:
+    """A transaction on connector ``c`` for the case to work on (``begin``, criterion "a
+    transaction runs"): its id, or None."""
+    started = await begin(ctx, c, "a transaction runs")
+    return None if started is None else started[0]
 
 
 async def begin(

@@ -15,10 +15,10 @@ from chargecheck.script.catalogue.base import (
     CatalogueCase,
     arrives,
     ask,
-    begin,
     case,
     not_tested,
     of_transaction,
+    running,
 )
 from chargecheck.script.context import CaseContext
 from chargecheck.script.steps import make_idle, stop_remote, unplug_quietly
@@ -199,10 +199,9 @@ A StopTransaction for the running transaction (5.14 SHALL send one for any ongoi
     async def run(ctx: CaseContext) -> str:
         await make_idle(ctx)
         c = ctx.settings.connector
-        started = await begin(ctx, c, "a transaction runs")
-        if started is None:
+        tx = await running(ctx, c)
+        if tx is None:
             return ""
-        tx = started[0]
         booted = await reset_and_boot(ctx, kind)
         if booted is None:
             await stop_remote(ctx, tx, c)

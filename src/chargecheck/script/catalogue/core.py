@@ -13,12 +13,12 @@ from chargecheck.script.catalogue.base import (
     arrives,
     ask,
     ask_expecting,
-    begin,
     case,
     claims,
     not_tested,
     of_transaction,
     on,
+    running,
     unknown_connector,
     watch,
 )
@@ -118,10 +118,9 @@ Once the transaction ends, a StatusNotification Unavailable (5.2 SHALL inform of
 async def change_availability_in_transaction(ctx: CaseContext) -> str:
     await make_idle(ctx)
     c = ctx.settings.connector
-    started = await begin(ctx, c, "a transaction runs")
-    if started is None:
+    tx = await running(ctx, c)
+    if tx is None:
         return ""
-    tx = started[0]
     name = "Inoperative during a transaction: Scheduled"
     result = await ask(ctx, name, "ChangeAvailability", {"connectorId": c, "type": "Inoperative"})
     scheduled = result is not None and answered(
@@ -245,10 +244,9 @@ The transaction on the connector is finished first: a StopTransaction (5.18 SHAL
 async def unlock_in_transaction(ctx: CaseContext) -> str:
     await make_idle(ctx)
     c = ctx.settings.connector
-    started = await begin(ctx, c, "a transaction runs")
-    if started is None:
+    tx = await running(ctx, c)
+    if tx is None:
         return ""
-    tx = started[0]
     name = "StopTransaction after UnlockConnector (5.18 SHALL)"
     cursor = ctx.mark()
     result = await ask(ctx, name, "UnlockConnector", {"connectorId": c}, c)

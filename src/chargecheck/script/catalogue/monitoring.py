@@ -19,12 +19,12 @@ from contextlib import suppress
 from chargecheck.csms.errors import SessionError
 from chargecheck.csms.session import Message
 from chargecheck.script.catalogue.base import (
-    begin,
     case,
     claims_quietly,
     key_int,
     not_tested,
     on,
+    running,
     watch,
 )
 from chargecheck.script.context import CaseContext
@@ -95,10 +95,9 @@ async def periodic_meter_values(ctx: CaseContext) -> str:
             not_tested(ctx, name, f"MeterValueSampleInterval could not be set to {meter.interval}")
             return ""
         cursor = ctx.mark()
-        started = await begin(ctx, c, "a transaction runs")
-        if started is None:
+        tx = await running(ctx, c)
+        if tx is None:
             return ""
-        tx, _ = started
         count = meter.samples + 1
         found = await sampled_meter_values(ctx, tx, c, count, limit, cursor)
         await stop_remote(ctx, tx, c)

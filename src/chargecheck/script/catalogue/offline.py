@@ -23,7 +23,6 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from chargecheck.csms.session import Cursor, Message
 from chargecheck.script.catalogue.base import (
     ask,
-    begin,
     case,
     new_tag,
     not_tested,
@@ -31,6 +30,7 @@ from chargecheck.script.catalogue.base import (
     on,
     outage,
     present,
+    running,
     stop_quietly,
     watch,
 )
@@ -181,10 +181,9 @@ async def queued_offline(ctx: CaseContext) -> str:
     async with settings_for(ctx, name, {"StopTransactionOnEVSideDisconnect": "true"}) as ok:
         if not ok:
             return ""
-        started = await begin(ctx, c, "a transaction runs")
-        if started is None:
+        tx = await running(ctx, c)
+        if tx is None:
             return ""
-        tx, _ = started
         cursor = ctx.mark()
         async with outage(ctx, name) as out:
             unplugged = out and await ctx.physical(StepKind.UNPLUG, c, name)

@@ -16,7 +16,6 @@ from chargecheck.script.catalogue.base import (
     arrives,
     ask,
     ask_expecting,
-    begin,
     call_quietly,
     case,
     key_bool,
@@ -25,6 +24,7 @@ from chargecheck.script.catalogue.base import (
     now_plus,
     on,
     present,
+    running,
     stop_quietly,
     watch,
 )
@@ -305,10 +305,9 @@ ReserveNow of a connector with a transaction running is answered Occupied (5.13 
 async def reservation_occupied(ctx: CaseContext) -> str:
     await make_idle(ctx)
     c, rid = ctx.settings.connector, _reservation_id()
-    started = await begin(ctx, c, "a transaction runs")
-    if started is None:
+    tx = await running(ctx, c)
+    if tx is None:
         return ""
-    tx, _ = started
     try:
         name = "ReserveNow of an occupied connector: Occupied"
         result = await reserve(ctx, name, c, new_tag("RO"), rid, _lasting(ctx))

@@ -20,6 +20,7 @@ from chargecheck.script.catalogue.base import (
     call_quietly,
     case,
     not_tested,
+    running,
     unknown_connector,
 )
 from chargecheck.script.catalogue.profiles import (
@@ -79,10 +80,9 @@ async def tx_profile(ctx: CaseContext) -> str:
     await make_idle(ctx)
     c, unit, pid = ctx.settings.connector, await rate_unit(ctx), new_id()
     low = LIMITS[unit][0]
-    started = await begin(ctx, c, "a transaction runs")
-    if started is None:
+    tx = await running(ctx, c)
+    if tx is None:
         return ""
-    tx, _ = started
     got = None
     try:
         profile = charging_profile(pid, "TxProfile", 1, low, unit, ctx, tx)

@@ -26,6 +26,7 @@ from chargecheck.script.catalogue.base import (
     of_transaction,
     on,
     present,
+    running,
     stop_quietly,
     watch,
 )
@@ -392,10 +393,9 @@ async def unplug_stops(ctx: CaseContext) -> str:
         if not ok:
             not_tested(ctx, name, "StopTransactionOnEVSideDisconnect cannot be set true")
             return ""
-        started = await begin(ctx, c, "a transaction runs")
-        if started is None:
+        tx = await running(ctx, c)
+        if tx is None:
             return ""
-        tx, _ = started
         cursor = ctx.mark()
         if not await ctx.physical(StepKind.UNPLUG, c, name):
             await stop_remote(ctx, tx, c)
