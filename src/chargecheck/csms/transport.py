@@ -204,7 +204,7 @@ class StationLink(asyncio.Protocol):
         self._write()
         if ws.state is State.CLOSING and ws.close_expected():
             self._deadline(self._close_timeout, self._abort)
-        if events or ws.parser_exc is not None:
+        if ws.parser_exc is not None or (events and self._budget is not None):
             self._enforce_limits(len(events))
 
     def eof_received(self) -> bool | None:
