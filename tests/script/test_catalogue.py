@@ -169,6 +169,7 @@ FAILS = [
     ("ignore_charging_limit", "TC_049_CS", "the EV draws at most the TxProfile's limit"),
     ("drop_offline_queue", "TC_056_CS", "the StopTransaction made offline comes after"),
     ("drop_offline_queue", "TC_057_CS", "StartTransaction of the offline transaction"),
+    ("silent_fault", "TC_063_CS", "the error on connector 1 is reported"),
 ]
 
 

@@ -26,6 +26,7 @@ DEFECTS = [
     (8, "no_meter_values", "periodic MeterValues"),
     (9, "no_boot_after_reset", "no matching BootNotification"),
     (10, "no_fault_status", "no matching StatusNotification"),
+    (10, "silent_fault", "no matching StatusNotification"),
     (11, "no_preparing_on_plug", "plugging the car gives Preparing"),
     (12, "firmware_stops_at_downloaded", "FirmwareStatusNotification Installed"),
     (13, "diagnostics_never_uploaded", "the file arrives on the FTP server"),

@@ -253,6 +253,7 @@ CASES: dict[str, Case] = {
     ),
     "trigger_heartbeat_ignored": Case(triggered_heartbeats, ("Accepted", 1), ("Accepted", 0)),
     "no_fault_status": Case(fault_reported, "Faulted", "Available"),
+    "silent_fault": Case(fault_reported, "Faulted", "Available"),
     "no_preparing_on_plug": Case(status_after_plug, "Preparing", "Available"),
     "set_charging_profile_rejected": Case(
         status_of("SetChargingProfile", {"connectorId": 1, "csChargingProfiles": ZERO}),

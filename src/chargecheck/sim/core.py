@@ -293,7 +293,8 @@ class StationCore:
             if old is None:
                 return  # the first status of a station life is reported at boot
             c.trail.append(new)
-            if self.may_report:
+            silent = "silent_fault" in self.defects and S.FAULTED in (old, new)
+            if self.may_report and not silent:
                 self.report_status(c, new)
 
     def report_status(self, c: Connector, status: S) -> None:

@@ -35,6 +35,9 @@ name                                       what the station does wrong
 ``no_fault_status``                        fault injection sends nothing (no Faulted)
 ``no_preparing_on_plug``                   plugging in leaves the connector Available
 ``set_charging_profile_rejected``          SetChargingProfile answered Rejected
+``silent_fault``                           a fault makes the connector Faulted (TriggerMessage
+                                           says so) but no StatusNotification reports the
+                                           change into or out of Faulted
 =========================================  ==================================================
 """
 
@@ -66,6 +69,7 @@ DEFECTS: dict[str, str] = {
     "no_fault_status": "fault injection sends nothing",
     "no_preparing_on_plug": "plugging in leaves the connector Available",
     "set_charging_profile_rejected": "SetChargingProfile answered Rejected",
+    "silent_fault": "Faulted without a StatusNotification (TriggerMessage tells it)",
 }
 
 
