@@ -5,7 +5,9 @@ the keyboard; a hook that fails or hangs makes its step NOT TESTED with its own 
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -69,6 +71,24 @@ async def test_a_program_that_hangs_is_killed_at_the_step_timeout():
     with pytest.raises(StepNotDone) as caught:
         await operator.perform(PhysicalStep(StepKind.CREATE_ERROR, 0), 0.5)
     assert "no answer within 0.5 s" in str(caught.value)
+
+
+async def test_a_step_cancelled_while_its_program_runs_leaves_no_program_behind(tmp_path):
+    # The run ends (Ctrl-C, a bench fault) in the middle of a step: the hook is killed.
+    started = tmp_path / "pid"
+    script = f"import os, time; open({str(started)!r}, 'w').write(str(os.getpid())); time.sleep(60)"
+    operator = CommandOperator([sys.executable, "-c", script])
+    step = asyncio.ensure_future(operator.perform(PhysicalStep(StepKind.UNPLUG, 1), 60))
+    for _ in range(3000):  # bounded: the program writes its pid as it starts
+        if started.exists() and started.read_text():
+            break
+        await asyncio.sleep(0.01)
+    pid = int(started.read_text())
+    step.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await step
+    with pytest.raises(ProcessLookupError):  # killed and reaped: the pid is gone
+        os.kill(pid, 0)
 
 
 def test_each_step_maps_to_control_requests():

@@ -155,11 +155,13 @@ class CommandOperator:
         try:
             output, _ = await asyncio.wait_for(process.communicate(), timeout)
         except TimeoutError:
-            process.kill()
-            await process.wait()
             raise StepNotDone(
                 f"step command gave no answer within {timeout:g} s for '{step.instruction}'"
             ) from None
+        finally:  # timed out, or the run was cancelled meanwhile: no hook outlives its step
+            if process.returncode is None:
+                process.kill()
+                await asyncio.shield(process.wait())
         if process.returncode != 0:
             lines = output.decode(errors="replace").strip().splitlines()
             said = f": {lines[-1]}" if lines else ""

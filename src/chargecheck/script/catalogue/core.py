@@ -86,16 +86,15 @@ async def _switch(ctx: CaseContext, c: int, kind: str, statuses: tuple[str, ...]
             (seen.entry_id,),
             c,
         )
-    again = await ask(ctx, f"{kind} again", "ChangeAvailability", {"connectorId": c, "type": kind})
-    if again is not None:
-        answered(
-            ctx,
-            f"{kind} again: Accepted",
-            again,
-            ("Accepted",),
-            "5.2: asked for the status it is already in, the Charge Point SHALL answer Accepted",
-            c,
-        )
+    await ask_expecting(
+        ctx,
+        f"{kind} again: Accepted",
+        "ChangeAvailability",
+        {"connectorId": c, "type": kind},
+        ("Accepted",),
+        "5.2: asked for the status it is already in, the Charge Point SHALL answer Accepted",
+        c,
+    )
     if seen is None and kind == "Inoperative":
         await _operative(ctx, c)
     return seen is not None

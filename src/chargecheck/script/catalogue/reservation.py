@@ -154,18 +154,15 @@ async def reservation_refuses_others(ctx: CaseContext) -> str:
             c,
         )
         await stop_quietly(ctx, started, c)
-    cancel = await ask(
-        ctx, "CancelReservation Accepted", "CancelReservation", {"reservationId": rid}
+    await ask_expecting(
+        ctx,
+        "CancelReservation Accepted",
+        "CancelReservation",
+        {"reservationId": rid},
+        ("Accepted",),
+        "5.1: for a reservation it has, the Charge Point SHALL return Accepted",
+        c,
     )
-    if cancel is not None:
-        answered(
-            ctx,
-            "CancelReservation Accepted",
-            cancel,
-            ("Accepted",),
-            "5.1: for a reservation it has, the Charge Point SHALL return Accepted",
-            c,
-        )
     return "OK, refused another idTag, cancelled"
 
 
@@ -279,18 +276,15 @@ async def reservation_expires(ctx: CaseContext) -> str:
         (seen.entry_id,),
         c,
     )
-    result = await ask(
-        ctx, "CancelReservation after expiry: Rejected", "CancelReservation", {"reservationId": rid}
+    await ask_expecting(
+        ctx,
+        "CancelReservation after expiry: Rejected",
+        "CancelReservation",
+        {"reservationId": rid},
+        ("Rejected",),
+        "5.13 SHALL terminate an expired reservation, so 5.1 SHALL return Rejected",
+        c,
     )
-    if result is not None:
-        answered(
-            ctx,
-            "CancelReservation after expiry: Rejected",
-            result,
-            ("Rejected",),
-            "5.13 SHALL terminate an expired reservation, so 5.1 SHALL return Rejected",
-            c,
-        )
     return f"OK, expired after {seconds:g} s"
 
 
