@@ -20,6 +20,7 @@ from chargecheck.csms.tls import ServerTls
 from chargecheck.journal import Journal
 from chargecheck.protocol.security_profiles import profile_text, security_profile
 from chargecheck.script.context import CaseContext
+from chargecheck.script.knowledge import StationKnowledge
 from chargecheck.script.operator import EvConnectedOperator, Operator
 from chargecheck.script.packs import Pack, load_pack, pack_cases
 from chargecheck.script.runner import run_case, select
@@ -163,6 +164,7 @@ async def run_bench(
                         session = await _station(central, settings, console)
                         station = session.identity
                         await _wait_boot(session, settings)
+                        known = StationKnowledge()  # what one row learns, the next knows
                         for case in cases:
                             verdicts.append(
                                 await _run_row(
@@ -176,6 +178,7 @@ async def run_bench(
                                     options,
                                     console,
                                     clock,
+                                    known,
                                 )
                             )
                             journal.add_record(run_id, "verdict", verdicts[-1].to_dict())
@@ -293,9 +296,9 @@ def _frame_printer(console: Console) -> Callable[[str, dict[str, Any]], None]:
             line = f"  {station} {arrows[kind]} {text}"
         else:
             line = f"  {station} .. {kind} {fields.get('detail') or ''}"
-        console.print(
-            line[: max(40, console.width - 1)], markup=False, highlight=False, style="dim"
-        )
+        if not console.soft_wrap:  # a terminal: one line of its width; a file or pipe: whole
+            line = line[: max(40, console.width - 1)]
+        console.print(line, markup=False, highlight=False, style="dim")
 
     return show
 
@@ -341,6 +344,7 @@ async def _run_row(
     options: RunOptions,
     console: Console,
     clock: Clock,
+    known: StationKnowledge,
 ) -> Verdict:
     console.rule(f"[bold]{case.id}. {case.function}")
     ctx = CaseContext(
@@ -352,6 +356,7 @@ async def _run_row(
         firmware,
         _new_firmware_version(options),
         say=lambda text: console.print(text, markup=False, highlight=False),
+        known=known,
     )
     verdict = await run_case(case, ctx, clock)
     console.print(

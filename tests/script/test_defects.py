@@ -18,7 +18,7 @@ DEFECTS = [
     (3, "wrong_status_after_change_availability", "Inoperative gives Unavailable"),
     (4, "get_configuration_empty", "0 items"),
     (5, "change_configuration_not_supported", "NotSupported"),
-    (6, "remote_start_rejected", "RemoteStartTransaction: Rejected"),
+    (6, "remote_start_rejected", "RemoteStartTransaction answered Rejected"),
     (6, "start_after_rejected_authorize", "StartTransaction anyway"),
     (7, "no_stop_on_unplug", "no matching StopTransaction"),
     (7, "stop_reason_local", "reason EVDisconnected: reason Local"),

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from chargecheck.csms.errors import SessionError
 from chargecheck.csms.session import Cursor, Message, Predicate, Result, Session
+from chargecheck.script.knowledge import StationKnowledge
 from chargecheck.script.operator import Operator, PhysicalStep, StepKind, StepNotDone
 from chargecheck.script.settings import Settings
 from chargecheck.script.verdict import Criterion, Outcome
@@ -29,6 +30,7 @@ class CaseContext:
     say: Callable[[str], None] = lambda text: None
     criteria: list[Criterion] = field(default_factory=list)
     values: dict[str, Any] = field(default_factory=dict)
+    known: StationKnowledge = field(default_factory=StationKnowledge)  # one per run
     _connectors: list[int] | None = None
 
     # -- recording criteria ---------------------------------------------------------

@@ -165,6 +165,40 @@ async def change_configuration(
     return ok
 
 
+async def rate_unit(ctx: CaseContext) -> str:
+    """The chargingRateUnit the station takes: A when ChargingScheduleAllowedChargingRateUnit
+    lists Current (or cannot be read), else W (OCPP 1.6 section 9.4: "Current" and/or
+    "Power"). The bench never assumes the seed's charger."""
+    allowed = await configuration(ctx, "ChargingScheduleAllowedChargingRateUnit") or "Current"
+    return "A" if "current" in allowed.lower() else "W"
+
+
+async def smart_charging_claimed(ctx: CaseContext) -> bool:
+    """Does the station claim the SmartCharging profile? If not, NOT TESTED is recorded:
+    the profile is optional (OCPP 1.6 section 3.3), reported in SupportedFeatureProfiles."""
+    value = await configuration(ctx, "SupportedFeatureProfiles")
+    if value is not None and "smartcharging" in value.replace(" ", "").lower().split(","):
+        return True
+    ctx.record(
+        "the station supports smart charging",
+        Outcome.NOT_TESTED,
+        f"SupportedFeatureProfiles is {value}: SmartCharging is an optional profile (OCPP 1.6 "
+        "section 3.3), not claimed"
+        if value is not None
+        else "SupportedFeatureProfiles could not be read",
+    )
+    return False
+
+
+# A limit given in A as the power of that current on three phases of 230 V, for a station
+# that takes its profiles in W only (the limit is not judged, only the answer).
+VOLTS_THREE_PHASES = 230.0 * 3
+
+
+def in_unit(limit_a: float, unit: str) -> float:
+    return limit_a if unit == "A" else round(limit_a * VOLTS_THREE_PHASES)
+
+
 @asynccontextmanager
 async def configured(ctx: CaseContext, key: str, value: str, name: str) -> AsyncIterator[bool]:
     """Set a key for the block and put the old value back afterwards; ``name`` (when not
@@ -199,73 +233,16 @@ def open_transactions(ctx: CaseContext) -> dict[int, int]:
     return running
 
 
-async def start_remote(ctx: CaseContext, connector_id: int, name: str) -> int | None:
-    """Plug (operator), RemoteStartTransaction, StartTransaction and a charging status.
-
-    Records ``name`` as PASS with the transaction id, or FAIL/NOT TESTED, and returns the
-    transaction id (None when it did not start)."""
-    if not await ctx.physical(StepKind.PLUG, connector_id, name):
-        return None
-    cursor = ctx.mark()
-    result = await ctx.attempt(
-        name,
-        ctx.call(
-            "RemoteStartTransaction",
-            {"connectorId": connector_id, "idTag": ctx.settings.valid_id_tag},
-        ),
-        connector_id,
-    )
-    if result is None:
-        return None
-    if result.get("status") != "Accepted":
-        ctx.check(
-            False,
-            name,
-            f"RemoteStartTransaction: {result.get('status')}",
-            (result.entry_id,),
-            connector_id,
-        )
-        return None
-    start = await ctx.attempt(
-        name,
-        ctx.expect(
-            "StartTransaction",
-            lambda p: p["connectorId"] == connector_id,
-            ctx.settings.timeouts.transaction,
-            cursor,
-        ),
-        connector_id,
-    )
-    if start is None:
-        return None
-    tx = transaction_of(ctx, start)
-    charging = await ctx.attempt(
-        name,
-        ctx.expect(
-            "StatusNotification",
-            lambda p: p["connectorId"] == connector_id and p["status"] in CHARGING_STATES,
-            ctx.settings.timeouts.status,
-            cursor,
-        ),
-        connector_id,
-    )
-    if charging is None:
-        return None
-    ctx.check(
-        True,
-        name,
-        f"transaction {tx} on connector {connector_id}",
-        (result.call_entry_id, start.entry_id, charging.entry_id),
-        connector_id,
-    )
-    return tx
-
-
 async def stop_remote(ctx: CaseContext, transaction_id: int, connector_id: int) -> bool:
-    """Clean-up: RemoteStopTransaction, wait for the StopTransaction, unplug."""
+    """Clean-up: RemoteStopTransaction, wait for the StopTransaction, unplug. A stop the
+    station refuses (or leaves without a StopTransaction) is remembered for the run: no
+    later clean-up asks again."""
     cursor = ctx.mark()
     try:
-        await ctx.call("RemoteStopTransaction", {"transactionId": transaction_id})
+        result = await ctx.call("RemoteStopTransaction", {"transactionId": transaction_id})
+        if result.get("status") != "Accepted":
+            ctx.known.refused_stops.add(transaction_id)
+            return False
         await ctx.expect(
             "StopTransaction",
             lambda p: p["transactionId"] == transaction_id,
@@ -273,6 +250,7 @@ async def stop_remote(ctx: CaseContext, transaction_id: int, connector_id: int) 
             cursor,
         )
     except SessionError:
+        ctx.known.refused_stops.add(transaction_id)
         return False
     finally:
         await unplug_quietly(ctx, connector_id)
@@ -285,21 +263,26 @@ async def unplug_quietly(ctx: CaseContext, connector_id: int) -> None:
     await step_quietly(ctx, StepKind.UNPLUG, connector_id)
 
 
-async def step_quietly(ctx: CaseContext, kind: StepKind, connector_id: int) -> None:
+async def step_quietly(ctx: CaseContext, kind: StepKind, connector_id: int) -> bool:
     """A clean-up step (unplug, remove an error): not a criterion, so a skipped step
-    changes no verdict."""
+    changes no verdict. Whether the operator says it was done."""
     from chargecheck.script.operator import PhysicalStep, StepNotDone
 
-    with suppress(StepNotDone):
+    try:
         await ctx.operator.perform(
             PhysicalStep(kind, connector_id, cleanup=True), ctx.settings.timeouts.physical_step
         )
+    except StepNotDone:
+        return False
+    return True
 
 
 async def make_idle(ctx: CaseContext) -> None:
-    """Stop whatever transaction the bench knows to be running (left by an earlier row)."""
+    """Stop whatever transaction the bench knows to be running (left by an earlier row),
+    but for those whose remote stop the station refused already."""
     for connector_id, tx in open_transactions(ctx).items():
-        await stop_remote(ctx, tx, connector_id)
+        if tx not in ctx.known.refused_stops:
+            await stop_remote(ctx, tx, connector_id)
 
 
 # -- heartbeats (section 4.6) and periodic meter values (section 4.7) ------------------------

@@ -22,13 +22,13 @@ from contextlib import suppress
 from chargecheck.csms.errors import ExpectTimeout, SessionError
 from chargecheck.script.context import CaseContext
 from chargecheck.script.operator import StepKind
+from chargecheck.script.reach import start_remote
 from chargecheck.script.runner import seed_case
 from chargecheck.script.steps import (
     CHARGING_STATES,
     check_status_sequence,
     last_status,
     make_idle,
-    start_remote,
     stop_remote,
     transaction_of,
     unplug_quietly,
@@ -45,7 +45,7 @@ async def run(ctx: CaseContext) -> str:
 async def _connector(ctx: CaseContext, c: int) -> str:
     before = last_status(ctx, c)
     cursor = ctx.mark()
-    tx = await start_remote(ctx, c, "RemoteStartTransaction starts a transaction")
+    tx = await start_remote(ctx, c, "RemoteStartTransaction starts a transaction", judged=True)
     if tx is not None:
         check_status_sequence(
             ctx, "remote start: StatusNotifications per OCPP 1.6", c, cursor, before

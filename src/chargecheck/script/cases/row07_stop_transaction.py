@@ -18,13 +18,13 @@ from __future__ import annotations
 
 from chargecheck.script.context import CaseContext
 from chargecheck.script.operator import PhysicalStep, StepKind, StepNotDone
+from chargecheck.script.reach import start_remote
 from chargecheck.script.runner import seed_case
 from chargecheck.script.steps import (
     CHARGING_STATES,
     check_status_sequence,
     last_status,
     make_idle,
-    start_remote,
     stop_remote,
 )
 

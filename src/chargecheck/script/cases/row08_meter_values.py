@@ -19,13 +19,13 @@ from typing import Any
 
 from chargecheck.csms.session import Message
 from chargecheck.script.context import CaseContext
+from chargecheck.script.reach import start_remote
 from chargecheck.script.runner import seed_case
 from chargecheck.script.steps import (
     configured,
     make_idle,
     sampled_meter_values,
     spacing,
-    start_remote,
     stop_remote,
 )
 from chargecheck.script.verdict import Outcome

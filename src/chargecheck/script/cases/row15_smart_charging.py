@@ -13,8 +13,9 @@ Charging, or SuspendedEV when the EV does not take it (a full battery), so eithe
 from __future__ import annotations
 
 from chargecheck.script.context import CaseContext
+from chargecheck.script.reach import start_remote
 from chargecheck.script.runner import seed_case
-from chargecheck.script.steps import make_idle, start_remote, stop_remote
+from chargecheck.script.steps import make_idle, rate_unit, smart_charging_claimed, stop_remote
 
 PROFILE_ID = 9150
 
@@ -22,6 +23,9 @@ PROFILE_ID = 9150
 async def run(ctx: CaseContext) -> str:
     c = ctx.settings.connector
     await make_idle(ctx)
+    if not await smart_charging_claimed(ctx):
+        return ""
+    unit = await rate_unit(ctx)  # section 9.4: the unit the station takes
     tx = await start_remote(ctx, c, "a transaction to control")
     if tx is None:
         return ""
@@ -33,7 +37,7 @@ async def run(ctx: CaseContext) -> str:
             "chargingProfilePurpose": "TxProfile",
             "chargingProfileKind": "Relative",
             "chargingSchedule": {
-                "chargingRateUnit": "A",
+                "chargingRateUnit": unit,
                 "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 0}],
             },
         }
@@ -72,7 +76,9 @@ async def _switch(
     if result is None:
         return False
     if result.get("status") != "Accepted":
-        return ctx.check(False, name, f"{action}: {result.get('status')}", (result.entry_id,), c)
+        return ctx.check(
+            False, name, f"{action} answered {result.get('status')}", (result.entry_id,), c
+        )
     seen = await ctx.attempt(
         name,
         ctx.expect(

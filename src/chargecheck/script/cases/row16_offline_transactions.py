@@ -35,12 +35,12 @@ from chargecheck.csms.errors import NotConnected, SessionError
 from chargecheck.csms.session import Cursor, Message, Session
 from chargecheck.script.context import CaseContext
 from chargecheck.script.operator import StepKind
+from chargecheck.script.reach import start_remote
 from chargecheck.script.runner import seed_case
 from chargecheck.script.steps import (
     configuration,
     configured,
     make_idle,
-    start_remote,
     stop_remote,
     transaction_of,
     unplug_quietly,

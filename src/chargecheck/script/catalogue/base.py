@@ -27,6 +27,7 @@ from typing import Any
 from chargecheck.csms.errors import NotConnected, SessionError
 from chargecheck.csms.session import Cursor, Message, Predicate, Result
 from chargecheck.protocol.actions import FEATURE_PROFILES
+from chargecheck.script import reach
 from chargecheck.script.context import CaseContext
 from chargecheck.script.operator import StepKind
 from chargecheck.script.steps import configuration, transaction_of, unplug_quietly
@@ -309,50 +310,15 @@ async def begin(
     c: int,
     name: str,
     extra: dict[str, Any] | None = None,
+    *,
+    remote_only: bool = False,
 ) -> tuple[int, Message] | None:
-    """The car plugged (operator), RemoteStartTransaction and its StartTransaction: the
-    transaction id and the StartTransaction, or None (recorded on ``name``).
-
-    Rejected is NOT TESTED (5.11: the answer says whether it accepted); Accepted with no
-    StartTransaction FAILs (5.11: the Charge Point SHALL immediately try to start a
-    transaction and SHALL use the idTag to send StartTransaction.req), as does a
-    StartTransaction with another idTag."""
-    if not await ctx.physical(StepKind.PLUG, c, name):
+    """A transaction on connector ``c`` reached the shared way (``chargecheck.script.reach``:
+    a remote start, a re-plug, a card; a legal refusal is NOT TESTED): the transaction id
+    and its StartTransaction, ``name`` recorded PASS; else None, recorded on ``name``."""
+    started = await reach.transaction(ctx, c, name, extra=extra, remote_only=remote_only)
+    if started is None:
         return None
-    tag = ctx.settings.valid_id_tag
-    cursor = ctx.mark()
-    result = await ask(
-        ctx, name, "RemoteStartTransaction", {"connectorId": c, "idTag": tag, **(extra or {})}, c
-    )
-    if result is None or result.get("status") != "Accepted":
-        if result is not None:
-            not_tested(
-                ctx,
-                name,
-                f"RemoteStartTransaction answered {result.get('status')} (5.11 allows it)",
-                (result.entry_id,),
-                c,
-            )
-        await unplug_quietly(ctx, c)
-        return None
-    start = await arrives(
-        ctx, name, "StartTransaction", on(c), cursor, ctx.settings.timeouts.transaction, c
-    )
-    if start is None:
-        await unplug_quietly(ctx, c)
-        return None
-    tx = transaction_of(ctx, start)
-    same = start.payload["idTag"] == tag
-    ctx.check(
-        same and tx is not None,
-        name,
-        f"transaction {tx}"
-        if same
-        else f"StartTransaction with idTag {start.payload['idTag']}, not {tag}: 5.11 SHALL use "
-        "the idTag given",
-        (result.call_entry_id, start.entry_id),
-        c,
-    )
-    if tx is None:
-        return None
-    return tx, start
+    how = "" if started.how == "RemoteStartTransaction" else f", started with {started.how}"
+    ctx.check(True, name, f"transaction {started.transaction_id}{how}", started.evidence, c)
+    return started.transaction_id, started.start

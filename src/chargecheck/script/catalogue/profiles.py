@@ -25,17 +25,10 @@ from chargecheck.script.catalogue.base import (
     watch,
 )
 from chargecheck.script.context import CaseContext
-from chargecheck.script.steps import configuration
 
 # Limits per chargingRateUnit: (low, middle, high, odd); the odd one is unlikely to be
 # any other profile's or a local limit.
 LIMITS = {"A": (10.0, 13.0, 16.0, 11.5), "W": (6900.0, 8970.0, 11000.0, 7935.0)}
-
-
-async def rate_unit(ctx: CaseContext) -> str:
-    """A when the station allows Current (ChargingScheduleAllowedChargingRateUnit), else W."""
-    allowed = await configuration(ctx, "ChargingScheduleAllowedChargingRateUnit") or "Current"
-    return "A" if "current" in allowed.lower() else "W"
 
 
 def new_id() -> int:

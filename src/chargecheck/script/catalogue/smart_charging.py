@@ -33,11 +33,10 @@ from chargecheck.script.catalogue.profiles import (
     judge_drawn,
     limit_now,
     new_id,
-    rate_unit,
     set_profile,
 )
 from chargecheck.script.context import CaseContext
-from chargecheck.script.steps import make_idle, stop_remote
+from chargecheck.script.steps import make_idle, rate_unit, stop_remote
 
 PROFILE = "SmartCharging"
 

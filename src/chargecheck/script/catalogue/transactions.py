@@ -267,7 +267,9 @@ A StopTransaction for it follows (5.12 SHALL send StopTransaction.req)""",
 async def remote_start_stop(ctx: CaseContext) -> str:
     await make_idle(ctx)
     c = ctx.settings.connector
-    started = await begin(ctx, c, "RemoteStartTransaction starts a transaction (5.11)")
+    started = await begin(
+        ctx, c, "RemoteStartTransaction starts a transaction (5.11)", remote_only=True
+    )
     if started is None:
         return ""
     tx, _ = started
