@@ -32,8 +32,8 @@ def test_prints_findings_grouped_worst_first_and_fails_when_strict(tmp_path: Pat
     console = _console()
     assert check_command(db, run_id, console=console) == 1
     text = console.export_text()
-    assert "1 violation(s), 2 warning(s), 1 note(s)" in text
-    assert text.index("Violations (1)") < text.index("Warnings (2)") < text.index("Notes (1)")
+    assert "1 violation(s), 1 warning(s), 2 note(s)" in text
+    assert text.index("Violations (1)") < text.index("Warnings (1)") < text.index("Notes (2)")
     assert "Charging -> Reserved (C7)" in text
     assert "meterValue[0] [bold]" in text  # printed as text, not taken for markup
     assert "FAIL" in text

@@ -138,3 +138,82 @@ def test_required_key_table_matches_the_reference() -> None:
     assert "MaxChargingProfilesInstalled" not in required_keys(set())
     assert KEYS["AuthorizeRemoteTxRequests"].readonly is None
     assert type_problem("NotAStandardKey", "??") is None
+
+
+# -- one finding per issue of the station's configuration, however often it is asked ----
+
+
+def _three_answers(w: TraceWriter, **overrides: str | None) -> list[int]:
+    """GetConfiguration asked three times (as the bench does in a run); the reply ids."""
+    w.connect()
+    replies = []
+    for _ in range(3):
+        call = w.command(
+            "GetConfiguration", {}, {"configurationKey": configuration_keys(**overrides)}
+        )
+        replies.append(call + 1)
+        w.tick(60)
+    return replies
+
+
+def test_a_missing_key_seen_in_three_answers_is_one_finding(w: TraceWriter) -> None:
+    replies = _three_answers(w, HeartbeatInterval=None)
+    found = w.of("configuration.required_key")
+    assert [f.entries for f in found] == [tuple(i for reply in replies for i in (reply - 1, reply))]
+    assert found[0].message.startswith("3 GetConfiguration answers lack 1 key(s) required")
+    assert found[0].message.endswith(": HeartbeatInterval")
+
+
+def test_keys_missing_from_different_answers_are_different_findings(w: TraceWriter) -> None:
+    w.connect()
+    first = w.command(
+        "GetConfiguration", {}, {"configurationKey": configuration_keys(ResetRetries=None)}
+    )
+    second = w.command(
+        "GetConfiguration",
+        {},
+        {"configurationKey": configuration_keys(ResetRetries=None, HeartbeatInterval=None)},
+    )
+    found = w.of("configuration.required_key")
+    assert sorted((f.entries, f.message.rsplit(": ", 1)[1]) for f in found) == [
+        ((first, first + 1, second, second + 1), "ResetRetries"),
+        ((second, second + 1), "HeartbeatInterval"),
+    ]
+
+
+def test_a_bad_value_seen_in_three_answers_is_one_finding(w: TraceWriter) -> None:
+    replies = _three_answers(w, HeartbeatInterval="60s")
+    found = w.of("configuration.value_type")
+    assert [(f.severity, f.entries) for f in found] == [(Severity.VIOLATION, tuple(replies))]
+    assert found[0].message == (
+        "HeartbeatInterval = '60s' is not an integer (a int key) in 3 GetConfiguration answers"
+    )
+
+
+def test_distinct_bad_values_of_one_key_are_one_finding_naming_each(w: TraceWriter) -> None:
+    w.connect()
+    first = w.command(
+        "GetConfiguration", {}, {"configurationKey": configuration_keys(HeartbeatInterval="60s")}
+    )
+    second = w.command(
+        "GetConfiguration", {}, {"configurationKey": configuration_keys(HeartbeatInterval="1m")}
+    )
+    found = w.of("configuration.value_type")
+    assert [f.entries for f in found] == [(first + 1, second + 1)]
+    assert "'60s' is not an integer (a int key); also '1m' is not an integer" in found[0].message
+
+
+def test_a_read_only_key_reported_writable_in_three_answers_is_one_finding(
+    w: TraceWriter,
+) -> None:
+    keys = configuration_keys()
+    for item in keys:
+        if item["key"] == "NumberOfConnectors":
+            item["readonly"] = False
+    w.connect()
+    replies = [w.command("GetConfiguration", {}, {"configurationKey": keys}) + 1 for _ in range(3)]
+    found = w.of("configuration.readonly")
+    assert [(f.severity, f.entries) for f in found] == [(Severity.WARNING, tuple(replies))]
+    assert found[0].message == (
+        "NumberOfConnectors is reported writable (readonly false) in 3 GetConfiguration answers"
+    )

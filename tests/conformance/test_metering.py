@@ -41,6 +41,51 @@ def test_kwh_and_wh_readings_are_compared_in_wh(w: TraceWriter) -> None:
     assert len(found) == 1 and "from 1700 Wh (meterStop" in found[0].message
 
 
+def test_integer_meter_stop_below_a_fractional_sample_by_less_than_1_wh_is_rounding(
+    w: TraceWriter,
+) -> None:
+    # meterStop is an integer in Wh (section 6.49): 81.26 Wh sampled, then 81, is rounding.
+    w.connect()
+    given = w.start(1, meter_start=0)
+    w.tick(60)
+    w.meter_values(1, 81.26, transaction_id=given)
+    w.tick(60)
+    w.meter_values(1, 0.08199, transaction_id=given, unit="kWh")
+    w.tick(1)
+    w.stop(given, 81)
+    w.tick(60)
+    again = w.start(1, meter_start=82)  # rounded up from 81.5 ...
+    w.tick(60)
+    w.meter_values(1, 81.7, transaction_id=again)  # ... and the next sample reads 81.7
+    assert w.of("meter.energy_register") == []
+
+
+def test_a_step_of_1_wh_or_more_against_an_integer_field_is_a_step_back(
+    w: TraceWriter,
+) -> None:
+    w.connect()
+    given = w.start(1, meter_start=0)
+    w.tick(60)
+    sampled = w.meter_values(1, 82, transaction_id=given)
+    w.tick(60)
+    stop = w.stop(given, 81)
+    found = w.of("meter.energy_register")
+    assert [(f.severity, f.entries) for f in found] == [(Severity.VIOLATION, (sampled, stop))]
+    assert "from 82 Wh (MeterValues" in found[0].message and "to 81 Wh (meterStop" in (
+        found[0].message
+    )
+
+
+def test_sampled_values_going_back_by_less_than_1_wh_are_a_step_back(w: TraceWriter) -> None:
+    w.connect()
+    given = w.start(1, meter_start=0)
+    w.tick(60)
+    w.meter_values(1, 81.26, transaction_id=given)
+    w.tick(60)
+    w.meter_values(1, 81.2, transaction_id=given)
+    assert len(w.of("meter.energy_register")) == 1
+
+
 def test_meter_start_below_the_previous_meter_stop_is_a_step_back(w: TraceWriter) -> None:
     w.connect()
     first = w.start(1, meter_start=0)
@@ -119,9 +164,28 @@ def test_registers_of_other_phases_and_connectors_are_kept_apart(w: TraceWriter)
     assert w.of("meter.energy_register") == []
 
 
+def test_samples_sent_after_the_stop_but_taken_during_the_transaction_are_its_own(
+    w: TraceWriter,
+) -> None:
+    w.connect()
+    given = w.start(1)
+    w.tick(60)
+    w.meter_values(1, 1500, transaction_id=given)
+    w.tick(60)
+    taken = w.ts()
+    w.stop(given, 2000)
+    w.meter_values(1, 2000, context="Transaction.End", timestamp=taken)
+    w.meter_values(1, 2000, timestamp=taken)
+    assert w.rules() == []
+    w.tick(60)
+    later = w.meter_values(1, 2000, context="Transaction.End")
+    assert [f.entries for f in w.of("meter.context_transaction")] == [(later,)]
+
+
 def test_transaction_begin_outside_a_transaction_is_a_violation(w: TraceWriter) -> None:
     w.connect()
     stray = w.meter_values(1, 1000, context="Transaction.Begin")
+    w.tick(60)
     given = w.start(1)
     w.meter_values(1, 1000, transaction_id=given, context="Transaction.Begin")
     w.tick(60)

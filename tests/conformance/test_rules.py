@@ -110,6 +110,7 @@ def test_a_violation_fails_the_run_only_in_strict_mode(w: TraceWriter) -> None:
 def test_warnings_and_notes_never_fail_the_run(w: TraceWriter) -> None:
     w.connect()
     w.status(1, "Charging", "HighTemperature")
+    w.status(1, "Faulted", "NoError")
     findings = w.findings()
-    assert [f.severity for f in findings] == [Severity.WARNING]
+    assert [f.severity for f in findings] == [Severity.NOTE, Severity.WARNING]
     assert not fails_run(findings)

@@ -88,13 +88,15 @@ def test_connector_zero_reporting_a_connector_status_is_a_violation(w: TraceWrit
     assert w.of("status.transition") == []
 
 
-def test_error_code_with_a_status_other_than_faulted_is_a_warning(w: TraceWriter) -> None:
+def test_error_code_with_a_status_other_than_faulted_is_a_note(w: TraceWriter) -> None:
+    # Section 4.9: "When the 'status' field is not Faulted, the condition should be
+    # reported as a warning instead of an error": allowed, so a note, never a warning.
     w.connect()
     w.status(1, "Available")
-    warned = w.status(1, "Charging", "HighTemperature")
+    noted = w.status(1, "Charging", "HighTemperature")
     w.status(1, "Faulted", "HighTemperature")
     found = w.of("status.error_code")
-    assert [(f.entries, f.severity) for f in found] == [((warned,), Severity.WARNING)]
+    assert [(f.entries, f.severity) for f in found] == [((noted,), Severity.NOTE)]
     assert "errorCode HighTemperature with status Charging" in found[0].message
 
 
@@ -104,3 +106,41 @@ def test_faulted_with_no_error_is_a_warning(w: TraceWriter) -> None:
     w.status(2, "Faulted", "GroundFailure")
     found = w.of("status.faulted_no_error")
     assert [(f.entries, f.severity) for f in found] == [((faulted,), Severity.WARNING)]
+
+
+def _minimum_status_duration(w: TraceWriter, seconds: str) -> None:
+    w.command(
+        "ChangeConfiguration",
+        {"key": "MinimumStatusDuration", "value": seconds},
+        {"status": "Accepted"},
+    )
+
+
+def test_a_status_held_back_by_minimum_status_duration_makes_a_joined_move_a_note(
+    w: TraceWriter,
+) -> None:
+    # Section 9.1: a status shorter than MinimumStatusDuration is not sent, so Finishing ->
+    # (Preparing, too short to report) -> Charging shows as Finishing -> Charging.
+    w.connect()
+    w.boot()
+    _minimum_status_duration(w, "5")
+    finishing = w.status(1, "Finishing")
+    charging = w.status(1, "Charging")
+    assert w.of("status.transition") == []
+    found = w.of("status.transition_explained")
+    assert [(f.severity, f.entries) for f in found] == [(Severity.NOTE, (finishing, charging))]
+    assert found[0].message == (
+        "connector 1: Finishing -> Charging (F3) is not in the table of section 4.9; with "
+        "MinimumStatusDuration 5 s it may be Finishing -> Available or Preparing or Unavailable or "
+        "Faulted -> Charging, the status between too short to be reported"
+    )
+
+
+def test_without_minimum_status_duration_a_joined_move_is_a_violation(w: TraceWriter) -> None:
+    w.connect()
+    w.boot()
+    _minimum_status_duration(w, "0")
+    w.status(1, "Finishing")
+    w.status(1, "Charging")
+    assert len(w.of("status.transition")) == 1
+    assert w.of("status.transition_explained") == []

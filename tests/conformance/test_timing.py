@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+import pytest
+
 from chargecheck.conformance import CheckSettings, Severity
 
 from .conftest import good_session
@@ -82,6 +86,32 @@ def test_heartbeat_interval_changed_by_change_configuration_is_followed(w: Trace
     w.tick(60)
     w.heartbeat()
     assert len(w.of("timing.heartbeat_late")) == 1
+
+
+def _boot_answered(w: TraceWriter, status: str, interval: int) -> int:
+    return w.exchange(
+        "BootNotification",
+        {"chargePointVendor": "Alfen BV", "chargePointModel": "NG920-61002"},
+        {"status": status, "currentTime": w.ts(), "interval": interval},
+    )
+
+
+@pytest.mark.parametrize("status", ["Pending", "Rejected"])
+def test_silence_while_the_boot_is_not_accepted_is_not_late(w: TraceWriter, status: str) -> None:
+    # Section 4.2: Pending, "SHALL NOT send request messages" unasked; Rejected, no message
+    # "until the retry interval expires". Silence is what the bench asked for.
+    w.connect()
+    w.boot(interval=60)
+    w.close()
+    w.connect()
+    _boot_answered(w, status, 300)
+    w.tick(300)
+    w.boot(interval=60)
+    assert w.of("timing.heartbeat_late") == []
+    w.tick(300)
+    late = w.heartbeat()
+    found = w.of("timing.heartbeat_late")
+    assert len(found) == 1 and found[0].entries == (late - 2, late)
 
 
 def test_no_interval_known_means_no_heartbeat_judgement(w: TraceWriter) -> None:
@@ -197,6 +227,82 @@ def test_long_transaction_without_periodic_samples_is_a_warning(w: TraceWriter) 
     assert len(found) == 1 and "no Sample.Periodic MeterValues in 600 s" in found[0].message
 
 
+def test_a_stop_queued_offline_is_measured_by_its_own_timestamp(w: TraceWriter) -> None:
+    w.connect()
+    w.command(
+        "ChangeConfiguration",
+        {"key": "MeterValueSampleInterval", "value": "60"},
+        {"status": "Accepted"},
+    )
+    started = w.clock.now
+    given = w.start(1)
+    w.tick(1)
+    w.close()  # offline: the station stops the transaction 23 ms after its start
+    w.tick(600)
+    w.connect()
+    stopped = (started + timedelta(milliseconds=23)).isoformat().replace("+00:00", "Z")
+    w.stop(given, 1000, timestamp=stopped)
+    assert w.of("timing.meter_interval") == []
+
+
+def test_a_queued_stop_of_a_long_transaction_without_samples_is_still_a_warning(
+    w: TraceWriter,
+) -> None:
+    w.connect()
+    w.command(
+        "ChangeConfiguration",
+        {"key": "MeterValueSampleInterval", "value": "60"},
+        {"status": "Accepted"},
+    )
+    given = w.start(1)
+    w.close()
+    w.tick(900)
+    w.connect()
+    w.stop(given, 1000, timestamp=w.ts(-300))  # stopped 600 s after the start
+    found = w.of("timing.meter_interval")
+    assert len(found) == 1 and "no Sample.Periodic MeterValues in 600 s" in found[0].message
+
+
+def _sample_interval(w: TraceWriter, value: str) -> None:
+    w.command(
+        "ChangeConfiguration",
+        {"key": "MeterValueSampleInterval", "value": value},
+        {"status": "Accepted"},
+    )
+
+
+def _samples_every(w: TraceWriter, given: int, gaps: list[float]) -> None:
+    for gap in gaps:
+        w.tick(gap)
+        w.meter_values(1, 1000, transaction_id=given)
+
+
+def test_an_interval_the_bench_changed_during_the_transaction_is_followed(
+    w: TraceWriter,
+) -> None:
+    w.connect()
+    _sample_interval(w, "60")
+    given = w.start(1)
+    _samples_every(w, given, [60, 60])
+    _sample_interval(w, "10")
+    _samples_every(w, given, [35, 10, 10, 10])  # 35 s: the gap that spans the change
+    w.stop(given, 1000)
+    assert w.of("timing.meter_interval") == []
+
+
+def test_a_gap_off_every_interval_in_force_is_still_a_warning(w: TraceWriter) -> None:
+    w.connect()
+    _sample_interval(w, "60")
+    given = w.start(1)
+    _samples_every(w, given, [60, 60])
+    _sample_interval(w, "10")
+    _samples_every(w, given, [10, 200, 10])
+    w.stop(given, 1000)
+    found = w.of("timing.meter_interval")
+    assert len(found) == 1 and "MeterValueSampleInterval 10 s / 60 s" in found[0].message
+    assert "worst 200.0 s" in found[0].message
+
+
 def test_unknown_sample_interval_is_not_judged(w: TraceWriter) -> None:
     _charge(w, [10, 300, 5], interval=None)
     assert w.of("timing.meter_interval") == []
@@ -257,19 +363,63 @@ def test_timestamp_ahead_of_the_bench_clock_is_a_warning(w: TraceWriter) -> None
     )
 
 
-def test_status_stamped_behind_the_bench_clock_is_a_warning(w: TraceWriter) -> None:
+def test_statuses_reporting_an_earlier_moment_are_not_a_clock_fault(w: TraceWriter) -> None:
+    # StatusNotification.timestamp is "the time for which the status is reported": a status
+    # that took effect while offline is sent after the reconnect with its own, earlier time.
     w.connect()
-    w.status(1, "Available", timestamp=w.ts(-5))
-    behind = w.status(1, "Available", timestamp=w.ts(-120))
-    given = w.start(1, timestamp=w.ts(-3600))  # queued while offline: allowed
+    w.status(1, "Charging")
+    w.close()
+    w.tick(600)
+    w.connect()
+    w.boot()
+    w.status(1, "SuspendedEV", timestamp=w.ts(-590))
+    w.status(1, "Available", timestamp=w.ts(-300))
+    given = w.start(1, timestamp=w.ts(-3600))  # queued while offline
     w.meter_values(1, 1500, transaction_id=given, timestamp=w.ts(-1800))
+    assert w.of("timing.clock_behind") == []
+
+
+def _trigger_meter_values(w: TraceWriter, connector: int = 1) -> int:
+    return w.command(
+        "TriggerMessage",
+        {"requestedMessage": "MeterValues", "connectorId": connector},
+        {"status": "Accepted"},
+    )
+
+
+def test_trigger_sample_stamped_before_the_request_for_it_is_a_warning(w: TraceWriter) -> None:
+    # Section 7: Trigger is a "value taken in response to a TriggerMessage.req", so it
+    # cannot have been taken before the bench sent that request.
+    w.connect()
+    w.tick(5)
+    _trigger_meter_values(w)
+    w.meter_values(1, 1000, context="Trigger", timestamp=w.ts(-3))  # within the tolerance
+    w.tick(60)
+    asked = _trigger_meter_values(w)
+    behind = w.meter_values(1, 1000, context="Trigger", timestamp=w.ts(-120))
     found = w.of("timing.clock_behind")
-    assert [(f.severity, f.entries) for f in found] == [(Severity.WARNING, (behind,))]
+    assert [(f.severity, f.entries) for f in found] == [(Severity.WARNING, (asked, behind))]
+    assert "worst by 119.9 s" in found[0].message
+
+
+def test_a_trigger_sample_is_bounded_by_the_earliest_request_it_may_answer(
+    w: TraceWriter,
+) -> None:
+    w.connect()
+    w.tick(5)
+    _trigger_meter_values(w)
+    w.tick(30)
+    _trigger_meter_values(w)  # asked again before the first answer came
+    w.meter_values(1, 1000, context="Trigger", timestamp=w.ts(-29))
+    w.meter_values(1, 1000, context="Trigger")
+    assert w.of("timing.clock_behind") == []
 
 
 def test_clock_tolerance_is_a_setting(w: TraceWriter) -> None:
     w.connect()
-    w.status(1, "Available", timestamp=w.ts(-8))
+    w.tick(5)
+    _trigger_meter_values(w)
+    w.meter_values(1, 1000, context="Trigger", timestamp=w.ts(-8))
     assert w.of("timing.clock_behind") == []
     assert len(w.of("timing.clock_behind", CheckSettings(clock_tolerance_s=5))) == 1
 

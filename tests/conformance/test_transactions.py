@@ -5,7 +5,7 @@ from __future__ import annotations
 from chargecheck.conformance import Severity
 
 from .conftest import good_session
-from .journal_trace import TraceWriter
+from .journal_trace import TraceWriter, sample
 
 
 def test_conformant_session_has_no_transaction_findings(w: TraceWriter) -> None:
@@ -51,6 +51,32 @@ def test_stop_sent_after_reconnect_for_a_transaction_given_before_is_fine(
     w.connect()
     w.stop(given, 2000, reason="PowerLoss")
     assert w.of("transaction.stop_id") == []
+
+
+def test_a_queued_stop_of_a_transaction_from_before_the_run_is_not_judged(
+    w: TraceWriter,
+) -> None:
+    w.connect()
+    w.boot()
+    w.tick(5)
+    w.stop(77, 2000, timestamp=w.ts(-3600), reason="PowerLoss")  # stopped an hour ago
+    begun = w.ts(-5400)
+    w.stop(
+        78,
+        2000,
+        transactionData=[{"timestamp": begun, "sampledValue": [sample(1000, "Transaction.Begin")]}],
+    )
+    assert w.of("transaction.stop_id") == []
+
+
+def test_a_stop_during_the_run_for_an_id_never_given_is_still_a_violation(
+    w: TraceWriter,
+) -> None:
+    w.connect()
+    w.boot()
+    w.tick(60)
+    stray = w.stop(77, 2000, timestamp=w.ts(-5))
+    assert [f.entries for f in w.of("transaction.stop_id")] == [(stray,)]
 
 
 def test_meter_stop_below_meter_start_is_a_violation(w: TraceWriter) -> None:

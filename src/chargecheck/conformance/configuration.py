@@ -10,6 +10,11 @@ The claimed profiles are the SupportedFeatureProfiles value of the same result; 
 is always claimed. A result to a GetConfiguration that named keys is judged only on
 the keys it asked for (a required key among ``unknownKey``); one to a GetConfiguration
 without keys must list every required key.
+
+The bench asks GetConfiguration several times in a run; the station's configuration is
+one thing, so each issue of a key is one finding, whatever the number of answers that
+show it: the finding says in how many answers it was seen and lists each of them as
+evidence (and, for a value, each distinct value).
 """
 
 from __future__ import annotations
@@ -56,10 +61,17 @@ def _reports(trace: StationTrace) -> Iterator[tuple[Exchange, dict[str, dict[str
         yield exchange, keys
 
 
+def _in_answers(count: int) -> str:
+    return f" in {count} GetConfiguration answers" if count > 1 else ""
+
+
 def _required_keys_present(trace: StationTrace, settings: CheckSettings) -> Iterator[Finding]:
+    missing_in: dict[str, list[Exchange]] = {}  # key -> the answers that lack it
+    claimed: dict[int, set[str]] = {}  # answer's CALL id -> the profiles it claims
     for exchange, keys in _reports(trace):
         profiles_value = keys.get("SupportedFeatureProfiles", {}).get("value", "")
         profiles = set(csl_items(str(profiles_value)))
+        claimed[exchange.call.id] = profiles | {"Core"}
         required = required_keys(profiles)
         asked = exchange.payload.get("key") or []
         if asked:
@@ -67,18 +79,30 @@ def _required_keys_present(trace: StationTrace, settings: CheckSettings) -> Iter
             missing = [k for k in required if k in asked and (k in unknown or k not in keys)]
         else:
             missing = [k for k in required if k not in keys]
-        if missing:
-            claimed = ", ".join(sorted(profiles | {"Core"}))
-            yield REQUIRED_KEY.finding(
-                trace.station,
-                f"GetConfiguration lacks {len(missing)} key(s) required for {claimed}: "
-                f"{', '.join(missing)}",
-                exchange.call.id,
-                exchange.reply_id,
-            )
+        for key in missing:
+            missing_in.setdefault(key, []).append(exchange)
+    # keys lacking from the same answers make one finding
+    groups: dict[tuple[int, ...], tuple[list[Exchange], list[str]]] = {}
+    for key, answers in missing_in.items():
+        group = groups.setdefault(tuple(a.call.id for a in answers), (answers, []))
+        group[1].append(key)
+    for answers, keys_missing in groups.values():
+        profiles = set().union(*(claimed[a.call.id] for a in answers))
+        lack = (
+            "GetConfiguration lacks"
+            if len(answers) == 1
+            else f"{len(answers)} GetConfiguration answers lack"
+        )
+        yield REQUIRED_KEY.finding(
+            trace.station,
+            f"{lack} {len(keys_missing)} key(s) required for {', '.join(sorted(profiles))}: "
+            f"{', '.join(keys_missing)}",
+            *(i for a in answers for i in (a.call.id, a.reply_id)),
+        )
 
 
 def _values_parse(trace: StationTrace, settings: CheckSettings) -> Iterator[Finding]:
+    wrong: dict[str, list[tuple[Exchange, str, str]]] = {}  # key -> (answer, value, problem)
     for exchange, keys in _reports(trace):
         for name, item in keys.items():
             value = item.get("value")
@@ -86,23 +110,31 @@ def _values_parse(trace: StationTrace, settings: CheckSettings) -> Iterator[Find
                 continue
             problem = type_problem(name, value)
             if problem:
-                yield VALUE_TYPE.finding(
-                    trace.station,
-                    f"{name} = {value!r} {problem} (a {KEYS[name].type} key)",
-                    exchange.reply_id,
-                )
+                wrong.setdefault(name, []).append((exchange, value, problem))
+    for name, seen in wrong.items():
+        distinct = dict.fromkeys((value, problem) for _, value, problem in seen)
+        (value, problem), *others = distinct
+        also = "".join(f"; also {v!r} {p}" for v, p in others)
+        yield VALUE_TYPE.finding(
+            trace.station,
+            f"{name} = {value!r} {problem} (a {KEYS[name].type} key){also}{_in_answers(len(seen))}",
+            *(exchange.reply_id for exchange, _, _ in seen),
+        )
 
 
 def _readonly_flags(trace: StationTrace, settings: CheckSettings) -> Iterator[Finding]:
+    writable: dict[str, list[Exchange]] = {}
     for exchange, keys in _reports(trace):
         for name, item in keys.items():
             spec = KEYS.get(name)
             if spec is not None and spec.readonly is True and item.get("readonly") is False:
-                yield READONLY.finding(
-                    trace.station,
-                    f"{name} is reported writable (readonly false)",
-                    exchange.reply_id,
-                )
+                writable.setdefault(name, []).append(exchange)
+    for name, answers in writable.items():
+        yield READONLY.finding(
+            trace.station,
+            f"{name} is reported writable (readonly false){_in_answers(len(answers))}",
+            *(exchange.reply_id for exchange in answers),
+        )
 
 
 CHECKS = (

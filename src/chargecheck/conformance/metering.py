@@ -17,6 +17,18 @@ Sample.Clock values are kept out of the comparisons with other readings: section
 has clock-aligned data sent at the end of an interval "bearing the interval start time
 timestamp", so its timestamp is not when it was read. Clock-aligned register readings
 are compared among themselves, and they are not held to the Begin / End order.
+
+meterStart and meterStop are integers (sections 6.45 and 6.49: "meterStart: integer",
+"meterStop: integer", in Wh), while a sampled value may have decimals (section 7,
+SampledValue: a string; 81.26 Wh). A station that samples 81.26 Wh and stops with
+meterStop 81 rounds (or truncates) to the integer the field demands: a step down of less
+than 1 Wh between such an integer and a sampled value, either way round, is not the
+register going back. A step of 1 Wh or more is.
+
+A MeterValues without a transactionId belongs to a transaction of its connector when it
+arrives while the transaction runs, or when its sample was taken (timestamp) between the
+transaction's start and stop timestamps, within ``clock_tolerance_s``: a station may send
+the last samples of a transaction just after its StopTransaction.
 """
 
 from __future__ import annotations
@@ -24,7 +36,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from chargecheck.conformance.findings import Check, Finding, Rule, Severity
 from chargecheck.conformance.settings import CheckSettings
@@ -96,6 +108,22 @@ class Reading:
     entry_id: int
     source: str
 
+    @property
+    def integer(self) -> bool:
+        """Whether the reading comes from an integer field (meterStart, meterStop)."""
+        return self.source in _INTEGER_SOURCES
+
+
+_INTEGER_SOURCES = frozenset({"meterStart", "meterStop"})
+
+
+def went_back(before: Reading, after: Reading) -> bool:
+    """Whether ``after`` is a step back from ``before``: any decrease between two sampled
+    values, but a decrease of 1 Wh or more when either is an integer field (rounding)."""
+    if before.integer != after.integer:
+        return before.wh - after.wh >= 1.0
+    return after.wh < before.wh
+
 
 # connector, phase, location (None: the outlet), clock-aligned or not
 _Key = tuple[int, str | None, str | None, bool]
@@ -146,7 +174,7 @@ def _register_never_decreases(trace: StationTrace, settings: CheckSettings) -> I
     for (connector, phase, location, clock), readings in _energy_readings(trace).items():
         ordered = sorted(readings, key=lambda r: r.moment)  # stable: journal order on ties
         for before, after in itertools.pairwise(ordered):
-            if after.wh < before.wh:
+            if went_back(before, after):
                 kind = "Sample.Clock " if clock else ""
                 where = "".join(f" {part}" for part in (phase, location) if part)
                 yield ENERGY_REGISTER.finding(
@@ -171,19 +199,39 @@ def _transaction_samples(
             yield sample, transaction.stop.call.id
 
 
-def _meter_values_outside(trace: StationTrace) -> Iterator[tuple[Exchange, Sample]]:
-    """Samples of MeterValues that belong to no transaction."""
+def _meter_values_outside(
+    trace: StationTrace, settings: CheckSettings
+) -> Iterator[tuple[Exchange, Sample]]:
+    """Samples of MeterValues that belong to no transaction: without a transactionId,
+    sent while none ran on the connector, and taken outside the span of each of them."""
     found = transactions(trace)
     for exchange in trace.calls("MeterValues"):
         payload = exchange.payload
-        if "transactionId" in payload or active(found, payload["connectorId"], exchange.call.id):
+        connector = payload["connectorId"]
+        if "transactionId" in payload or active(found, connector, exchange.call.id):
             continue
         for sample in samples(payload["meterValue"]):
-            yield exchange, sample
+            if not any(
+                t.connector_id == connector and _taken_during(t, sample, settings) for t in found
+            ):
+                yield exchange, sample
+
+
+def _taken_during(transaction: Transaction, sample: Sample, settings: CheckSettings) -> bool:
+    """Whether the sample's timestamp lies between the transaction's start and stop
+    timestamps (within the clock tolerance)."""
+    if transaction.stop is None or sample.timestamp is None:
+        return False
+    begin = parse_time(transaction.start.payload.get("timestamp"))
+    end = parse_time(transaction.stop.payload.get("timestamp"))
+    if begin is None or end is None:
+        return False
+    slack = timedelta(seconds=settings.clock_tolerance_s)
+    return begin - slack <= sample.timestamp <= end + slack
 
 
 def _begin_end_in_place(trace: StationTrace, settings: CheckSettings) -> Iterator[Finding]:
-    for exchange, sample in _meter_values_outside(trace):
+    for exchange, sample in _meter_values_outside(trace, settings):
         if sample.context in (TX_BEGIN, TX_END):
             yield CONTEXT_TRANSACTION.finding(
                 trace.station,
@@ -222,7 +270,7 @@ def _begin_end_of(trace: StationTrace, transaction: Transaction) -> Iterator[Fin
 
 def _periodic_in_transactions(trace: StationTrace, settings: CheckSettings) -> Iterator[Finding]:
     reported: set[int] = set()
-    for exchange, sample in _meter_values_outside(trace):
+    for exchange, sample in _meter_values_outside(trace, settings):
         connector = exchange.payload["connectorId"]
         if sample.context == PERIODIC and connector > 0 and exchange.call.id not in reported:
             reported.add(exchange.call.id)
@@ -263,24 +311,41 @@ def _off_grid(moment: datetime, interval: int, tolerance: float) -> str | None:
     return None
 
 
-def _trigger_after_request(trace: StationTrace, settings: CheckSettings) -> Iterator[Finding]:
-    requests = [
+def trigger_requests(trace: StationTrace) -> list[Exchange]:
+    """The bench's TriggerMessage(MeterValues) CALLs the station Accepted, in order."""
+    return [
         e
         for e in trace.commands("TriggerMessage")
         if e.payload.get("requestedMessage") == "MeterValues"
         and (e.result or {}).get("status") == "Accepted"
     ]
+
+
+def triggered_meter_values(trace: StationTrace) -> Iterator[Exchange]:
+    """Valid MeterValues CALLs with at least one Trigger sample."""
     for exchange in trace.calls("MeterValues"):
-        if not any(s.context == TRIGGER for s in samples(exchange.payload["meterValue"])):
-            continue
+        if any(s.context == TRIGGER for s in samples(exchange.payload["meterValue"])):
+            yield exchange
+
+
+def asked_before(requests: list[Exchange], exchange: Exchange, after_id: int = 0) -> list[Exchange]:
+    """The requests that may have asked for MeterValues ``exchange``: sent before it (and
+    after entry ``after_id``) on its connection, for its connector or for every one."""
+    connector = exchange.payload["connectorId"]
+    return [
+        r
+        for r in requests
+        if r.call.connection == exchange.call.connection
+        and after_id < r.call.id < exchange.call.id
+        and r.payload.get("connectorId", connector) == connector
+    ]
+
+
+def _trigger_after_request(trace: StationTrace, settings: CheckSettings) -> Iterator[Finding]:
+    requests = trigger_requests(trace)
+    for exchange in triggered_meter_values(trace):
         connector = exchange.payload["connectorId"]
-        asked = any(
-            r.call.connection == exchange.call.connection
-            and r.call.id < exchange.call.id
-            and r.payload.get("connectorId", connector) == connector
-            for r in requests
-        )
-        if not asked:
+        if not asked_before(requests, exchange):
             yield CONTEXT_TRIGGER.finding(
                 trace.station,
                 f"Trigger MeterValues on connector {connector} without an accepted "

@@ -7,7 +7,7 @@
 | timing.meter_interval | warning | Sample.Periodic MeterValues every MeterValueSampleInterval |
 | timing.timestamp_utc | warning | timestamps in UTC (``Z`` or ``+00:00``) |
 | timing.clock_future | warning | no timestamp ahead of the bench's clock beyond the tolerance |
-| timing.clock_behind | warning | status-type messages not stamped behind the bench's clock |
+| timing.clock_behind | warning | a Trigger sample not stamped before the request for it |
 
 What counts as "alive". OCPP 1.6 section 4.6: "The Charge Point MAY skip sending a
 Heartbeat.req PDU when another PDU has been sent to the Central System within the
@@ -21,16 +21,35 @@ mandatory", hence a warning, not a violation. The interval in force is the large
 the values at the start and at the end of a silence (a BootNotification result, an
 Accepted ChangeConfiguration or a GetConfiguration report), so a change in mid-silence
 never makes a station late. A silence ends with the next station message, the close of
-the connection, or the last entry of the journal.
+the connection, or the last entry of the journal. A silence after a BootNotification
+answered Pending or Rejected is not judged: section 4.2 has the station then send no
+request unasked ("SHALL NOT send request messages", Pending; "SHALL NOT send any OCPP
+message ... until the retry interval expires", Rejected) until it boots again.
 
 Sampled intervals are measured on the timestamps the station put on its samples, not
 on arrival times, so that a batch sent after an offline period is judged by when it
-was sampled; they are held to the MeterValueSampleInterval in force when the
-transaction started. OCPP 1.6 has no clock-accuracy requirement (the Central System hands out
-its time in BootNotification and Heartbeat results, section 4.2 "RECOMMENDED to
-synchronize"), so clock findings are warnings. Transaction messages (StartTransaction,
-StopTransaction, MeterValues) may be queued while offline (section 4.7 / 3.x), so only
-other messages are held to the "not behind" rule.
+was sampled; they are held to the MeterValueSampleInterval in force during the
+transaction (any value it had from the start to the stop, when the bench changed it in
+between). How long a transaction ran is measured the same way, from the timestamp of its
+StartTransaction to that of its StopTransaction (sections 6.45 and 6.49): a StopTransaction
+queued offline and sent after a reconnect arrives long after the stop it reports. A
+transaction shorter than two intervals (and the tolerance) has no missing sample to show.
+
+The clock. OCPP 1.6 has no clock-accuracy requirement (the Central System hands out its
+time in BootNotification and Heartbeat results, section 4.2 "RECOMMENDED to synchronize"),
+so clock findings are warnings. A timestamp later than its receipt (``clock_future``) is
+always a clock fault: no message reports a moment that has not come yet. A timestamp
+earlier than its receipt proves nothing by itself, because no timestamp of a 1.6 station
+message is the time of sending: StatusNotification.timestamp is "the time for which the
+status is reported" (section 6.47; a status that took effect while offline, or was held
+back for MinimumStatusDuration, is reported later with its own time), StartTransaction,
+StopTransaction and MeterValues carry the times of the start, the stop and the samples
+and may be queued offline, Sample.Clock values bear their interval's start (3.16.2), and
+Heartbeat and BootNotification carry no time (the Central System's currentTime is in their
+answers). The one lower bound the trace gives is a Trigger sample: section 7 defines it as
+a "value taken in response to a TriggerMessage.req", so it was taken after the bench sent
+that request; ``clock_behind`` judges those samples against the send time of the earliest
+Accepted TriggerMessage(MeterValues) they may answer.
 """
 
 from __future__ import annotations
@@ -41,11 +60,22 @@ from collections.abc import Iterator
 from datetime import datetime
 
 from chargecheck.conformance.findings import Check, Finding, Rule, Severity
+from chargecheck.conformance.metering import (
+    asked_before,
+    trigger_requests,
+    triggered_meter_values,
+)
 from chargecheck.conformance.settings import CheckSettings
 from chargecheck.conformance.trace import CLOSE, CONNECT, StationTrace
-from chargecheck.conformance.transactions import Transaction, meter_values_of, transactions
+from chargecheck.conformance.transactions import (
+    Transaction,
+    duration_s,
+    meter_values_of,
+    transactions,
+)
 from chargecheck.conformance.values import (
     PERIODIC,
+    TRIGGER,
     KeyHistory,
     is_utc,
     parse_time,
@@ -53,7 +83,6 @@ from chargecheck.conformance.values import (
     timestamps,
 )
 from chargecheck.journal.store import FRAME_IN, Entry
-from chargecheck.protocol.actions import TRANSACTION_ACTIONS
 
 W, N = Severity.WARNING, Severity.NOTE
 
@@ -91,9 +120,9 @@ CLOCK_FUTURE = Rule(
 CLOCK_BEHIND = Rule(
     "timing.clock_behind",
     W,
-    "OCPP 1.6 sections 4.2 and 4.6",
-    "Timestamps of messages that are not queued while offline (StatusNotification, ...) "
-    "match the Central System's time of receipt, within the tolerance",
+    "OCPP 1.6 sections 4.2, 5.17 and 7 (ReadingContext Trigger)",
+    "A value taken in response to a TriggerMessage is not stamped earlier than the Central "
+    "System sent that TriggerMessage, within the tolerance",
 )
 
 
@@ -115,10 +144,32 @@ def _silences(trace: StationTrace) -> Iterator[tuple[int, Entry, Entry]]:
         yield connection, last, end
 
 
+def _unregistered(trace: StationTrace) -> set[int]:
+    """Ids of the station frames sent while its last BootNotification on the connection was
+    answered Pending or Rejected (section 4.2: no request unasked then)."""
+    refused = {
+        e.call.id: (e.result or {}).get("status") != "Accepted"
+        for e in trace.calls("BootNotification", valid=False)
+        if e.result is not None
+    }
+    quiet, found = False, set()
+    for entry in trace.entries:
+        if entry.kind == CONNECT:
+            quiet = False
+        elif entry.kind == FRAME_IN:
+            quiet = refused.get(entry.id, quiet)
+            if quiet:
+                found.add(entry.id)
+    return found
+
+
 def _heartbeat_not_late(trace: StationTrace, settings: CheckSettings) -> Iterator[Finding]:
     history = KeyHistory(trace, "HeartbeatInterval")
+    unregistered = _unregistered(trace)
     late: dict[int, list[tuple[float, int, Entry, Entry]]] = {}
     for connection, start, end in _silences(trace):
+        if start.id in unregistered:
+            continue
         known = [v for v in (history.int_at(start.id + 1), history.int_at(end.id)) if v]
         interval = max(known, default=0)
         silence = end.mono - start.mono
@@ -183,54 +234,91 @@ def _periodic_moments(trace: StationTrace, transaction: Transaction) -> list[tup
 def _meter_interval_kept(trace: StationTrace, settings: CheckSettings) -> Iterator[Finding]:
     history = KeyHistory(trace, "MeterValueSampleInterval")
     sampled_data = KeyHistory(trace, "MeterValuesSampledData")
-    tolerance = settings.meter_interval_tolerance
+    last = trace.last_entry.id + 1 if trace.last_entry else 0
     for transaction in transactions(trace):
-        moments = _periodic_moments(trace, transaction)
-        interval = history.int_at(transaction.start.call.id)
-        if interval is None:
+        start = transaction.start.call.id
+        if history.int_at(start) is None:
             continue
-        label = transaction.label
-        if interval == 0:
+        end = transaction.stop.call.id if transaction.stop else last
+        intervals = sorted(set(history.ints_between(start, end)))
+        moments = _periodic_moments(trace, transaction)
+        if intervals == [0]:
             if moments:
                 yield METER_INTERVAL.finding(
                     trace.station,
-                    f"{label}: {len(moments)} Sample.Periodic value(s) although "
+                    f"{transaction.label}: {len(moments)} Sample.Periodic value(s) although "
                     f"MeterValueSampleInterval is 0",
-                    transaction.start.call.id,
+                    start,
                     moments[0][1],
                 )
             continue
-        gaps = [
-            ((b - a).total_seconds(), a_id, b_id)
-            for (a, a_id), (b, b_id) in itertools.pairwise(moments)
-        ]
-        if any(abs(gap - interval) > interval * tolerance for gap, _, _ in gaps):
-            values = [gap for gap, _, _ in gaps]
-            worst, a_id, b_id = max(gaps, key=lambda g: abs(g[0] - interval))
-            yield METER_INTERVAL.finding(
-                trace.station,
-                f"{label}: {len(values)} Sample.Periodic intervals against "
-                f"MeterValueSampleInterval {interval} s (±{tolerance:.0%}): mean "
-                f"{statistics.fmean(values):.1f} s, jitter {statistics.pstdev(values):.1f} s, "
-                f"worst {worst:.1f} s",
-                a_id,
-                b_id,
-            )
-        elif not moments and sampled_data.value_at(transaction.start.call.id) != "":
-            lasted = _lasted(trace, transaction)
-            if lasted > 2 * interval * (1 + tolerance):
-                yield METER_INTERVAL.finding(
-                    trace.station,
-                    f"{label}: no Sample.Periodic MeterValues in {lasted:.0f} s "
-                    f"(MeterValueSampleInterval {interval} s)",
-                    transaction.start.call.id,
-                    transaction.stop.call.id if transaction.stop else None,
-                )
+        if 0 in intervals:
+            continue  # sampling switched on or off during the transaction
+        if moments:
+            yield from _gaps_off(trace, transaction, moments, intervals, settings)
+        elif sampled_data.value_at(start) != "":
+            yield from _none_sampled(trace, transaction, intervals, settings)
+
+
+def _interval_text(intervals: list[int]) -> str:
+    return " / ".join(f"{i} s" for i in intervals)
+
+
+def _gaps_off(
+    trace: StationTrace,
+    transaction: Transaction,
+    moments: list[tuple[datetime, int]],
+    intervals: list[int],
+    settings: CheckSettings,
+) -> Iterator[Finding]:
+    """A finding if a gap between samples is off every interval in force (a gap that
+    spans a change of interval may be anything between them)."""
+    tolerance = settings.meter_interval_tolerance
+    low, high = intervals[0] * (1 - tolerance), intervals[-1] * (1 + tolerance)
+    gaps = [
+        ((b - a).total_seconds(), a_id, b_id)
+        for (a, a_id), (b, b_id) in itertools.pairwise(moments)
+    ]
+    if all(low <= gap <= high for gap, _, _ in gaps):
+        return
+    values = [gap for gap, _, _ in gaps]
+    worst, a_id, b_id = max(gaps, key=lambda g: max(low - g[0], g[0] - high))
+    yield METER_INTERVAL.finding(
+        trace.station,
+        f"{transaction.label}: {len(values)} Sample.Periodic intervals against "
+        f"MeterValueSampleInterval {_interval_text(intervals)} (±{tolerance:.0%}): mean "
+        f"{statistics.fmean(values):.1f} s, jitter {statistics.pstdev(values):.1f} s, "
+        f"worst {worst:.1f} s",
+        a_id,
+        b_id,
+    )
+
+
+def _none_sampled(
+    trace: StationTrace, transaction: Transaction, intervals: list[int], settings: CheckSettings
+) -> Iterator[Finding]:
+    lasted = _lasted(trace, transaction)
+    if lasted > 2 * intervals[-1] * (1 + settings.meter_interval_tolerance):
+        yield METER_INTERVAL.finding(
+            trace.station,
+            f"{transaction.label}: no Sample.Periodic MeterValues in {lasted:.0f} s "
+            f"(MeterValueSampleInterval {_interval_text(intervals)})",
+            transaction.start.call.id,
+            transaction.stop.call.id if transaction.stop else None,
+        )
 
 
 def _lasted(trace: StationTrace, transaction: Transaction) -> float:
-    """Seconds from the StartTransaction to the StopTransaction (or the journal's end)."""
-    end = transaction.stop.call.entry if transaction.stop else trace.last_entry
+    """Seconds the transaction ran: from its start to its stop timestamp (the station's own
+    times: either message may have been queued offline); for one not stopped in the
+    journal, from its StartTransaction to the station's last message."""
+    if transaction.stop is not None:
+        span = duration_s(transaction)
+        if span is not None:
+            return span
+        end: Entry | None = transaction.stop.call.entry
+    else:
+        end = next((e for e in reversed(trace.entries) if e.kind == FRAME_IN), None)
     return end.mono - transaction.start.call.mono if end is not None else 0.0
 
 
@@ -286,18 +374,39 @@ def _clock_not_ahead(trace: StationTrace, settings: CheckSettings) -> Iterator[F
         )
 
 
+def _trigger_offsets(trace: StationTrace) -> Iterator[tuple[Entry, Entry, float]]:
+    """(MeterValues entry, TriggerMessage entry, earliest Trigger sample time minus the time
+    the bench sent the earliest request it may answer, in s) per triggered MeterValues.
+
+    A request is one it may answer if it came after the previous triggered MeterValues of
+    the same connector: that one answered an earlier request.
+    """
+    requests = trigger_requests(trace)
+    answered: dict[tuple[int, int], int] = {}  # (connection, connector) -> last MeterValues id
+    for exchange in triggered_meter_values(trace):
+        key = (exchange.call.connection, exchange.payload["connectorId"])
+        asked = asked_before(requests, exchange, answered.get(key, 0))
+        answered[key] = exchange.call.id
+        sent = parse_time(asked[0].call.entry.utc.replace("Z", "+00:00")) if asked else None
+        taken = [
+            s.timestamp
+            for s in samples(exchange.payload["meterValue"])
+            if s.context == TRIGGER and s.timestamp is not None
+        ]
+        if sent is not None and taken:
+            yield exchange.call.entry, asked[0].call.entry, (min(taken) - sent).total_seconds()
+
+
 def _clock_not_behind(trace: StationTrace, settings: CheckSettings) -> Iterator[Finding]:
-    behind = [
-        (e, a, o)
-        for e, a, o in _offsets(trace)
-        if a not in TRANSACTION_ACTIONS and o < -settings.clock_tolerance_s
-    ]
+    behind = [(e, t, o) for e, t, o in _trigger_offsets(trace) if o < -settings.clock_tolerance_s]
     if behind:
-        entry, action, offset = min(behind, key=lambda found: found[2])
+        entry, trigger, offset = min(behind, key=lambda found: found[2])
         yield CLOCK_BEHIND.finding(
             trace.station,
-            f"{len(behind)} message(s) stamped behind the bench's clock by more than "
-            f"{settings.clock_tolerance_s:g} s, worst {action} by {-offset:.1f} s",
+            f"{len(behind)} Trigger MeterValues stamped earlier than the TriggerMessage "
+            f"that asked for them by more than {settings.clock_tolerance_s:g} s, worst by "
+            f"{-offset:.1f} s",
+            trigger.id,
             entry.id,
             *(e.id for e, _, _ in behind),
         )

@@ -12,9 +12,13 @@ A transaction runs on its connector from its StartTransaction CALL to the
 StopTransaction CALL that names its id (or to the next StartTransaction on that
 connector, for a transaction the station never stopped).
 
-The checks see one run: a StopTransaction for a transaction started in an earlier run
-(a station reconnecting with a transaction in its offline queue) is a
-``transaction.stop_id`` finding, with the transactionId in the message to look up.
+The checks see one run: a StopTransaction for a transaction started before it cannot be
+judged against the ids of this run. One whose own times (its timestamp, the timestamps
+of its transactionData) lie before the journal's first entry (less ``clock_tolerance_s``)
+reports a transaction from before the run (a station delivering a StopTransaction it
+queued while offline) and is not judged. Any other StopTransaction for an id this run
+never gave is a ``transaction.stop_id`` finding, with the transactionId in the message to
+look up.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from dataclasses import dataclass
 from chargecheck.conformance.findings import Check, Finding, Rule, Severity
 from chargecheck.conformance.settings import CheckSettings
 from chargecheck.conformance.trace import Exchange, StationTrace
-from chargecheck.conformance.values import parse_time
+from chargecheck.conformance.values import parse_time, timestamps
 
 V, W = Severity.VIOLATION, Severity.WARNING
 
@@ -170,6 +174,17 @@ def _start_fields(trace: StationTrace, settings: CheckSettings) -> Iterator[Find
             )
 
 
+def _before_the_run(trace: StationTrace, stop: Exchange, settings: CheckSettings) -> bool:
+    """Whether the StopTransaction reports a moment before the journal's first entry."""
+    first = trace.entries[0] if trace.entries else None
+    begun = parse_time(first.utc.replace("Z", "+00:00")) if first is not None else None
+    moments = [parse_time(text) for _, text in timestamps(stop.payload)]
+    known = [m for m in moments if m is not None]
+    if begun is None or not known:
+        return False
+    return (begun - min(known)).total_seconds() > settings.clock_tolerance_s
+
+
 def _stop_uses_given_id(trace: StationTrace, settings: CheckSettings) -> Iterator[Finding]:
     given: set[int] = set()
     stops = {e.call.id for e in trace.calls("StopTransaction")}
@@ -180,7 +195,7 @@ def _stop_uses_given_id(trace: StationTrace, settings: CheckSettings) -> Iterato
                 given.add(transaction_id)
         elif exchange.call.id in stops:
             transaction_id = exchange.payload["transactionId"]
-            if transaction_id not in given:
+            if transaction_id not in given and not _before_the_run(trace, exchange, settings):
                 yield STOP_ID.finding(
                     trace.station,
                     f"StopTransaction for transactionId {transaction_id}, which no "

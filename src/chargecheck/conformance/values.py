@@ -156,5 +156,13 @@ class KeyHistory:
     def int_at(self, entry_id: int) -> int | None:
         return parse_int(self.value_at(entry_id))
 
+    def ints_between(self, first_id: int, last_id: int) -> list[int]:
+        """The integer values in force at some point from ``first_id`` to ``last_id``: the
+        one at ``first_id`` (if known) and each set by a reply in between, in order."""
+        start = bisect.bisect_left(self._ids, first_id)
+        stop = bisect.bisect_left(self._ids, last_id)
+        texts = self._values[max(start - 1, 0) : stop]
+        return [v for v in (parse_int(t) for t in texts) if v is not None]
+
     def __bool__(self) -> bool:
         return bool(self._ids)

@@ -38,7 +38,12 @@ LETTER = {
     S.FAULTED: "I",
 }
 
-# OCPP 1.6 section 4.9, the table of status transitions for connectors > 0.
+# OCPP 1.6 section 4.9, the table of status transitions for connectors > 0, exactly as
+# printed. The printed table has no Preparing -> Unavailable cell (B8), although section
+# 5.2 makes a station with a car plugged in and no transaction go Unavailable on an
+# Accepted ChangeAvailability(Inoperative); the conformance checks (``status`` module) make
+# such a move a note when a command in the trace explains it. B8 is not added here: the
+# table stays the spec's, and the simulator reads it.
 TRANSITIONS: dict[ChargePointStatus, frozenset[ChargePointStatus]] = {
     S.AVAILABLE: frozenset(
         {
