@@ -9,6 +9,7 @@ run without file services, or without a firmware file to serve, is NOT TESTED he
 
 from __future__ import annotations
 
+from contextlib import suppress
 from datetime import timedelta
 
 from chargecheck.clock import utc_iso
@@ -17,6 +18,7 @@ from chargecheck.csms.session import Cursor, Message
 from chargecheck.script.catalogue.base import arrives, ask, case, not_tested, watch
 from chargecheck.script.context import CaseContext
 from chargecheck.script.steps import make_idle
+from chargecheck.script.verdict import Outcome
 
 PROFILE = "FirmwareManagement"
 FINAL = ("Installed", "InstallationFailed", "DownloadFailed")
@@ -65,7 +67,21 @@ async def final_status(ctx: CaseContext, name: str, location: str) -> tuple[Mess
         cursor,
         ctx.settings.timeouts.firmware,
     )
-    return None if final is None else (final, cursor)
+    if final is None:
+        return None
+    await _settled(ctx, cursor)
+    return final, cursor
+
+
+async def _settled(ctx: CaseContext, cursor: Cursor) -> None:
+    """The next case starts with a settled station: one that reported Installing or
+    Installed reboots to run the new image (it may before or after the notification),
+    so its BootNotification and its connection are waited for (``timeouts.reboot``)."""
+    if not any(m.payload["status"] in ("Installing", "Installed") for m in statuses(ctx, cursor)):
+        return
+    if await watch(ctx, "BootNotification", None, cursor, ctx.settings.timeouts.reboot):
+        with suppress(SessionError):
+            await ctx.session.wait_connected(ctx.settings.timeouts.connect)
 
 
 @case(
@@ -117,6 +133,7 @@ async def firmware_installed(ctx: CaseContext) -> str:
     if served is None:
         return ""
     await make_idle(ctx)
+    since = ctx.files.mark()
     ended = await final_status(ctx, name, served)
     if ended is None:
         return ""
@@ -124,6 +141,8 @@ async def firmware_installed(ctx: CaseContext) -> str:
     status = final.payload["status"]
     if status != "Installed":
         not_tested(ctx, name, f"{trail(statuses(ctx, cursor))} (the station judged the image)")
+        return ""
+    if not await _fetched(ctx, since, final):
         return ""
     ctx.check(True, name, trail(statuses(ctx, cursor)), (final.entry_id,))
     downloaded = next(
@@ -151,6 +170,28 @@ async def firmware_installed(ctx: CaseContext) -> str:
             (boot.entry_id,),
         )
     return f"OK, {trail(statuses(ctx, cursor))}, rebooted with {version}"
+
+
+async def _fetched(ctx: CaseContext, since: int, final: Message) -> bool:
+    """Installed is evidence only with the image fetched from the bench's server (a file
+    event): a station that reports it for a file it never fetched misinforms the Central
+    System of the progress (4.5 SHALL inform)."""
+    name = "the firmware file is fetched from the bench before Installed (4.5 SHALL inform)"
+    try:
+        got = await ctx.files.wait_for_download(
+            ctx.settings.timeouts.status, name_glob=ctx.firmware, since=since
+        )
+    except TimeoutError:
+        ctx.record(
+            name,
+            Outcome.FAIL,
+            "Installed reported, yet no download of the image from the bench's server: the "
+            "status does not tell the progress (4.5)",
+            (final.entry_id,),
+        )
+        return False
+    ctx.check(True, name, f"{got.name}, {got.size} bytes", (final.entry_id,))
+    return True
 
 
 @case(

@@ -132,21 +132,39 @@ def close(a: float, b: float) -> bool:
 async def judge_at_most(
     ctx: CaseContext, name: str, c: int, unit: str, limit: float, rule: str
 ) -> float | None:
-    """The composite limit of ``c`` now is at most ``limit`` (3.13.3 SHALL)."""
+    """The composite limit of ``c`` now is at most ``limit`` (3.13.3 SHALL), and is a
+    limit: a negative value (a "no limit" sentinel on the wire) or none at all FAILs; a
+    limit of 0 where ``limit`` is above it, or a schedule in another unit, shows nothing
+    either way (the station may lower the limit, 5.7; it chose the unit) and is NOT
+    TESTED: a PASS needs a limit that shows the profile applied."""
     result = await composite(ctx, name, c, unit)
     if result is None:
         return None
+    evidence = (result.call_entry_id, result.entry_id)
     got = limit_now(result)
-    ok = got is not None and got <= limit + max(0.1, 0.005 * limit)
-    ctx.check(
-        ok,
-        name,
-        f"composite limit {got:g} {unit} (at most {limit:g})"
-        if ok and got is not None
-        else f"composite limit {got} {unit}, above {limit:g} or none; {rule}",
-        (result.call_entry_id, result.entry_id),
-        c,
-    )
+    given = (result.get("chargingSchedule") or {}).get("chargingRateUnit", unit)
+    if got is not None and given != unit:
+        not_tested(ctx, name, f"the composite schedule is in {given}, asked in {unit}", evidence, c)
+        return None
+    if got == 0 and limit > 0:
+        not_tested(
+            ctx,
+            name,
+            f"composite limit 0 {unit}: it cannot show the {limit:g} applied",
+            evidence,
+            c,
+        )
+        return None
+    ok = got is not None and 0 < got <= limit + max(0.1, 0.005 * limit)
+    if ok:
+        detail = f"composite limit {got:g} {unit} (at most {limit:g})"
+    elif got is None:
+        detail = f"the composite schedule has no limit for now; {rule}"
+    elif got < 0:
+        detail = f"composite limit {got:g} {unit}: a negative limit is no limit; {rule}"
+    else:
+        detail = f"composite limit {got:g} {unit}, above {limit:g}; {rule}"
+    ctx.check(ok, name, detail, evidence, c)
     return got
 
 
