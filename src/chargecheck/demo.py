@@ -17,7 +17,7 @@ from rich.console import Console
 from chargecheck.csms import CentralSystem
 from chargecheck.csms.tls import ServerTls
 from chargecheck.run import RunOptions, RunSummary, run_bench
-from chargecheck.script.operator import PhysicalStep
+from chargecheck.script.operator import NonInteractiveOperator, PhysicalStep
 from chargecheck.script.packs import Pack
 from chargecheck.script.settings import Settings, load
 from chargecheck.sim.control import perform
@@ -56,16 +56,20 @@ async def run_demo(
     *,
     settings: Settings | None = None,
     defects: Iterable[str] = (),
+    variants: Iterable[str] = (),
     only: Sequence[str | int] | None = None,
     skip: Sequence[str | int] | None = None,
     tls: bool = False,
     script: Pack | None = None,
+    nobody: bool = False,
 ) -> RunSummary:
-    """Run the script against a fresh simulator; ``defects`` switch on simulator faults.
+    """Run the script against a fresh simulator; ``defects`` switch on simulator faults,
+    ``variants`` legal behaviours of real chargers (``chargecheck.sim.variants``).
 
     With ``tls``, over ``wss://`` with security profile 2: the bench makes a self-signed
     certificate for the run, the simulator trusts exactly it (its CA file) and gives a
-    password made for the run."""
+    password made for the run. With ``nobody``, no step is done (``--non-interactive``):
+    the simulator is left alone, as a station on a bench with nobody at it."""
     chosen = settings or load("demo")
     password = secrets.token_urlsafe(12) if tls else None
     options = RunOptions(
@@ -90,6 +94,7 @@ async def run_demo(
             DEMO_STATION,
             state_dir=state,
             defects=defects,
+            variants=variants,
             ev_connected=chosen.ev_connected,  # the same cars as the bench is told of
             password=password,
             tls=_trusting(central),
@@ -98,9 +103,8 @@ async def run_demo(
         await sim.start()
 
     try:
-        return await run_bench(
-            options, SimulatorOperator(lambda: holder["sim"]), console, ready=ready
-        )
+        operator = NonInteractiveOperator() if nobody else SimulatorOperator(lambda: holder["sim"])
+        return await run_bench(options, operator, console, ready=ready)
     finally:
         if "sim" in holder:
             await holder["sim"].stop()

@@ -2,7 +2,8 @@
 
 Python API: ``chargecheck.sim.simulator.Simulator`` (also ``chargecheck.sim.Simulator``);
 HTTP control: ``chargecheck.sim.control``; command: ``chargecheck simulate``; switchable
-defects: ``chargecheck.sim.defects``; the sans-I/O model: ``chargecheck.sim.station``.
+defects: ``chargecheck.sim.defects``; legal variants of real chargers:
+``chargecheck.sim.variants``; the sans-I/O model: ``chargecheck.sim.station``.
 """
 
 from __future__ import annotations

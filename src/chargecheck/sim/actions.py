@@ -43,4 +43,13 @@ class Upload:
     data: bytes
 
 
-Action = SendFrame | CloseConnection | Reboot | Download | Upload
+@dataclass(frozen=True, slots=True)
+class AnswerLater:
+    """After ``seconds`` real seconds, give the model ``Station.answer_due(token)``: the
+    answer it decided and holds goes out then (variant slow_answers)."""
+
+    token: int
+    seconds: float
+
+
+Action = SendFrame | CloseConnection | Reboot | Download | Upload | AnswerLater

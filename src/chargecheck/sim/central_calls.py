@@ -14,8 +14,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from chargecheck.protocol.status_table import ChargePointStatus as S
 from chargecheck.sim import reservations
+from chargecheck.sim.charging import UNIT_NAMES
 from chargecheck.sim.connector import Reservation
 from chargecheck.sim.meter import NOMINAL_VOLTAGE, PHASES, SUPPORTED_MEASURANDS
 
@@ -48,29 +48,32 @@ def _valid(st: Station, connector_id: int, *, zero: bool = True) -> bool:
 
 
 def change_availability(st: Station, p: Payload) -> Answer:
-    """Section 5.2: Scheduled while a transaction runs, applied when it ends."""
+    """Section 5.2: "When a transaction is in progress Charge Point SHALL respond with
+    availability status 'Scheduled'", applied when it ends; otherwise Accepted and in force
+    at once, a car plugged in or not (the variant scheduled_availability waits for the
+    cable: ``StationCore.availability_wait``)."""
     connector_id, operative = p["connectorId"], p["type"] == "Operative"
     if not _valid(st, connector_id):
         return _status("Rejected")
     targets = st.connectors if connector_id == 0 else [st.connectors[connector_id]]
-    # Preparing counts as busy: section 4.9 has no Preparing -> Unavailable.
-    busy = [
-        c
+    waits = {
+        c.connector_id: wait
         for c in targets
-        if c.operative != operative and (c.transaction is not None or c.status is S.PREPARING)
-    ]
+        if c.operative != operative and (wait := st.availability_wait(c)) is not None
+    }
 
     def apply() -> None:
         for c in targets:
-            if c in busy:
+            if c.connector_id in waits:
                 c.scheduled_operative = operative
+                c.scheduled_until_unplugged = waits[c.connector_id] == "cable"
             else:
                 if not operative:
                     reservations.end(st, c, "the connector is made Inoperative")
                 st.apply_availability(c, operative)
         st.refresh_statuses()
 
-    return _status("Scheduled" if busy else "Accepted", apply)
+    return _status("Scheduled" if waits else "Accepted", apply)
 
 
 def change_configuration(st: Station, p: Payload) -> Answer:
@@ -112,7 +115,8 @@ _EFFECTS: dict[str, Callable[[Station], None]] = {
 
 
 def clear_cache(st: Station, p: Payload) -> Answer:
-    if "clear_cache_rejected" in st.defects:
+    """Section 5.4; Rejected by a station that has no cache to clear (7.20)."""
+    if "clear_cache_rejected" in st.defects or not st.has_authorization_cache:
         return _status("Rejected")
     st.store.put("auth_cache", {})
     return _status("Accepted")
@@ -144,11 +148,11 @@ def remote_start_transaction(st: Station, p: Payload) -> Answer:
     connector_id, id_tag = p.get("connectorId"), p["idTag"]
     c: Connector | None
     if connector_id is None:
-        free = [c for c in st.outlets if c.usable and reservations.admits(c, id_tag)]
+        free = [c for c in st.outlets if st.accepts_session(c) and reservations.admits(c, id_tag)]
         c = next((c for c in free if c.plugged), free[0] if free else None)
     else:
         c = st.connectors[connector_id] if _valid(st, connector_id, zero=False) else None
-    if c is None or not c.usable or not reservations.admits(c, id_tag):
+    if c is None or not st.accepts_session(c) or not reservations.admits(c, id_tag):
         return _status("Rejected")  # a connector reserved for another idTag too (5.13)
     chosen = c
 
@@ -176,8 +180,10 @@ def reset(st: Station, p: Payload) -> Answer:
 
 
 def unlock_connector(st: Station, p: Payload) -> Answer:
+    """Section 5.18; NotSupported (7.46: "no connector lock") for a connector that does
+    not exist and, with the variant fixed_cable, for every one: a transaction goes on."""
     connector_id = p["connectorId"]
-    if not _valid(st, connector_id, zero=False):
+    if not _valid(st, connector_id, zero=False) or "fixed_cable" in st.variants:
         return _status("NotSupported")
     c = st.connectors[connector_id]
     if c.transaction is None:
@@ -290,14 +296,19 @@ def clear_charging_profile(st: Station, p: Payload) -> Answer:
 
 
 def get_composite_schedule(st: Station, p: Payload) -> Answer:
-    connector_id = p["connectorId"]
-    if not _valid(st, connector_id):
+    """Section 5.7; Rejected for a connector that does not exist or a chargingRateUnit
+    not in ChargingScheduleAllowedChargingRateUnit ("not able to report the requested
+    schedule", e.g. A with the variant power_only)."""
+    connector_id, unit = p["connectorId"], p.get("chargingRateUnit")
+    if not _valid(st, connector_id) or (
+        unit is not None and UNIT_NAMES.get(unit) not in st.profiles.allowed_units
+    ):
         return _status("Rejected")
     tx = st.connectors[connector_id].transaction
     schedule = st.profiles.composite_schedule(
         connector_id,
         p["duration"],
-        p.get("chargingRateUnit"),
+        unit,
         st.now.utc,
         tx.start if tx else None,
         tx.real_id if tx else None,

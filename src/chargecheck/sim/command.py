@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from chargecheck.option_checks import central_system_url, finite_number, listen_port
 from chargecheck.sim.fleet import ChargingPlan
 
 if TYPE_CHECKING:
@@ -29,10 +30,23 @@ def _check_id_tag(value: str | None) -> str | None:
     return value
 
 
-def _check_ev_connected(value: str | None, profile: str) -> frozenset[int]:
+def _check_variants(names: list[str] | None) -> frozenset[str]:
+    """``--variant NAME`` (repeatable): legal variants of ``chargecheck.sim.variants``."""
+    from chargecheck.sim.variants import checked_variants
+
+    try:
+        return checked_variants(names or ())
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="'--variant'") from None
+
+
+def _check_ev_connected(
+    value: str | None, profile: str, variants: frozenset[str] = frozenset()
+) -> frozenset[int]:
     """``1`` or ``1,2``: the connectors with a car from boot, each one of the profile's."""
     from chargecheck.sim.configuration import ConfigurationError
     from chargecheck.sim.core import checked_ev_connected, profile_connectors
+    from chargecheck.sim.variants import variant_connectors
 
     if value is None:
         return frozenset()
@@ -43,7 +57,7 @@ def _check_ev_connected(value: str | None, profile: str) -> frozenset[int]:
             f"connector ids separated by commas, like 1 or 1,2, not {value!r}", param_hint=hint
         )
     try:
-        connectors = profile_connectors(profile)
+        connectors = variant_connectors(profile_connectors(profile), variants)
     except ConfigurationError as exc:
         raise typer.BadParameter(str(exc), param_hint="'--profile'") from None
     try:
@@ -54,7 +68,11 @@ def _check_ev_connected(value: str | None, profile: str) -> frozenset[int]:
 
 def simulate(
     url: Annotated[
-        str, typer.Argument(help="The Central System's OCPP URL, ws:// or wss://host:port/ocpp")
+        str,
+        typer.Argument(
+            help="The Central System's OCPP URL, ws:// or wss://host:port/ocpp",
+            callback=central_system_url,
+        ),
     ],
     station_id: Annotated[str, typer.Argument(help="Charge box identity (prefix with --count)")],
     profile: Annotated[
@@ -67,10 +85,16 @@ def simulate(
         int, typer.Option(min=1, help="Stations to run: STATION_ID-0001, -0002, ...")
     ] = 1,
     control_port: Annotated[
-        int | None, typer.Option(help="Port of the HTTP control interface on 127.0.0.1 (0: any)")
+        int | None,
+        typer.Option(
+            help="Port of the HTTP control interface on 127.0.0.1 (0: any)", callback=listen_port
+        ),
     ] = None,
     time_scale: Annotated[
-        float, typer.Option(min=0.001, help="Run intervals and waits this many times faster")
+        float,
+        typer.Option(
+            min=0.001, help="Run intervals and waits this many times faster", callback=finite_number
+        ),
     ] = 1.0,
     state_dir: Annotated[
         Path, typer.Option(help="Where each station keeps its disk (one SQLite file each)")
@@ -129,13 +153,23 @@ def simulate(
             "frame in and out [default: on with one station at a terminal]",
         ),
     ] = None,
+    variant: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--variant",
+            metavar="NAME",
+            help="A legal behaviour real chargers show, e.g. power_only, one_connector "
+            "(repeatable; the list: chargecheck.sim.variants)",
+        ),
+    ] = None,
 ) -> None:
     """Run one simulated charge station (or --count N) against a Central System."""
     for name, value in (("--id-tag", id_tag), ("--meter-interval", meter_interval)):
         if value is not None and not charging:
             raise typer.BadParameter("only means something with --charging", param_hint=f"'{name}'")
     plan = ChargingPlan(id_tag or DEFAULT_ID_TAG, meter_interval) if charging else None
-    cars = _check_ev_connected(ev_connected, profile)
+    variants = _check_variants(variant)
+    cars = _check_ev_connected(ev_connected, profile, variants)
     with_console = _check_console(console, count)
     tls = _check_tls(url, ca_file, client_cert, client_key)
     ids = [station_id] if count == 1 else [f"{station_id}-{n:04d}" for n in range(1, count + 1)]
@@ -152,6 +186,7 @@ def simulate(
             cars,
             with_console=with_console,
             tls=tls,
+            variants=variants,
         )
     )
     if failed:
@@ -171,6 +206,7 @@ async def _run(
     *,
     with_console: bool = False,
     tls: ssl.SSLContext | None = None,
+    variants: frozenset[str] = frozenset(),
 ) -> bool:
     from chargecheck.sim.console import Console
     from chargecheck.sim.control import ControlServer
@@ -192,6 +228,7 @@ async def _run(
             ev_connected=ev_connected,
             tls=tls,
             say=_say,
+            variants=variants,
         )
         for identity in ids
     }

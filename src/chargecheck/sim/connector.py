@@ -108,6 +108,7 @@ class Connector:
     physical: Physical
     operative: bool = True
     scheduled_operative: bool | None = None  # ChangeAvailability answered Scheduled
+    scheduled_until_unplugged: bool = False  # ... and it waits for the cable to be pulled
     authorized_tag: str | None = None  # authorised, waiting for the cable
     timed_out: bool = False  # ConnectionTimeOut expired with the cable in
     finishing: bool = False  # a transaction ended, the cable is still in

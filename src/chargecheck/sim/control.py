@@ -21,7 +21,8 @@ request                      body (JSON; ``station`` may be left out with one   
 ===========================  =====================================================  =========
 
 A station's state: ``{"station", "connected", "booted", "firmwareVersion", "connectors":
-[{"connectorId", "status", "transactionId"}]}``. Errors answer 400 (bad request), 404
+[{"connectorId", "status", "transactionId"}]}``; with the variant slow_acts a physical act
+answers at once with the state before it takes effect. Errors answer 400 (bad request), 404
 (unknown path or station) or 500, with ``{"error": "..."}``. Example::
 
     curl -s 127.0.0.1:8765/plug -d '{"connector": 1}'

@@ -33,6 +33,12 @@ from chargecheck.sim.defects import checked_defects
 from chargecheck.sim.link import Limits, Link, Outgoing
 from chargecheck.sim.station_clock import Now
 from chargecheck.sim.store import StationStore
+from chargecheck.sim.variants import (
+    METER_DECIMALS,
+    checked_variants,
+    profile_configuration,
+    shape_configuration,
+)
 
 
 @dataclass(frozen=True)
@@ -42,10 +48,12 @@ class StationSettings:
     defects: frozenset[str] = field(default_factory=frozenset)
     plug_and_charge_id_tag: str | None = None
     ev_connected: frozenset[int] = field(default_factory=frozenset)  # cars in from power-on
+    variants: frozenset[str] = field(default_factory=frozenset)  # chargecheck.sim.variants
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "defects", checked_defects(self.defects))
         object.__setattr__(self, "ev_connected", frozenset(self.ev_connected))
+        object.__setattr__(self, "variants", checked_variants(self.variants))
 
 
 def checked_ev_connected(ids: Iterable[int], connectors: int) -> frozenset[int]:
@@ -119,6 +127,7 @@ class StationCore:
     ) -> None:
         self.settings = settings
         self.defects = settings.defects
+        self.variants = settings.variants
         self.store = store
         self.now = now
         self.after_reset = after_reset
@@ -137,9 +146,11 @@ class StationCore:
         self.physical = physical
         self.connectors = [Connector(i, physical[i]) for i in range(count + 1)]
         availability = store.get("availability", {})
+        decimals = METER_DECIMALS if "integer_meter_stop" in self.variants else 0
         for c in self.connectors:
             c.operative = bool(availability.get(str(c.connector_id), True))
             c.meter.energy_wh = float(store.get(f"energy:{c.connector_id}", 0.0))
+            c.meter.decimals = decimals
         self.profiles = self._load_profiles()
         self.quirks = Quirks(
             ignore_inoperative="wrong_status_after_change_availability" in self.defects,
@@ -152,12 +163,15 @@ class StationCore:
 
     def _load_configuration(self) -> Configuration:
         saved = self.store.get("configuration")
+        profile = profile_configuration(self.settings.profile)
         fresh = saved is None
         if saved is None:  # the first power-on of this station: the profile's values
-            saved = Configuration.from_profile(self.settings.profile).to_dict()
-        config = shared_configuration(saved, f"{self.store.path} configuration")
+            saved = profile
+        # The keys the variants set or remove (chargecheck.sim.variants), at every power-on.
+        shaped = shape_configuration(saved, profile, self.variants)
+        config = shared_configuration(shaped, f"{self.store.path} configuration")
         applied = config.apply_pending()  # RebootRequired changes take effect now
-        if fresh or applied:
+        if fresh or applied or shaped != saved:
             self.store.put("configuration", config.to_dict())
         return config
 
@@ -166,12 +180,16 @@ class StationCore:
 
     def _load_profiles(self) -> ChargingProfiles:
         saved = self.store.get("charging_profiles")
+        units = self.cfg_list("ChargingScheduleAllowedChargingRateUnit", ["Current", "Power"])
         if saved is not None:
-            return ChargingProfiles.from_dict(saved)
+            profiles = ChargingProfiles.from_dict(saved)
+            # What the configuration says now (a variant may have changed it since).
+            profiles.connectors, profiles.allowed_units = self.config.connectors, units
+            return profiles
         return ChargingProfiles(
             self.config.connectors,
             self.cfg_int("ChargeProfileMaxStackLevel", 8),
-            self.cfg_list("ChargingScheduleAllowedChargingRateUnit", ["Current", "Power"]),
+            units,
             self.cfg_int("ChargingScheduleMaxPeriods", 24),
             self.cfg_int("MaxChargingProfilesInstalled", 8),
         )
@@ -246,6 +264,26 @@ class StationCore:
         """Connectors 1..n (connector 0 is the station itself)."""
         return self.connectors[1:]
 
+    @property
+    def has_authorization_cache(self) -> bool:
+        """Does this station have an Authorization Cache (OCPP 1.6 section 3.5) at all?"""
+        return "no_authorization_cache" not in self.variants
+
+    @property
+    def authorization_cache(self) -> bool:
+        """Is the Authorization Cache there and enabled (AuthorizationCacheEnabled)?"""
+        return self.has_authorization_cache and self.cfg_bool("AuthorizationCacheEnabled", True)
+
+    def availability_wait(self, c: Connector) -> str | None:
+        """What a change of ``c``'s availability waits for: "transaction" while one is in
+        progress (OCPP 1.6 section 5.2: Scheduled), "cable" for a car plugged in with the
+        variant scheduled_availability, None: it takes effect at once."""
+        if c.transaction is not None:
+            return "transaction"
+        if c.plugged and "scheduled_availability" in self.variants:
+            return "cable"
+        return None
+
     # -- statuses (OCPP 1.6 section 4.9) ----------------------------------------------------
 
     @property
@@ -255,26 +293,33 @@ class StationCore:
     def refresh_statuses(self) -> None:
         """Derive every connector's status; report each change the table allows.
 
-        A ChangeAvailability answered Scheduled is applied once the connector is neither
-        in a transaction nor Preparing (section 4.9 has no Preparing -> Unavailable)."""
+        A ChangeAvailability answered Scheduled is applied once its transaction is over
+        (and, if it waits for the cable, once the cable is out)."""
         for c in self.connectors:
             self._derive(c)
             if (
                 c.scheduled_operative is not None
                 and c.transaction is None
-                and c.status is not S.PREPARING
+                and not (c.scheduled_until_unplugged and c.plugged)
             ):
                 self.apply_availability(c, c.scheduled_operative)
                 self._derive(c)
 
     def apply_availability(self, c: Connector, operative: bool) -> None:
-        c.operative = operative
         c.scheduled_operative = None
+        c.scheduled_until_unplugged = False
         if not operative:  # whatever session was being set up or closed is over
             c.authorized_tag = None
+            c.pending_profile = None
+            c.reservation_id = None
             c.finishing = False
             c.timed_out = c.plugged
             self.cancel_timer(f"connection:{c.connector_id}")
+            if c.status is S.PREPARING:
+                # Section 4.9 has no Preparing -> Unavailable: the session being prepared
+                # is cancelled first (B1, as at ConnectionTimeOut), then A8.
+                self._derive(c)
+        c.operative = operative
         saved = self.store.get("availability", {})
         saved[str(c.connector_id)] = operative
         self.store.put("availability", saved)
@@ -316,7 +361,8 @@ class StationCore:
         for c in self.connectors:
             assert c.status is not None
             if c.connector_id == 0 and (
-                "no_status_connector0" in self.defects
+                "no_status_connector0" in self.defects  # the same as the variant:
+                or "connector0_when_asked" in self.variants  # only when changed or asked
                 or not self.cfg_bool("SendStatusOnConnectorZero", True)
             ):
                 c.trail = []

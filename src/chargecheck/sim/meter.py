@@ -10,6 +10,7 @@ voltage it is the mean phase-to-neutral voltage).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -33,6 +34,7 @@ class Meter:
     current_a: float = 0.0
     offered_a: float = 0.0
     updated: float | None = None  # station mono of the last integration
+    decimals: int = 0  # of the sampled register (variant integer_meter_stop)
 
     @property
     def power_w(self) -> float:
@@ -40,8 +42,17 @@ class Meter:
 
     @property
     def register_wh(self) -> int:
-        """The register as reported: whole Wh, never decreasing."""
+        """The register as meterStart / meterStop report it (integers, OCPP 1.6 sections
+        6.45, 6.49): whole Wh, rounded down, never decreasing."""
         return int(self.energy_wh)
+
+    @property
+    def register_text(self) -> str:
+        """The register as a sampled value: whole Wh, or rounded down to ``decimals``."""
+        if not self.decimals:
+            return str(self.register_wh)
+        scale = 10**self.decimals
+        return f"{math.floor(self.energy_wh * scale) / scale:.{self.decimals}f}"
 
     def advance(self, mono: float) -> None:
         """Integrate the present power up to ``mono`` (station seconds)."""
@@ -109,7 +120,7 @@ def _power(m: Meter) -> list[Sample]:
 
 
 _MEASURANDS: dict[str, Callable[[Meter], list[Sample]]] = {
-    ENERGY: lambda m: [("", str(m.register_wh), "Wh", "Outlet")],
+    ENERGY: lambda m: [("", m.register_text, "Wh", "Outlet")],
     "Power.Active.Import": _power,
     "Current.Import": _current,
     "Voltage": _voltage,

@@ -38,6 +38,7 @@ from websockets.typing import Subprotocol
 
 from chargecheck.sim.actions import (
     Action,
+    AnswerLater,
     CloseConnection,
     Download,
     Reboot,
@@ -125,6 +126,10 @@ class StationShell:
         self.backoffs: deque[tuple[int, float]] = deque(maxlen=64)
         self._tasks: set[asyncio.Task[None]] = set()
         self._random = random.Random(settings.identity)
+        # Inputs given later (a slow answer or act, chargecheck.sim.variants), in order:
+        # (loop time due, the model generation it is for or None for any, the input).
+        self._later: deque[tuple[float, int | None, Callable[[Station, Now], None]]] = deque()
+        self._later_task: asyncio.Task[None] | None = None
 
     # -- life -------------------------------------------------------------------------------
 
@@ -218,6 +223,32 @@ class StationShell:
             raise
         self._collect(model)
         return self._queued
+
+    def feed_later(
+        self,
+        seconds: float,
+        change: Callable[[Station, Now], None],
+        *,
+        generation: int | None = None,
+    ) -> None:
+        """``feed(change, user=True)`` after ``seconds`` real seconds, in the order asked;
+        with ``generation``, only if the station has not rebooted by then."""
+        loop = asyncio.get_running_loop()
+        self._later.append((loop.time() + seconds, generation, change))
+        if self._later_task is None or self._later_task.done():
+            self._later_task = asyncio.create_task(self._feed_later())
+            self._tasks.add(self._later_task)
+            self._later_task.add_done_callback(self._tasks.discard)
+
+    async def _feed_later(self) -> None:
+        loop = asyncio.get_running_loop()
+        while self._later:
+            due, generation, change = self._later[0]
+            await asyncio.sleep(max(0.0, due - loop.time()))
+            self._later.popleft()
+            if generation is None or generation == self._generation:
+                with suppress(Exception):  # a user's ValueError, or kept in self.failure
+                    self.feed(change, user=True)
 
     def _collect(self, model: Station) -> None:
         for action in model.take_actions():
@@ -317,6 +348,13 @@ class StationShell:
             task = asyncio.create_task(self._transfer(self._generation, action))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
+        elif isinstance(action, AnswerLater):
+            token = action.token
+            self.feed_later(
+                action.seconds,
+                lambda m, now: m.step(now, m.answer_due, token),
+                generation=self._generation,
+            )
 
     async def _reboot(self, action: Reboot | _PowerCut) -> None:
         self._generation += 1  # what the old model still wanted done is dropped

@@ -17,6 +17,11 @@ the station offline; it reconnects by itself with a capped backoff.
 ``ev_connected`` names the connectors that have a car plugged in from the first power-on
 (Preparing after the boot, as an Alfen reports it): a RemoteStartTransaction there starts
 the transaction at once. The car stays until ``unplug``; reboots and stops leave it in.
+
+``defects`` and ``variants`` switch on deliberate faults (``chargecheck.sim.defects``) and
+legal behaviours real chargers show (``chargecheck.sim.variants``); with the variant
+slow_acts, ``plug``, ``unplug``, ``present_id_tag``, ``inject_fault`` and ``clear_fault``
+return at once and the act takes effect SLOW_ACT_S real seconds later.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ from chargecheck.sim.core import StationSettings, checked_ev_connected, profile_
 from chargecheck.sim.shell import StationShell
 from chargecheck.sim.station import Station
 from chargecheck.sim.station_clock import Now, StationClock
+from chargecheck.sim.variants import SLOW_ACT_S, checked_variants, variant_connectors
 
 
 class Simulator:
@@ -52,17 +58,27 @@ class Simulator:
         plug_and_charge_id_tag: str | None = None,
         ev_connected: Iterable[int] = (),
         clock: Clock | None = None,
+        variants: Iterable[str] = frozenset(),
     ) -> None:
         """Raises ``ValueError`` if ``ev_connected`` names a connector the profile does
-        not have (and ``ConfigurationError`` if the profile cannot be read to tell)."""
+        not have (and ``ConfigurationError`` if the profile cannot be read to tell), or
+        if a defect or a variant does not exist."""
         self.identity = identity
         self.clock = StationClock(clock, time_scale)
+        chosen = checked_variants(variants)
         cars = frozenset(ev_connected)
         if cars:
-            cars = checked_ev_connected(cars, profile_connectors(profile))
+            count = variant_connectors(profile_connectors(profile), chosen)
+            cars = checked_ev_connected(cars, count)
         settings = StationSettings(
-            identity, profile, frozenset(defects), plug_and_charge_id_tag, ev_connected=cars
+            identity,
+            profile,
+            frozenset(defects),
+            plug_and_charge_id_tag,
+            ev_connected=cars,
+            variants=chosen,
         )
+        self._slow_acts = "slow_acts" in chosen
         self._shell = StationShell(
             url, settings, Path(state_dir), self.clock, password=password, tls=tls, say=say
         )
@@ -140,14 +156,16 @@ class Simulator:
     # -- the physical world -------------------------------------------------------------------
 
     async def plug(self, connector_id: int) -> None:
-        await self._act(lambda m, now: m.step(now, m.plug, connector_id))
+        await self._physical(connector_id, lambda m, now: m.step(now, m.plug, connector_id))
 
     async def unplug(self, connector_id: int) -> None:
-        await self._act(lambda m, now: m.step(now, m.unplug, connector_id))
+        await self._physical(connector_id, lambda m, now: m.step(now, m.unplug, connector_id))
 
     async def present_id_tag(self, connector_id: int, id_tag: str) -> None:
         """A card swipe: Authorize then start, or stop if the same tag is charging."""
-        await self._act(lambda m, now: m.step(now, m.present_id_tag, connector_id, id_tag))
+        await self._physical(
+            connector_id, lambda m, now: m.step(now, m.present_id_tag, connector_id, id_tag)
+        )
 
     async def inject_fault(
         self,
@@ -158,10 +176,16 @@ class Simulator:
     ) -> None:
         """A ChargePointErrorCode on a connector, or on the station (connector 0)."""
         fault = Fault(error_code, info, vendor_error_code)
-        await self._act(lambda m, now: m.step(now, m.inject_fault, connector_id, fault))
+        await self._physical(
+            connector_id,
+            lambda m, now: m.step(now, m.inject_fault, connector_id, fault),
+            station_too=True,
+        )
 
     async def clear_fault(self, connector_id: int) -> None:
-        await self._act(lambda m, now: m.step(now, m.clear_fault, connector_id))
+        await self._physical(
+            connector_id, lambda m, now: m.step(now, m.clear_fault, connector_id), station_too=True
+        )
 
     def set_ev_max_current(self, connector_id: int, amps: float) -> None:
         """What the EV on ``connector_id`` draws at most (0: it stops, SuspendedEV)."""
@@ -238,6 +262,26 @@ class Simulator:
 
     async def _act(self, change: Callable[[Station, Now], None]) -> None:
         await self._shell.performed(self._shell.feed(change, user=True))
+
+    async def _physical(
+        self,
+        connector_id: int,
+        change: Callable[[Station, Now], None],
+        *,
+        station_too: bool = False,
+    ) -> None:
+        """A physical act on ``connector_id`` (0 too with ``station_too``). With the
+        variant slow_acts it is checked now (a ``ValueError`` for a connector that does
+        not exist) and takes effect SLOW_ACT_S real seconds later; this returns at once."""
+        if not self._slow_acts:
+            await self._act(change)
+            return
+        model = self._model
+        if station_too:
+            model.connector(connector_id)
+        else:
+            model.outlet(connector_id)
+        self._shell.feed_later(SLOW_ACT_S, change)
 
     def _cancel_back_online(self) -> None:
         if self._back_online is not None:

@@ -22,6 +22,7 @@ BootNotification: it reports what changed while offline and delivers the queue.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -29,7 +30,7 @@ from typing import Any
 from chargecheck.protocol.endpoint import InboundKind
 from chargecheck.protocol.errors import PeerProtocolError
 from chargecheck.protocol.frames import Call, CallError, encode_frame
-from chargecheck.sim.actions import Action, Reboot
+from chargecheck.sim.actions import Action, AnswerLater, Reboot
 from chargecheck.sim.central_calls import HANDLERS
 from chargecheck.sim.connector import Physical, Transaction
 from chargecheck.sim.core import StationSettings
@@ -39,6 +40,7 @@ from chargecheck.sim.reservations import expired as reservation_expired
 from chargecheck.sim.station_clock import Now
 from chargecheck.sim.store import StationStore
 from chargecheck.sim.transactions import Transactions
+from chargecheck.sim.variants import SLOW_ANSWER_ACTIONS, SLOW_ANSWER_S
 
 REBOOT_GRACE = 30.0  # station seconds a reboot waits for the link to deliver what it holds
 
@@ -64,6 +66,9 @@ class Station(Transactions, Maintenance):
         super().__init__(settings, store, now, physical=physical, after_reset=after_reset)
         self.rebooting = False
         self.pending_reboot: RebootRequest | None = None
+        # Answers decided and held back (variant slow_answers): token -> (frame, follow-up)
+        self.held_answers: dict[int, tuple[str, Callable[[], None] | None]] = {}
+        self._tokens = itertools.count(1)
         self.link.load_queue()
         self.log(f"power on: {self.boot_payload()}")
         self._restore_transactions()
@@ -181,10 +186,7 @@ class Station(Transactions, Maintenance):
         self.report_all_statuses()
         for c in self.outlets:
             if c.plugged and c.usable and c.authorized_tag is None:
-                if self.plug_and_charge_tag:
-                    self.authorize(c, self.plug_and_charge_tag)
-                else:
-                    self.set_timer(f"connection:{c.connector_id}", self.connection_timeout)
+                self.await_identification(c)
 
     def schedule_heartbeat(self) -> None:
         interval = self.cfg_int("HeartbeatInterval", 3600)
@@ -229,7 +231,26 @@ class Station(Transactions, Maintenance):
         except PeerProtocolError as exc:
             self._send_text(encode_frame(CallError(call.unique_id, exc.code, exc.description)))
             return
-        self._send_text(encode_frame(self.endpoint.result(call, payload)))
+        text = encode_frame(self.endpoint.result(call, payload))
+        if "slow_answers" in self.variants and call.action in SLOW_ANSWER_ACTIONS:
+            # Decided now, sent later by the shell's clock; what the answer causes follows
+            # it (section 5.17: the TriggerMessage.conf goes before the message it asks for).
+            token = next(self._tokens)
+            self.held_answers[token] = (text, then)
+            self.log(f"answer to {call.action} {call.unique_id} held {SLOW_ANSWER_S} s")
+            self.actions.append(AnswerLater(token, SLOW_ANSWER_S))
+            return
+        self._send_text(text)
+        if then is not None:
+            then()
+
+    def answer_due(self, token: int) -> None:
+        """A held answer's time has come (``AnswerLater``): send it, then its follow-up."""
+        held = self.held_answers.pop(token, None)
+        if held is None:
+            return
+        text, then = held
+        self._send_text(text)
         if then is not None:
             then()
 

@@ -23,7 +23,7 @@ class Transactions(StationCore):
     # -- physical inputs -----------------------------------------------------------
 
     def plug(self, connector_id: int) -> None:
-        c = self._outlet(connector_id)
+        c = self.outlet(connector_id)
         if c.plugged:
             return
         c.physical.plugged = True
@@ -36,14 +36,22 @@ class Transactions(StationCore):
             self.start_transaction(c, c.authorized_tag)
         else:
             self.refresh_statuses()
-            if c.usable and self.plug_and_charge_tag:
-                self.authorize(c, self.plug_and_charge_tag)
-            elif c.usable:
-                self.set_timer(f"connection:{connector_id}", self.connection_timeout)
+            if c.usable:
+                self.await_identification(c)
         self.refresh_statuses()
 
+    def await_identification(self, c: Connector) -> None:
+        """A car is plugged into ``c`` and nobody is identified: plug and charge starts,
+        else ConnectionTimeOut (section 9.1) takes the connector back to Available; with
+        the variant plug_first_stays_preparing it stays Preparing (nobody was authorised,
+        so ConnectionTimeOut, counted "from successful authorization", does not run)."""
+        if self.plug_and_charge_tag:
+            self.authorize(c, self.plug_and_charge_tag)
+        elif "plug_first_stays_preparing" not in self.variants:
+            self.set_timer(f"connection:{c.connector_id}", self.connection_timeout)
+
     def unplug(self, connector_id: int) -> None:
-        c = self._outlet(connector_id)
+        c = self.outlet(connector_id)
         if not c.plugged:
             return
         c.physical.plugged = False
@@ -61,7 +69,7 @@ class Transactions(StationCore):
 
     def present_id_tag(self, connector_id: int, id_tag: str) -> None:
         """A card at the reader of ``connector_id``: start there, or stop its transaction."""
-        c = self._outlet(connector_id)
+        c = self.outlet(connector_id)
         self.log(f"idTag {id_tag} presented at connector {connector_id}")
         tx = c.transaction
         if tx is not None:
@@ -69,13 +77,13 @@ class Transactions(StationCore):
                 self.stop_transaction(c, "Local", id_tag=id_tag)
             else:
                 self.log(f"idTag {id_tag} ignored: connector {connector_id} charges {tx.id_tag}")
-        elif c.usable:
+        elif self.accepts_session(c):
             self.authorize(c, id_tag)
         else:
             self.log(f"idTag {id_tag} ignored: connector {connector_id} is {c.status}")
 
     def set_ev_max_current(self, connector_id: int, amps: float) -> None:
-        c = self._outlet(connector_id)
+        c = self.outlet(connector_id)
         c.physical.ev_max_current = max(0.0, float(amps))
         self.log(f"EV on connector {connector_id} draws at most {amps} A")
         self.update_power(c)
@@ -101,10 +109,21 @@ class Transactions(StationCore):
             self.update_power(c)
         self.refresh_statuses()
 
-    def _outlet(self, connector_id: int) -> Connector:
+    def outlet(self, connector_id: int) -> Connector:
+        """Connector ``connector_id``, one a cable and a card reader go with: a
+        ``ValueError`` for connector 0 or one the station does not have."""
         if connector_id == 0:
             raise ValueError("connector 0 is the station itself: no cable, no card reader")
         return self.connector(connector_id)
+
+    def accepts_session(self, c: Connector) -> bool:
+        """May a new session start at ``c`` (a card, a RemoteStartTransaction)? With the
+        variant finishing_until_unplugged, not while it is Finishing: section 4.9,
+        Finishing "is not yet available for a new user, e.g. the cable has not been
+        removed"; a RemoteStartTransaction there is Rejected (section 5.11)."""
+        if c.finishing and "finishing_until_unplugged" in self.variants:
+            return False
+        return c.usable
 
     @property
     def plug_and_charge_tag(self) -> str | None:
@@ -148,7 +167,7 @@ class Transactions(StationCore):
             info = self.store.get("local_list", {}).get("tags", {}).get(id_tag)
             if info is not None:
                 return self._status_now(info)
-        if self.cfg_bool("AuthorizationCacheEnabled", True):
+        if self.authorization_cache:
             info = self.store.get("auth_cache", {}).get(id_tag)
             if info is not None:
                 return self._status_now(info)
@@ -166,7 +185,7 @@ class Transactions(StationCore):
         return status
 
     def remember(self, id_tag: str, info: dict[str, Any]) -> None:
-        if self.cfg_bool("AuthorizationCacheEnabled", True):
+        if self.authorization_cache:
             cache = self.store.get("auth_cache", {})
             cache[id_tag] = info
             self.store.put("auth_cache", cache)
@@ -185,7 +204,7 @@ class Transactions(StationCore):
             self.log(f"idTag {id_tag} not authorised: {info['status']}; nothing starts")
 
     def authorized(self, c: Connector, id_tag: str) -> None:
-        if not c.usable:
+        if not self.accepts_session(c):
             self.log(f"connector {c.connector_id} cannot start now ({c.status})")
             return
         if not admits(c, id_tag):
