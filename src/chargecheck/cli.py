@@ -16,8 +16,10 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 import typer
 from rich.console import Console
 
+from chargecheck.option_checks import journal_run_id, listen_port
 from chargecheck.report.commands import diff_command, report_command, runs_command
 from chargecheck.sim.command import simulate
+from chargecheck.terminal import output_console
 
 app = typer.Typer(
     add_completion=False,
@@ -25,7 +27,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
-console = Console()
+console = output_console()  # one line per event in a file or a pipe; emoji codes off
 T = TypeVar("T")
 
 if TYPE_CHECKING:
@@ -99,7 +101,11 @@ def load_settings(source: str | None) -> Settings:
 
 @app.command()
 def run(
-    port: int = typer.Option(9000, help="Port the Central System listens on."),
+    port: int = typer.Option(
+        9000,
+        help="Port the Central System listens on (1-65535; 0: any free port, printed).",
+        callback=listen_port,
+    ),
     host: str = typer.Option(
         "0.0.0.0",
         help="Address the Central System and its FTP/HTTP servers listen on (0.0.0.0: every "
@@ -278,16 +284,28 @@ def demo(
     ),
     only: str = typer.Option("", help="Rows to run, in this order, by id: e.g. 1,2."),
     script: str = typer.Option(None, "--script", help=_SCRIPT_HELP),
+    variant: list[str] | None = typer.Option(
+        None,
+        "--variant",
+        metavar="NAME",
+        help="Give the simulator a legal behaviour real chargers show, e.g. power_only "
+        "(repeatable; the list: chargecheck.sim.variants).",
+    ),
 ) -> None:
     """Start the simulated Alfen NG920 and the bench over loopback; run every row of the
     script pack (default: the seed's 18)."""
     from chargecheck.demo import run_demo
+    from chargecheck.sim.variants import checked_variants
 
+    try:
+        variants = checked_variants(variant or ())
+    except ValueError as exc:
+        usage_error(f"--variant: {exc}")
     pack = load_script(script)
     rows = parse_ids(only, "--only")
     select_rows(pack, rows, [])
     started = time.monotonic()
-    summary = _run_async(run_demo(out, console, only=rows, tls=tls, script=pack))
+    summary = _run_async(run_demo(out, console, only=rows, tls=tls, script=pack, variants=variants))
     console.print(f"demo finished in {time.monotonic() - started:.1f} s")
     raise SystemExit(summary.exit_code)
 
@@ -319,7 +337,9 @@ def scripts() -> None:
 
 @app.command()
 def check(
-    run_id: int = typer.Argument(..., help="Run id (see chargecheck runs)."),
+    run_id: int = typer.Argument(
+        ..., help="Run id (see chargecheck runs).", callback=journal_run_id
+    ),
     db: Path = typer.Option(Path("runs/journal.sqlite"), help="The journal of the runs."),
     lenient: bool = typer.Option(False, "--lenient", help="Exit 0 even with violations."),
 ) -> None:

@@ -4,6 +4,7 @@ client certificate, or a Central System's server certificate), written as PEM fi
 from __future__ import annotations
 
 import datetime
+import hashlib
 import ipaddress
 from dataclasses import dataclass
 from pathlib import Path
@@ -114,3 +115,28 @@ def issue(
         )
     cert = builder.sign(ca._key, hashes.SHA256())
     return _write(directory, common_name.lower(), cert, key)
+
+
+def self_signed_with_fingerprint(directory: Path, index: int, hex_pair: str) -> Issued:
+    """A self-signed server certificate for 127.0.0.1 whose SHA-256 fingerprint has
+    ``hex_pair`` (e.g. ``"AB"``) as its byte ``index`` (0-based): signed again until it
+    does, an ECDSA signature being random (1 in 256 tries, on average)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = _name("127.0.0.1", "chargecheck tests")
+    builder = (
+        _validity(x509.CertificateBuilder())
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+    )
+    for _ in range(50_000):  # ~0.1 ms each; missing 50,000 times in a row: e^-195
+        cert = builder.sign(key, hashes.SHA256())
+        digest = hashlib.sha256(cert.public_bytes(serialization.Encoding.DER)).hexdigest()
+        if digest[2 * index : 2 * index + 2].upper() == hex_pair.upper():
+            return _write(directory, "bench", cert, key)
+    raise AssertionError(f"no certificate with {hex_pair} as byte {index} of its fingerprint")

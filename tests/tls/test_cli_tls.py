@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
 import signal
 import subprocess
@@ -19,6 +20,7 @@ import pytest
 
 from chargecheck.csms.tls import fingerprint
 from chargecheck.report.json_report import report_schema
+from tests.tls.certs import self_signed_with_fingerprint
 from tests.tls.conftest import WAIT, refusals, refused
 
 CHARGECHECK = [sys.executable, "-m", "chargecheck"]
@@ -50,6 +52,58 @@ def test_demo_over_tls_boots_the_simulator_with_profile_2_in_the_report(tmp_path
     assert security["profile"] == 2
     assert security["tls_version"] in ("TLSv1.2", "TLSv1.3")
     assert security["server_fingerprint_sha256"] == fingerprint(cert)
+
+
+def test_the_fingerprint_printed_is_the_certificates_even_where_its_hex_is_an_emoji_code(
+    tmp_path: Path,
+):
+    """Why ``test_demo_over_tls_boots...`` failed now and then: rich read the fingerprint's
+    ``:AB:`` or ``:CD:`` as its emoji codes ``:ab:`` and ``:cd:`` and printed ``..🆎..``,
+    whatever the width or the path (SHA-256 of a fresh certificate: about 1 run in 9).
+    Here the fingerprint's second byte is AB, the first one rich would read; the path of
+    over 200 characters in 80 columns, the cause first suspected, must not matter either."""
+    directory = tmp_path / ("certificates-" + "d" * 200)
+    cert = self_signed_with_fingerprint(directory, 1, "AB")
+    assert fingerprint(cert.certificate)[2:6] == ":AB:"
+    hidden = ("FORCE_COLOR", "TTY_COMPATIBLE")  # a pipe, whatever the runner's terminal
+    env = {k: v for k, v in os.environ.items() if k not in hidden} | {"COLUMNS": "80"}
+    bench = subprocess.Popen(
+        [
+            *CHARGECHECK,
+            "run",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--tls-cert",
+            str(cert.certificate),
+            "--tls-key",
+            str(cert.key),
+            "--non-interactive",
+            "--settings",
+            "demo",
+            "--out",
+            str(tmp_path / "out"),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    )
+    printed: list[str] = []
+    try:
+        assert bench.stdout is not None
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not any("SHA-256" in p for p in printed):
+            line = bench.stdout.readline()
+            if not line and bench.poll() is not None:
+                break
+            printed.append(line.rstrip("\n"))
+    finally:
+        bench.kill()
+        bench.wait()
+    assert f"TLS: certificate {cert.certificate}" in printed, printed
+    assert f"     SHA-256 fingerprint {fingerprint(cert.certificate)}" in printed, printed
 
 
 def read_until(process: subprocess.Popen[str], pattern: re.Pattern[str]) -> re.Match[str]:

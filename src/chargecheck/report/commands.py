@@ -29,6 +29,7 @@ from chargecheck.report.model import (
     station_identity,
 )
 from chargecheck.script.verdict import Outcome, Verdict
+from chargecheck.terminal import output_console
 
 DEFAULT_DB = Path("runs/journal.sqlite")
 
@@ -44,7 +45,7 @@ _DB_OPTION = typer.Option(DEFAULT_DB, "--db", help="The journal (SQLite) holding
 
 
 def _console() -> Console:
-    return Console(highlight=False)
+    return output_console(highlight=False)
 
 
 def _usage_error(message: str) -> typer.Exit:

@@ -8,6 +8,7 @@ names the key, never silently ignored.
 
 from __future__ import annotations
 
+import math
 import tomllib
 from dataclasses import dataclass, field, fields, is_dataclass, replace
 from importlib import resources
@@ -121,10 +122,32 @@ def load(source: str | Path | None = None) -> Settings:
         except (OSError, tomllib.TOMLDecodeError) as exc:
             raise SettingsError(f"cannot read settings file {name}: {exc}") from None
         data.setdefault("name", Path(name).stem)
+        try:
+            return _merge(Settings(), data, "")
+        except SettingsError as exc:  # a user's file: say which one
+            raise SettingsError(f"{name}: {exc}") from None
     return _merge(Settings(), data, "")
 
 
 PROFILES = ("bench", "demo")
+
+# Numbers the script waits, counts or measures with, and the least each can be: above 0
+# (a timeout of 0 waits for nothing, 0 samples measure nothing, connector 0 is the whole
+# station, not one to charge on), or 0 or more for a tolerance or a current limit. Every
+# timeouts.* key is above 0; [limits] has its own minimums (_limit).
+_ABOVE_ZERO = frozenset(
+    {
+        "connector",
+        "connection_timeout",
+        "outage",
+        "heartbeat.interval",
+        "heartbeat.max_interval",
+        "heartbeat.samples",
+        "meter.interval",
+        "meter.samples",
+    }
+)
+_NOT_NEGATIVE = frozenset({"charging_limit_a", "heartbeat.tolerance", "meter.tolerance"})
 
 
 def _merge(base: Any, data: dict[str, Any], prefix: str) -> Any:
@@ -140,7 +163,7 @@ def _merge(base: Any, data: dict[str, Any], prefix: str) -> Any:
                 raise SettingsError(f"setting {where!r} must be a table")
             changes[key] = _merge(current, value, f"{where}.")
         else:
-            changes[key] = _coerce(current, value, where, str(known[key].type))
+            changes[key] = _in_range(_coerce(current, value, where, str(known[key].type)), where)
     return replace(base, **changes)
 
 
@@ -166,6 +189,18 @@ def _coerce(current: Any, value: Any, where: str, annotation: str = "") -> Any:
     if type(value) is not type(current):
         raise SettingsError(f"setting {where!r} must be {type(current).__name__}, got {value!r}")
     return value
+
+
+def _in_range(value: Any, where: str) -> Any:
+    """``value`` if a run can use it (``_ABOVE_ZERO``, ``_NOT_NEGATIVE``); TOML's ``inf``
+    and ``nan`` are no timeout either."""
+    above_zero = where in _ABOVE_ZERO or where.startswith("timeouts.")
+    if not above_zero and where not in _NOT_NEGATIVE:
+        return value
+    if math.isfinite(value) and (value > 0 if above_zero else value >= 0):
+        return value
+    least = "above 0" if above_zero else "0 or more"
+    raise SettingsError(f"setting {where!r} must be a number {least}, got {value!r}")
 
 
 def _limit(current: Any, value: Any, where: str) -> Any:
