@@ -5,6 +5,7 @@ come through here; the demo adds the simulator and an operator that drives it.""
 from __future__ import annotations
 
 import contextlib
+import json
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ from chargecheck.script.packs import Pack, load_pack, pack_cases
 from chargecheck.script.runner import run_case, select
 from chargecheck.script.settings import Settings
 from chargecheck.script.verdict import Outcome, Verdict
+from chargecheck.wording import counted
 
 
 class NoStation(Exception):
@@ -206,8 +208,8 @@ async def run_bench(
     tally = ", ".join(f"{counts[str(o)]} {o}" for o in Outcome if counts[str(o)])
     ending = "FAILED" if summary.failed else "no row failed"
     if bench_errors:
-        ending = f"the bench failed ({len(bench_errors)} bench error(s) outside the rows)"
-    console.print(f"[bold]run {run_id}[/]: {len(verdicts)} rows, {tally}; {ending}")
+        ending = f"the bench failed ({counted(len(bench_errors), 'bench error')} outside the rows)"
+    console.print(f"[bold]run {run_id}[/]: {counted(len(verdicts), 'row')}, {tally}; {ending}")
     return summary
 
 
@@ -295,7 +297,9 @@ def _frame_printer(console: Console) -> Callable[[str, dict[str, Any]], None]:
             text = redact_credentials(str(fields.get("raw", "")))
             line = f"  {station} {arrows[kind]} {text}"
         else:
-            line = f"  {station} .. {kind} {fields.get('detail') or ''}"
+            detail = fields.get("detail")  # JSON as the journal keeps it: a close code is 1006
+            said = json.dumps(detail, ensure_ascii=False, default=str) if detail else ""
+            line = f"  {station} .. {kind} {redact_credentials(said)}".rstrip()
         if not console.soft_wrap:  # a terminal: one line of its width; a file or pipe: whole
             line = line[: max(40, console.width - 1)]
         console.print(line, markup=False, highlight=False, style="dim")
@@ -359,10 +363,21 @@ async def _run_row(
         known=known,
     )
     verdict = await run_case(case, ctx, clock)
-    console.print(
-        f"[{STYLE[verdict.outcome]}]{verdict.outcome}[/] {verdict.result}", highlight=False
-    )
+    console.print(verdict_line(verdict), highlight=False)
     return verdict
+
+
+def verdict_line(verdict: Verdict) -> str:
+    """``PASS OK, received 125 items``, ``FAIL: <criterion>: <detail>``: the outcome in
+    its colour, said once (a result that does not pass starts with it), as rich markup."""
+    from rich.markup import escape
+
+    from chargecheck.report.text import result_after_outcome
+
+    style, rest = STYLE[verdict.outcome], result_after_outcome(verdict)
+    if rest == verdict.result:  # a PASS's "OK, ...": the outcome goes before it
+        return f"[{style}]{verdict.outcome}[/] {escape(rest)}".rstrip()
+    return f"[{style}]{verdict.outcome}[/]" + (f": {escape(rest)}" if rest else "")
 
 
 def _record_station(journal: Journal, run_id: int, session: Session) -> None:
@@ -385,7 +400,9 @@ def _check(journal: Journal, run_id: int, console: Console, bench_errors: list[s
         bench_errors.append(_bench_error(journal, run_id, console, exc))
         return 0
     violations = summarise(findings)["violation"]
-    console.print(f"findings: {len(findings)} ({violations} violations of the specification)")
+    console.print(
+        f"findings: {len(findings)} ({counted(violations, 'violation')} of the specification)"
+    )
     return violations
 
 

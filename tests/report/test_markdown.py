@@ -71,10 +71,15 @@ def test_row_one_lists_request_values_with_unset_fields_and_response_values(repo
 
 def test_a_row_with_several_criteria_lists_which_passed_and_which_did_not(report):
     rows = _table_rows(render_markdown(report))
+    (row6,) = [v for v in report.verdicts if v.id == "6"]
+    (entry,) = next(c.evidence for c in row6.criteria if c.outcome is Outcome.FAIL)
+    # The outcome once, then each criterion once: the one that failed with its detail
+    # and the journal entry that shows it (the result line would only repeat it).
     assert rows["6"][3] == (
-        "**FAIL: local start: no Authorize before StartTransaction**<br>"
+        "**FAIL**<br>"
         "*Passed:* remote start<br>"
-        "*Failed:* local start (connector 1): no Authorize before StartTransaction"
+        "*Failed:* local start (connector 1): no Authorize before StartTransaction "
+        f"(journal entry {entry})"
     )
     assert "*Passed:* StatusNotification received (connector 0); " in rows["3"][3]
     assert "*Failed:*" not in rows["3"][3]

@@ -75,7 +75,7 @@ async def test_row17_fails_a_station_with_a_cache_that_will_not_clear_it(central
     verdict = await _run(central, row17_clear_cache.CASE, answers)
     assert verdict.outcome is Outcome.FAIL
     assert verdict.result == (
-        "FAIL: ClearCache Accepted: status Rejected, with AuthorizationCacheEnabled true"
+        "FAIL: ClearCache Accepted: answered Rejected, with AuthorizationCacheEnabled true"
     )
 
 

@@ -115,3 +115,28 @@ async def test_an_unplug_nobody_did_is_not_done_and_the_car_stays_connected():
     await operator.perform(PhysicalStep(StepKind.PLUG, 1), timeout=1)  # still connected
     with pytest.raises(StepNotDone, match="Plug the car"):
         await operator.perform(PhysicalStep(StepKind.PLUG_IN, 1), timeout=1)
+
+
+@pytest.mark.parametrize(
+    ("step", "told"),
+    [
+        (
+            PhysicalStep(StepKind.PRESENT_CARD, 1, "04A2"),
+            "Present the valid card 04A2 at connector 1 (or let plug & charge start).",
+        ),
+        (
+            PhysicalStep(StepKind.PRESENT_CARD, 1, "XX12", refused="the bench will refuse it"),
+            "Present card XX12 at connector 1 (the bench will refuse it).",
+        ),
+        (
+            PhysicalStep(StepKind.PRESENT_INVALID_CARD, 2, "BAD1"),
+            "Present card BAD1 at connector 2 (the bench will refuse it).",
+        ),
+        (
+            PhysicalStep(StepKind.PRESENT_INVALID_CARD, 2),
+            "Present a card at connector 2 (the bench will refuse it).",
+        ),
+    ],
+)
+def test_a_card_to_be_refused_is_never_called_valid(step, told):
+    assert step.instruction == told

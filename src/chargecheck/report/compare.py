@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from chargecheck.report.text import result_after_outcome
 from chargecheck.script.verdict import Outcome, Verdict
 
 
@@ -43,7 +44,7 @@ def changed_rows(before: Sequence[Verdict], after: Sequence[Verdict]) -> list[Ro
                 known.function,
                 a.outcome if a else None,
                 b.outcome if b else None,
-                b.result if b else "",
+                result_after_outcome(b) if b else "",  # beside its outcome: said once
             )
         )
     return changes

@@ -27,10 +27,12 @@ from chargecheck.report.text import (
     criterion_label,
     header_fields,
     pretty_json,
+    result_after_outcome,
     title,
 )
 from chargecheck.report.timeline import STATUS_COLOURS, layout, status_timeline
 from chargecheck.script.verdict import Criterion, Outcome, Verdict
+from chargecheck.wording import counted
 
 # Outcome -> CSS class; the colours themselves are in the template's stylesheet.
 OUTCOME_CLASSES = {
@@ -46,6 +48,7 @@ _DIRECTION_TEXT = {"in": "Station \u2192 Bench", "out": "Bench \u2192 Station"}
 @dataclass(frozen=True)
 class RowView:
     verdict: Verdict
+    result: str  # the result line without the outcome the row's pill shows
     anchor: str
     css: str
     criteria_items: list[str]
@@ -73,7 +76,7 @@ def _template() -> jinja2.Template:
     env.filters["clock"] = lambda utc: utc[11:23] if len(utc) >= 19 else utc
     env.filters["as_json"] = lambda value: json.dumps(value, indent=2, default=str)
     env.filters["compact_json"] = lambda value: json.dumps(value, default=str, ensure_ascii=False)
-    env.globals.update(direction_text=_DIRECTION_TEXT, format_number=_number)
+    env.globals.update(direction_text=_DIRECTION_TEXT, format_number=_number, counted=counted)
     return env.get_template("report.html.j2")
 
 
@@ -112,6 +115,7 @@ def _row(report: RunReport, verdict: Verdict) -> RowView:
         values.update(verdict.values)
     return RowView(
         verdict=verdict,
+        result=result_after_outcome(verdict),
         anchor=f"row-{verdict.id}",
         css=OUTCOME_CLASSES[verdict.outcome],
         criteria_items=criteria_items(verdict.acceptance_criteria),

@@ -16,11 +16,13 @@ from chargecheck.report.text import (
     criteria_groups,
     criteria_items,
     criterion_label,
+    evidence_text,
     header_fields,
     summary_line,
     title,
 )
 from chargecheck.script.verdict import Outcome, Verdict
+from chargecheck.wording import counted
 
 
 def cell(text: str) -> str:
@@ -56,25 +58,32 @@ def _row(verdict: Verdict) -> str:
 
 
 def _result(verdict: Verdict) -> str:
+    """The seed's result line; for a row of several criteria, which passed and which did
+    not, each one that did not with its detail and journal entries. A row that did not
+    pass and lists its criteria states only its outcome on the first line: the lists
+    below say the rest, once."""
     parts = []
     boot = boot_values(verdict)
-    if boot is None or verdict.outcome is not Outcome.PASS or verdict.result not in ("", "OK"):
-        parts.append(
-            cell(verdict.result)
-            if verdict.outcome is Outcome.PASS
-            else f"**{cell(verdict.result)}**"
-        )
+    several = len(verdict.criteria) > 1
+    if verdict.outcome is not Outcome.PASS:
+        only = verdict.criteria[0] if len(verdict.criteria) == 1 else None
+        line = str(verdict.outcome) if several else verdict.result
+        parts.append(f"**{cell(line)}**" + (evidence_text(only.evidence) if only else ""))
+    elif boot is None or verdict.result not in ("", "OK"):
+        parts.append(cell(verdict.result))
     if boot is not None:
         request, response = boot
         parts.append("*Request values:* " + cell(", ".join(request)))
         if response:
             parts.append("*Response values:* " + cell(response))
-    if len(verdict.criteria) > 1:
+    if several:
         for outcome, group in criteria_groups(verdict):
             named = [
                 criterion_label(c)
-                if outcome is Outcome.PASS or not c.detail
-                else f"{criterion_label(c)}: {c.detail}"
+                if outcome is Outcome.PASS
+                else criterion_label(c)
+                + (f": {c.detail}" if c.detail else "")
+                + evidence_text(c.evidence)
                 for c in group
             ]
             parts.append(f"*{OUTCOME_LABELS[outcome]}:* " + cell("; ".join(named)))
@@ -86,7 +95,7 @@ def _findings(report: RunReport) -> list[str]:
     groups = report.findings_by_severity()
     if not report.findings:
         return [*lines, "No conformance findings were recorded for this run."]
-    counts = ", ".join(f"{len(group)} {severity}" for severity, group in groups.items())
+    counts = ", ".join(counted(len(group), severity) for severity, group in groups.items())
     lines += [f"Conformance checks over the whole trace: {counts}.", ""]
     for severity, group in groups.items():
         lines += [f"### {SEVERITY_TITLES.get(severity, severity.title())} ({len(group)})", ""]
@@ -103,7 +112,8 @@ def _finding(finding: FindingView, station: str) -> str:
     if finding.station and finding.station != station:
         text += f" Station {finding.station}."
     if finding.evidence:
-        text += f" Journal entries {', '.join(map(str, finding.evidence))}."
+        word = "entry" if len(finding.evidence) == 1 else "entries"
+        text += f" Journal {word} {', '.join(map(str, finding.evidence))}."
     return text
 
 

@@ -205,8 +205,28 @@ def testcase_name(verdict: Verdict) -> str:
 
 
 def reason(verdict: Verdict) -> str:
-    """Why a row did not pass: its result line (which names the criteria)."""
-    return verdict.result or str(verdict.outcome)
+    """Why a row did not pass, for a place that states the outcome itself (JUnit's
+    element and type): its result line, without the outcome it starts with."""
+    return result_after_outcome(verdict) or str(verdict.outcome)
+
+
+def result_after_outcome(verdict: Verdict) -> str:
+    """The result line without the outcome it starts with (``FAIL: x`` -> ``x``), for a
+    place that shows the outcome beside it: "FAIL FAIL: x" says nothing twice."""
+    outcome = str(verdict.outcome)
+    if verdict.result == outcome:
+        return ""
+    if verdict.result.startswith(outcome + ": "):
+        return verdict.result[len(outcome) + 2 :]
+    return verdict.result
+
+
+def evidence_text(evidence: tuple[int, ...] | list[int]) -> str:
+    """`` (journal entries 3, 4)``: the ids that show a criterion ("" for none)."""
+    if not evidence:
+        return ""
+    word = "entry" if len(evidence) == 1 else "entries"
+    return f" (journal {word} {', '.join(map(str, evidence))})"
 
 
 def criteria_report(verdict: Verdict) -> str:
@@ -216,8 +236,7 @@ def criteria_report(verdict: Verdict) -> str:
         line = f"[{criterion.outcome}] {criterion_label(criterion)}"
         if criterion.detail:
             line += f": {criterion.detail}"
-        if criterion.evidence:
-            line += f" (journal entries {', '.join(map(str, criterion.evidence))})"
+        line += evidence_text(criterion.evidence)
         lines.append(line)
     return "\n".join(lines)
 

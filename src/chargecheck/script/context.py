@@ -3,19 +3,27 @@ file services, and the list of criteria it records as it goes."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from chargecheck.csms.errors import SessionError
+from chargecheck.csms.errors import ExpectTimeout, SessionError
 from chargecheck.csms.session import Cursor, Message, Predicate, Result, Session
-from chargecheck.script.knowledge import StationKnowledge
+from chargecheck.script.knowledge import Silence, StationKnowledge
 from chargecheck.script.operator import Operator, PhysicalStep, StepKind, StepNotDone
 from chargecheck.script.settings import Settings
 from chargecheck.script.verdict import Criterion, Outcome
 
 if TYPE_CHECKING:
     from chargecheck.csms.server import CentralSystem
+
+
+def frame_text(payload: dict[str, Any]) -> str:
+    """A payload as the console shows it: JSON, passwords in URLs masked."""
+    from chargecheck.report.model import redact_credentials  # report imports the script
+
+    return redact_credentials(json.dumps(payload, ensure_ascii=False, default=str))
 
 
 @dataclass
@@ -67,7 +75,7 @@ class CaseContext:
     async def call(
         self, action: str, payload: dict[str, Any], timeout: float | None = None
     ) -> Result:
-        self.say(f"  -> {action} {payload}")
+        self.say(f"  -> {action} {frame_text(payload)}")
         return await self.session.call(action, payload, timeout or self.settings.timeouts.call)
 
     async def expect(
@@ -91,8 +99,20 @@ class CaseContext:
             return await step
         except (SessionError, TimeoutError) as exc:
             evidence = tuple(x for x in [getattr(exc, "entry_id", None)] if x)
+            if isinstance(exc, ExpectTimeout) and (silent := self.silent()) is not None:
+                detail = f"{exc}: {silent.cause()}"
+                self.record(name, Outcome.NOT_TESTED, detail, silent.evidence, connector_id)
+                return None
             self.record(name, Outcome.FAIL, str(exc), evidence, connector_id)
             return None
+
+    def silent(self) -> Silence | None:
+        """The silence the station fell into in an earlier row, if it still lasts (one
+        message from the station ends it: ``chargecheck.script.silence``)."""
+        silent = self.known.silent
+        if silent is not None and len(self.session.inbox) > silent.since:
+            self.known.silent = silent = None
+        return silent
 
     async def physical(
         self,
@@ -102,10 +122,12 @@ class CaseContext:
         id_tag: str | None = None,
         *,
         otherwise: str = "",
+        refused: str = "",
     ) -> bool:
         """Have the operator do a step; if not done, record ``name`` as NOT TESTED, or,
-        when the case has another way to judge (``otherwise`` says which), only say so."""
-        step = PhysicalStep(kind, connector_id, id_tag)
+        when the case has another way to judge (``otherwise`` says which), only say so.
+        ``refused``: why the card presented is to be refused (the operator is told)."""
+        step = PhysicalStep(kind, connector_id, id_tag, refused=refused)
         self.say(f"  operator: {step.instruction}")
         try:
             await self.operator.perform(step, self.settings.timeouts.physical_step)

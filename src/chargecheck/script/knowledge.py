@@ -15,10 +15,16 @@ from dataclasses import dataclass, field
 @dataclass(frozen=True)
 class Silence:
     """The station answers the bench's CALLs but sends nothing of its own: what showed it
-    (a sentence) and the journal ids that prove it."""
+    (a sentence), the journal ids that prove it, how many messages the station had sent
+    then (one more ends the silence) and the row where it showed."""
 
     detail: str
-    evidence: tuple[int, ...] = ()
+    evidence: tuple[int, ...]
+    since: int
+    row: str
+
+    def cause(self) -> str:
+        return f"the station has sent nothing of its own since row {self.row} ({self.detail})"
 
 
 @dataclass
@@ -27,3 +33,4 @@ class StationKnowledge:
     # clean-up does not ask again (one refusal is evidence enough)
     refused_stops: set[int] = field(default_factory=set)
     silent: Silence | None = None
+    probe_works: bool = True  # TriggerMessage can ask for a message (chargecheck.script.silence)

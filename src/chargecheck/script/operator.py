@@ -43,7 +43,7 @@ _INSTRUCTIONS = {
     StepKind.UNPLUG: "Unplug the charging cable from connector {c}.",
     StepKind.PRESENT_CARD: "Present the valid card {tag} at connector {c} "
     "(or let plug & charge start).",
-    StepKind.PRESENT_INVALID_CARD: "Present a card at connector {c}: the bench will refuse it.",
+    StepKind.PRESENT_INVALID_CARD: "Present {card} at connector {c} (the bench will refuse it).",
     StepKind.CREATE_ERROR: "Create an error on {where} (e.g. disconnect the communication pin, "
     "a power pin, or create a phase imbalance).",
     StepKind.CLEAR_ERROR: "Remove the error on {where}.",
@@ -56,6 +56,10 @@ class PhysicalStep:
     connector_id: int
     id_tag: str | None = None
     cleanup: bool = False  # tidying up after a row: no criterion rests on it
+    # A PRESENT_CARD whose card is to be refused says why ("the station should refuse
+    # it: ..."): the operator is never told a card is valid when it is not. Wording
+    # only: the step (what the simulator or a --step-command hook does) is the kind.
+    refused: str = ""
 
     @property
     def instruction(self) -> str:
@@ -64,7 +68,12 @@ class PhysicalStep:
             if self.connector_id == 0
             else (f"connector {self.connector_id}")
         )
-        return _INSTRUCTIONS[self.kind].format(c=self.connector_id, tag=self.id_tag, where=where)
+        if self.kind is StepKind.PRESENT_CARD and self.refused:
+            return f"Present card {self.id_tag} at connector {self.connector_id} ({self.refused})."
+        card = "a card" if self.id_tag is None else f"card {self.id_tag}"
+        return _INSTRUCTIONS[self.kind].format(
+            c=self.connector_id, tag=self.id_tag, where=where, card=card
+        )
 
 
 class StepNotDone(Exception):

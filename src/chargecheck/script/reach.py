@@ -168,6 +168,10 @@ async def _started(
                 "StartTransaction", _on(c), ctx.settings.timeouts.transaction, cursor
             )
         except SessionError as exc:
+            if (silent := ctx.silent()) is not None:
+                said = f"RemoteStartTransaction Accepted, then {exc}: {silent.cause()}"
+                ctx.record(name, Outcome.NOT_TESTED, said, silent.evidence, c)
+                return None
             ctx.record(
                 name,
                 Outcome.FAIL,

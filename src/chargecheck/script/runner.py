@@ -12,7 +12,8 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from chargecheck.clock import Clock
-from chargecheck.csms.errors import SessionError
+from chargecheck.csms.errors import ExpectTimeout, NotConnected, SessionError
+from chargecheck.script import silence
 from chargecheck.script.context import CaseContext
 from chargecheck.script.operator import StepNotDone
 from chargecheck.script.verdict import Criterion, Outcome, Verdict, combine
@@ -83,7 +84,7 @@ def result_text(outcome: Outcome, ok_text: str, ctx: CaseContext) -> str:
     if outcome is Outcome.PASS:
         return ok_text or "OK"
     reasons = [_reason(c) for c in ctx.criteria if c.outcome is outcome]
-    text = f"{outcome}: " + "; ".join(reasons)
+    text = f"{outcome}: " + ("; ".join(reasons) or "the row judged no criterion")
     if outcome is Outcome.NOT_TESTED:
         passed = list(dict.fromkeys(_label(c) for c in ctx.criteria if c.outcome is Outcome.PASS))
         if passed:
@@ -111,6 +112,7 @@ async def run_case(case: Case, ctx: CaseContext, clock: Clock) -> Verdict:
         if len(case.runs) > 1 and len(ctx.criteria) == recorded:
             # The other cases' criteria must not make a row PASS that this one never judged.
             ctx.record("bench error", Outcome.ERROR, f"case {part} of the row judged nothing")
+    await silence.probe(ctx, case.id)
     for fault in faults[faults_before:]:  # escaped a callback during the row: never PASS
         evidence = (fault.entry_id,) if fault.entry_id is not None else ()
         ctx.record("bench error", Outcome.ERROR, fault.text, evidence)
@@ -144,20 +146,29 @@ async def _run_part(run: CaseRun, ctx: CaseContext) -> str:
     except StepNotDone as exc:
         ctx.record("physical step", Outcome.NOT_TESTED, str(exc))
     except SessionError as exc:
-        ctx.record(
-            "station behaviour",
-            Outcome.FAIL,
-            str(exc),
-            tuple(x for x in [getattr(exc, "entry_id", None)] if x),
-        )
+        ctx.record(_unhandled(exc), Outcome.FAIL, str(exc), exc.evidence)
     except Exception as exc:  # the bench's own fault: ERROR, never PASS
         where = traceback.extract_tb(exc.__traceback__)[-1]
         ctx.record(
             "bench error",
             Outcome.ERROR,
-            f"{type(exc).__name__}: {exc} ({where.filename}:{where.lineno})",
+            f"{type(exc).__name__}{f': {exc}' if str(exc) else ''} "
+            f"({where.filename}:{where.lineno})",
         )
     return ""
+
+
+def _unhandled(exc: SessionError) -> str:
+    """The criterion a station error that escaped its case broke, named for what the
+    bench expected: an answer to its CALL, a CALL of the station, the connection."""
+    action = getattr(exc, "action", "")
+    if isinstance(exc, ExpectTimeout):
+        return f"the station sends {action} in time"
+    if action:  # CallErrorReceived, InvalidResult, CallTimeout
+        return f"{action} is answered with a valid CALLRESULT"
+    if isinstance(exc, NotConnected):
+        return "the station stays connected"
+    return "the station answers as OCPP 1.6 requires"
 
 
 def seed_case(row: int, run: CaseRun) -> Case:

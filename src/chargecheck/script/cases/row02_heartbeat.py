@@ -31,7 +31,7 @@ async def run(ctx: CaseContext) -> str:
     ctx.check(
         fits,
         f"default heartbeat at least every {hb.max_interval} s",
-        f"HeartbeatInterval={original}",
+        "HeartbeatInterval not reported" if original is None else f"HeartbeatInterval={original}",
     )
     changed = await change_configuration(
         ctx, "HeartbeatInterval", str(hb.interval), "HeartbeatInterval is configurable"
@@ -83,7 +83,8 @@ async def _trigger(ctx: CaseContext, interval: int | None, tolerance: float) -> 
     if result is None:
         return
     if result.get("status") != "Accepted":
-        ctx.check(False, name, f"TriggerMessage: {result.get('status')}", (result.entry_id,))
+        answered = f"TriggerMessage(Heartbeat) answered {result.get('status')}"
+        ctx.check(False, name, answered, (result.call_entry_id, result.entry_id))
         return
     timeout = ctx.settings.timeouts.status
     before = reversed(ctx.session.inbox[: cursor.start])

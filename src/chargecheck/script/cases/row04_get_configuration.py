@@ -22,13 +22,15 @@ from __future__ import annotations
 
 from chargecheck.script.context import CaseContext
 from chargecheck.script.runner import seed_case
+from chargecheck.wording import counted
 
 
 async def run(ctx: CaseContext) -> str:
     result = await ctx.call("GetConfiguration", {})
     items = result.get("configurationKey", [])
     ev = (result.call_entry_id, result.entry_id)
-    ctx.check(len(items) > 0, "the station lists its configuration", f"{len(items)} items", ev)
+    listed = counted(len(items), "item")
+    ctx.check(len(items) > 0, "the station lists its configuration", listed, ev)
     broken = [
         i
         for i in items
@@ -37,7 +39,7 @@ async def run(ctx: CaseContext) -> str:
     ctx.check(
         not broken,
         "every item has a key and a readonly flag",
-        f"{len(broken)} items without" if broken else "all do",
+        f"{counted(len(broken), 'item')} without both" if broken else "all do",
         ev,
     )
     valueless = [i["key"] for i in items if "value" not in i and isinstance(i.get("key"), str)]
@@ -56,7 +58,7 @@ async def run(ctx: CaseContext) -> str:
         ev,
     )
     ctx.values["items"] = len(items)
-    return f"OK, received {len(items)} items" + "".join(f"; {n}" for n in notes)
+    return f"OK, received {listed}" + "".join(f"; {n}" for n in notes)
 
 
 CASE = seed_case(4, run)

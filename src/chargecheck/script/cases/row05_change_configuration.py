@@ -25,12 +25,13 @@ async def run(ctx: CaseContext) -> str:
         if not ctx.check(
             status == "Accepted",
             name,
-            f"{key}={value}: {status}",
+            f"{key}={value} answered {status}",
             (result.call_entry_id, result.entry_id),
         ):
             continue
         read = await configuration(ctx, key)
-        if ctx.check(read == value, f"{key} reads back {value}", f"GetConfiguration: {read}"):
+        said = f"GetConfiguration gives {read}" if read is not None else f"{key} not reported"
+        if ctx.check(read == value, f"{key} reads back {value}", said):
             done.append(f"{key} set to {value}")
     return "OK, " + ", ".join(done)
 

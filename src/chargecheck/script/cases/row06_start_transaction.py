@@ -92,6 +92,9 @@ async def _local_start(ctx: CaseContext, c: int) -> str | None:
             name,
             f"Authorize({authorize.payload['idTag']}) then "
             f"StartTransaction({start.payload['idTag']}), transaction {tx}"
+            if first and same
+            else f"Authorize({authorize.payload['idTag']}), then StartTransaction for another "
+            f"idTag ({start.payload['idTag']})"
             if first
             else "StartTransaction came before Authorize",
             (authorize.entry_id, start.entry_id),

@@ -62,8 +62,8 @@ async def _stop(ctx: CaseContext, c: int, how: str, step: StepKind | None) -> bo
         if result is None or not ctx.check(
             result.get("status") == "Accepted",
             "RemoteStopTransaction Accepted",
-            f"status {result.get('status')}",
-            (result.entry_id,),
+            f"answered {result.get('status')}",
+            (result.call_entry_id, result.entry_id),
             c,
         ):
             await stop_remote(ctx, tx, c)

@@ -29,6 +29,7 @@ from chargecheck.script.steps import (
     stop_remote,
 )
 from chargecheck.script.verdict import Outcome
+from chargecheck.wording import counted
 
 ENERGY = "Energy.Active.Import.Register"
 
@@ -74,7 +75,7 @@ async def run(ctx: CaseContext) -> str:
                     f"{measurand} is received",
                     "present"
                     if measurand in got
-                    else f"missing (got {sorted(got)})"
+                    else f"missing (got {', '.join(sorted(got)) or 'no measurand'})"
                     + ("" if measurands_set else "; MeterValuesSampledData could not be set"),
                     tuple(m.entry_id for m in periodic),
                 )
@@ -132,7 +133,9 @@ def _start_and_stop(ctx: CaseContext, tx: int, cursor: Any, stopped: bool) -> No
     ctx.check(
         "meterStop" in stop,
         "a meter value at the stop of the transaction",
-        f"meterStop={stop.get('meterStop')} Wh, {len(ends)} Transaction.End readings",
+        f"meterStop={stop.get('meterStop')} Wh, {counted(len(ends), 'Transaction.End reading')}"
+        if "meterStop" in stop
+        else "no meterStop",
         (stops[-1].entry_id,),
     )
 

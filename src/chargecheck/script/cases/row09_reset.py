@@ -48,8 +48,8 @@ async def _reset(ctx: CaseContext, kind: str, connectors: list[int]) -> list[str
     if not ctx.check(
         result.get("status") == "Accepted",
         f"{kind} reset Accepted",
-        f"status {result.get('status')}",
-        (result.entry_id,),
+        f"answered {result.get('status')}",
+        (result.call_entry_id, result.entry_id),
     ):
         return []
     # OCPP 1.6 section 4.2: "SHALL send a BootNotification.req PDU each time it ... reboots".

@@ -122,7 +122,8 @@ async def _without_cable(ctx: CaseContext, c: int, name: str) -> bool:
         ctx.record(
             name,
             Outcome.NOT_TESTED,
-            f"connector {c} is {last_status(ctx, c)}, not Available with no cable: {exc}",
+            f"connector {c} is {last_status(ctx, c) or 'of no known status'}, not Available "
+            f"with no cable: {exc}",
             connector_id=c,
         )
         return False

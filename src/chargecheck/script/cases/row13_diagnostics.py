@@ -57,15 +57,16 @@ async def run(ctx: CaseContext) -> str:
             status.payload["status"],
             (status.entry_id,),
         )
-    upload = await ctx.attempt(
-        "the file arrives on the FTP server",
-        ctx.files.wait_for_upload(
+    try:
+        upload = await ctx.files.wait_for_upload(
             timeout=ctx.settings.timeouts.status if status else timeout,
             name_glob=name or "*",
             since=since,
-        ),
-    )
-    if upload is None:
+        )
+    except TimeoutError as exc:  # shown by the request and what the station said of it
+        said = (status.entry_id,) if status is not None else ()
+        evidence = (result.call_entry_id, result.entry_id, *said)
+        ctx.record("the file arrives on the FTP server", Outcome.FAIL, str(exc), evidence)
         return ""
     ctx.check(
         upload.size > 0,

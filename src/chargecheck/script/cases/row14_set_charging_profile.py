@@ -19,6 +19,7 @@ from chargecheck.csms.errors import SessionError
 from chargecheck.script.context import CaseContext
 from chargecheck.script.runner import seed_case
 from chargecheck.script.steps import in_unit, rate_unit, smart_charging_claimed
+from chargecheck.wording import counted
 
 PROFILE_ID_BASE = 9140
 
@@ -67,7 +68,8 @@ async def run(ctx: CaseContext) -> str:
             # Clean-up, not a criterion: the seed asks only for the Accepted.
             with suppress(SessionError):
                 await ctx.call("ClearChargingProfile", {"id": PROFILE_ID_BASE + c})
-    return f"OK, {accepted} connectors accept a {limit:g} {unit} profile"
+    accept = "accepts" if accepted == 1 else "accept"
+    return f"OK, {counted(accepted, 'connector')} {accept} a {limit:g} {unit} profile"
 
 
 CASE = seed_case(14, run)

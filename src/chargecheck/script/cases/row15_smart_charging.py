@@ -77,7 +77,11 @@ async def _switch(
         return False
     if result.get("status") != "Accepted":
         return ctx.check(
-            False, name, f"{action} answered {result.get('status')}", (result.entry_id,), c
+            False,
+            name,
+            f"{action} answered {result.get('status')}",
+            (result.call_entry_id, result.entry_id),
+            c,
         )
     seen = await ctx.attempt(
         name,

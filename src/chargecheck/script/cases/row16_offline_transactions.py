@@ -46,6 +46,7 @@ from chargecheck.script.steps import (
     unplug_quietly,
 )
 from chargecheck.script.verdict import Outcome
+from chargecheck.wording import counted
 
 CACHED = ("StopTransaction", "MeterValues", "StartTransaction")
 KEY = "MeterValueSampleInterval"
@@ -173,7 +174,7 @@ async def _offline(ctx: CaseContext, interval: int | None) -> str:
     ]
     _check_order(ctx, cached)
     await unplug_quietly(ctx, c)
-    return f"OK, {len(cached)} cached transaction messages sent after reconnect"
+    return f"OK, {counted(len(cached), 'cached transaction message')} sent after reconnect"
 
 
 async def _ran_through(

@@ -19,15 +19,17 @@ NAME = "ClearCache Accepted"
 
 
 async def run(ctx: CaseContext) -> str:
+    evidence: tuple[int, ...]
     try:
         result = await ctx.call("ClearCache", {})
     except CallErrorReceived as exc:
         answer, evidence = str(exc), (exc.entry_id,)
     else:
         if result.get("status") == "Accepted":
-            ctx.check(True, NAME, "status Accepted", (result.call_entry_id, result.entry_id))
+            ctx.check(True, NAME, "answered Accepted", (result.call_entry_id, result.entry_id))
             return "OK"
-        answer, evidence = f"status {result.get('status')}", (result.entry_id,)
+        answer = f"answered {result.get('status')}"
+        evidence = (result.call_entry_id, result.entry_id)
     enabled = await configuration(ctx, "AuthorizationCacheEnabled")
     if enabled is not None and enabled.strip().lower() == "true":
         ctx.check(False, NAME, f"{answer}, with AuthorizationCacheEnabled true", evidence)

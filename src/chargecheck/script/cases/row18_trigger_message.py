@@ -28,8 +28,8 @@ async def run(ctx: CaseContext) -> str:
         if not ctx.check(
             result.get("status") == "Accepted",
             "TriggerMessage Accepted",
-            f"status {result.get('status')}",
-            (result.entry_id,),
+            f"answered {result.get('status')}",
+            (result.call_entry_id, result.entry_id),
             c,
         ):
             continue

@@ -97,7 +97,7 @@ async def claims(ctx: CaseContext, profile: str) -> bool:
     ctx.record(
         f"the station supports the {profile} profile",
         Outcome.NOT_TESTED,
-        f"SupportedFeatureProfiles is {value!r}: the {profile} profile is optional "
+        f"SupportedFeatureProfiles is {value or 'empty'}: the {profile} profile is optional "
         "(OCPP 1.6 section 3.3) and not claimed"
         if value is not None
         else "SupportedFeatureProfiles could not be read"
@@ -140,7 +140,8 @@ def answered(
     quoting ``rule`` (the SHALL it breaks)."""
     got = result.get(field)
     ok = got in wanted
-    detail = f"{field} {got}" if ok else f"{field} {got}, not {' or '.join(wanted)}: {rule}"
+    said = f"answered {got}" if field == "status" else f"{field} {got}"  # what happened
+    detail = said if ok else f"{said}, not {' or '.join(wanted)}: {rule}"
     return ctx.check(ok, name, detail, (result.call_entry_id, result.entry_id), connector_id)
 
 
@@ -242,11 +243,15 @@ async def unknown_connector(ctx: CaseContext) -> int:
 # -- people and the network -----------------------------------------------------------------
 
 
-async def present(ctx: CaseContext, c: int, tag: str, name: str, plug: bool = True) -> bool:
-    """The operator plugs the car (if ``plug``) and presents ``tag`` at connector ``c``."""
+async def present(
+    ctx: CaseContext, c: int, tag: str, name: str, plug: bool = True, refused: str = ""
+) -> bool:
+    """The operator plugs the car (if ``plug``) and presents ``tag`` at connector ``c``;
+    ``refused`` says why the card is to be refused, for the operator's instruction (a
+    card is never called valid when the bench or the station should refuse it)."""
     if plug and not await ctx.physical(StepKind.PLUG, c, name):
         return False
-    if not await ctx.physical(StepKind.PRESENT_CARD, c, name, tag):
+    if not await ctx.physical(StepKind.PRESENT_CARD, c, name, tag, refused=refused):
         await unplug_quietly(ctx, c)
         return False
     return True

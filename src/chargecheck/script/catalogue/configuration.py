@@ -9,6 +9,7 @@ from typing import Any
 from chargecheck.script.catalogue.base import answered, ask, ask_expecting, case, not_tested
 from chargecheck.script.context import CaseContext
 from chargecheck.script.steps import change_configuration, configuration
+from chargecheck.wording import counted
 
 # Chapter 9: the keys each profile marks required (9.1 Core, 9.2 Local Auth List
 # Management); Smart Charging's by section 3.13.5 ("SHALL implement, and support
@@ -68,9 +69,11 @@ GetConfiguration without keys returns all configuration settings (5.8 SHALL)
 They include every key chapter 9 marks required for Core and for each profile the station claims (9.1, 9.2; 3.13.5 SHALL for Smart Charging)""",
 )
 async def get_all(ctx: CaseContext) -> str:
-    keys = await all_keys(ctx)
-    if keys is None:
+    result = await ask(ctx, "GetConfiguration of all keys", "GetConfiguration", {})
+    if result is None:
         return ""
+    keys: list[dict[str, Any]] = list(result.get("configurationKey", []))
+    evidence = (result.call_entry_id, result.entry_id)
     names = {k.get("key") for k in keys}
     claimed = {
         p.strip()
@@ -89,9 +92,10 @@ async def get_all(ctx: CaseContext) -> str:
             f"missing {', '.join(missing)}; chapter 9 marks them required and 5.8 SHALL return "
             "all settings"
             if missing
-            else f"{len(required)} keys",
+            else counted(len(required), "key"),
+            evidence,
         )
-    return f"OK, {len(keys)} keys"
+    return f"OK, {counted(len(keys), 'key')}"
 
 
 @case(
@@ -108,13 +112,15 @@ async def get_unknown(ctx: CaseContext) -> str:
         return ""
     listed = UNKNOWN_KEY in result.get("unknownKey", [])
     known = [k for k in result.get("configurationKey", []) if k.get("key") == UNKNOWN_KEY]
+    said = f"unknownKey {', '.join(map(str, result.get('unknownKey', []))) or 'empty'}"
+    if known:
+        said += f", and configurationKey lists {UNKNOWN_KEY}"
     ctx.check(
         listed and not known,
         name,
-        f"unknownKey {result.get('unknownKey', [])}"
+        said
         if listed and not known
-        else f"unknownKey {result.get('unknownKey', [])}, configurationKey {known}; 5.8: "
-        "unrecognized keys SHALL be placed in unknownKey",
+        else f"{said}; 5.8: unrecognized keys SHALL be placed in unknownKey",
         (result.call_entry_id, result.entry_id),
     )
     return "OK, reported unknown"
@@ -155,7 +161,8 @@ async def change_writable(ctx: CaseContext) -> str:
         ):
             return ""
         if status != "Accepted":
-            not_tested(ctx, name, f"{chosen}={new}: {status}", (result.entry_id,))
+            said = f"{chosen}={new} answered {status} (5.3 lets the station refuse a value)"
+            not_tested(ctx, name, said, (result.call_entry_id, result.entry_id))
             return ""
         now = await configuration(ctx, chosen)
         ctx.check(
@@ -163,8 +170,9 @@ async def change_writable(ctx: CaseContext) -> str:
             "the Accepted value is in effect",
             f"{chosen} reads {now}"
             if now == new
-            else f"{chosen} reads {now} after Accepted {new}; 5.3: Accepted SHALL mean applied",
-            (result.entry_id,),
+            else f"{chosen} reads {now if now is not None else 'nothing (not reported)'} after "
+            f"Accepted {new}; 5.3: Accepted SHALL mean applied",
+            (result.call_entry_id, result.entry_id),
         )
     finally:
         if result.get("status") in ("Accepted", "RebootRequired"):
@@ -216,8 +224,9 @@ async def change_read_only(ctx: CaseContext) -> str:
     ctx.check(
         now == old,
         "the read-only value is unchanged",
-        f"{key['key']} reads {now}" + ("" if now == old else f", was {old}"),
-        (result.entry_id,),
+        f"{key['key']} reads {now if now is not None else 'nothing (not reported)'}"
+        + ("" if now == old else f", was {old}"),
+        (result.call_entry_id, result.entry_id),
     )
     if now != old and now is not None:
         await change_configuration(ctx, key["key"], old)

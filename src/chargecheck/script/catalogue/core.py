@@ -169,7 +169,8 @@ async def unavailable_persists(ctx: CaseContext) -> str:
     if result is None:
         return ""
     if result.get("status") != "Accepted":
-        not_tested(ctx, name, f"ChangeAvailability answered {result.get('status')}", c=c)
+        said = f"ChangeAvailability answered {result.get('status')}"
+        not_tested(ctx, name, said, (result.call_entry_id, result.entry_id), c)
         await _operative(ctx, c)
         return ""
     try:

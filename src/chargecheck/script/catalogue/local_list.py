@@ -17,6 +17,7 @@ from typing import Any
 from chargecheck.script.catalogue.base import ask, case, new_tag, not_tested
 from chargecheck.script.context import CaseContext
 from chargecheck.script.steps import configured
+from chargecheck.wording import counted
 
 PROFILE = "LocalAuthListManagement"
 
@@ -61,7 +62,12 @@ def entry(tag: str, status: str | None = "Accepted") -> dict[str, Any]:
     return {"idTag": tag} if status is None else {"idTag": tag, "idTagInfo": {"status": status}}
 
 
-def judge_version(ctx: CaseContext, name: str, got: int | None, wanted: int) -> bool:
+async def judge_version(ctx: CaseContext, name: str, wanted: int) -> bool:
+    """GetLocalListVersion answers ``wanted`` (no answer: ``ask`` FAILed ``name``)."""
+    result = await ask(ctx, name, "GetLocalListVersion", {})
+    if result is None:
+        return False
+    got = result.get("listVersion")
     return ctx.check(
         got == wanted,
         name,
@@ -69,6 +75,7 @@ def judge_version(ctx: CaseContext, name: str, got: int | None, wanted: int) -> 
         if got == wanted
         else f"listVersion {got}, not {wanted}; 5.15: the Charge Point MUST associate the "
         "version of the update with the list",
+        (result.call_entry_id, result.entry_id),
     )
 
 
@@ -86,7 +93,7 @@ async def full_list(ctx: CaseContext, entries: list[dict[str, Any]]) -> int | No
     if status != "Accepted":
         not_tested(ctx, name, f"answered {status} (5.15: it says whether it accepted)")
         return None
-    ctx.check(True, name, f"version {version}, {len(entries)} idTags")
+    ctx.check(True, name, f"version {version}, {counted(len(entries), 'idTag')}")
     return version
 
 
@@ -103,8 +110,9 @@ async def get_version(ctx: CaseContext) -> str:
     async with list_enabled(ctx, name) as ok:
         if not ok:
             return ""
-        version = await list_version(ctx, name)
-        if version is None:
+        result = await ask(ctx, name, "GetLocalListVersion", {})
+        version = result.get("listVersion") if result is not None else None
+        if result is None or not isinstance(version, int):
             return ""
         ctx.check(
             version >= 0,
@@ -113,6 +121,7 @@ async def get_version(ctx: CaseContext) -> str:
             if version >= 0
             else "-1 (5.10: SHALL be used only when the Charge Point does not support Local "
             "Authorization Lists), yet it claims LocalAuthListManagement and the list is enabled",
+            (result.call_entry_id, result.entry_id),
         )
     return f"OK, version {version}"
 
@@ -133,8 +142,7 @@ async def full_update(ctx: CaseContext) -> str:
         version = await full_list(ctx, [entry(new_tag("LL")), entry(new_tag("LB"), "Blocked")])
         if version is None:
             return ""
-        got = await list_version(ctx, "the version is the update's (5.15 MUST)")
-        judge_version(ctx, "the version is the update's (5.15 MUST)", got, version)
+        await judge_version(ctx, "the version is the update's (5.15 MUST)", version)
     return f"OK, version {version}"
 
 
@@ -164,8 +172,7 @@ async def differential_update(ctx: CaseContext) -> str:
             not_tested(ctx, name, f"answered {status}")
             return ""
         ctx.check(True, name, f"version {version + 1}: one added, one removed")
-        got = await list_version(ctx, "the version is the update's (5.15 MUST)")
-        judge_version(ctx, "the version is the update's (5.15 MUST)", got, version + 1)
+        await judge_version(ctx, "the version is the update's (5.15 MUST)", version + 1)
     return f"OK, version {version} -> {version + 1}"
 
 
@@ -199,8 +206,7 @@ async def version_mismatch(ctx: CaseContext) -> str:
                 "case but states no SHALL",
             )
         if status != "Accepted":
-            got = await list_version(ctx, "a refused update leaves the version")
-            judge_version(ctx, "a refused update leaves the version", got, version)
+            await judge_version(ctx, "a refused update leaves the version", version)
     return "OK, VersionMismatch"
 
 

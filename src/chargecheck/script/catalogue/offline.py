@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 
+from chargecheck.csms.errors import arrival_text
 from chargecheck.csms.session import Cursor, Message
 from chargecheck.script.catalogue.base import (
     ask,
@@ -62,14 +63,17 @@ async def settings_for(ctx: CaseContext, name: str, keys: dict[str, str]) -> Asy
         yield True
 
 
-async def offline_start(ctx: CaseContext, c: int, tag: str, name: str) -> Cursor | None:
+async def offline_start(
+    ctx: CaseContext, c: int, tag: str, name: str, refused: str = ""
+) -> Cursor | None:
     """An outage during which the car is plugged in and ``tag`` presented at ``c``; the
-    cursor from before the outage once the station is back (None: not done)."""
+    cursor from before the outage once the station is back (None: not done). ``refused``:
+    why the station should refuse the card (the operator is told)."""
     cursor = ctx.mark()
     async with outage(ctx, name) as out:
         if not out:
             return None
-        done = await present(ctx, c, tag, name)
+        done = await present(ctx, c, tag, name, refused=refused)
     if done and not ctx.session.connected:  # not judged: end what may have started
         await unplug_quietly(ctx, c)
     if not done or not ctx.session.connected:
@@ -96,11 +100,11 @@ async def started_offline(
 
 
 async def attempt_offline(
-    ctx: CaseContext, c: int, tag: str, name: str
+    ctx: CaseContext, c: int, tag: str, name: str, refused: str = ""
 ) -> tuple[Message | None, Message | None] | None:
     """``offline_start`` then ``started_offline``: what ``tag`` started while offline,
     as the station reports it once back (None: the attempt could not be made)."""
-    cursor = await offline_start(ctx, c, tag, name)
+    cursor = await offline_start(ctx, c, tag, name, refused)
     if cursor is None:
         return None
     return await started_offline(ctx, c, tag, cursor)
@@ -109,7 +113,7 @@ async def attempt_offline(
 async def refused_offline(ctx: CaseContext, c: int, tag: str, name: str, rule: str) -> bool:
     """Offline, ``tag`` must start nothing: judged by ``judge_refused`` (``rule`` is the
     MUST or SHALL a start breaks), then whatever started is ended. False: not judged."""
-    seen = await attempt_offline(ctx, c, tag, name)
+    seen = await attempt_offline(ctx, c, tag, name, "the station should refuse it offline")
     if seen is None:
         return False
     start, charging = seen
@@ -195,13 +199,15 @@ async def queued_offline(ctx: CaseContext) -> str:
         stop = await watch(
             ctx, "StopTransaction", of_transaction(tx), cursor, ctx.settings.timeouts.transaction
         )
+        instead = ctx.session.received(cursor=cursor)[-4:]  # what shows there was none
         ctx.check(
             stop is not None,
             name,
             f"stopped at {stop.payload['timestamp']}"
             if stop
-            else f"no StopTransaction for transaction {tx}; {MUST_QUEUE}",
-            (stop.entry_id,) if stop else (),
+            else f"no StopTransaction for transaction {tx} (received: "
+            f"{', '.join(map(arrival_text, instead)) or 'nothing'}); {MUST_QUEUE}",
+            (stop.entry_id,) if stop else tuple(m.entry_id for m in instead),
             c,
         )
         if stop is None:
@@ -353,9 +359,9 @@ async def clear_cache(ctx: CaseContext) -> str:
         if result is None:
             return ""
         if result.get("status") != "Accepted":
-            not_tested(
-                ctx, "ClearCache Accepted", f"answered {result.get('status')} (5.4 allows it)"
-            )
+            said = f"answered {result.get('status')} (5.4 allows it)"
+            evidence = (result.call_entry_id, result.entry_id)
+            not_tested(ctx, "ClearCache Accepted", said, evidence)
             return ""
         ctx.check(True, "ClearCache Accepted", "Accepted", (result.call_entry_id, result.entry_id))
         rule = (

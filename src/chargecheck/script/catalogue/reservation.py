@@ -139,7 +139,8 @@ async def reservation_refuses_others(ctx: CaseContext) -> str:
     name = "another idTag does not charge on the reserved connector (5.13 SHALL)"
     cursor = ctx.mark()
     started = None
-    if await present(ctx, c, other, name):
+    reserved_for = "the connector is reserved for another card: the station should refuse it"
+    if await present(ctx, c, other, name, refused=reserved_for):
         started = await watch(
             ctx, "StartTransaction", on(c, idTag=other), cursor, ctx.settings.timeouts.transaction
         )
@@ -166,6 +167,11 @@ async def reservation_refuses_others(ctx: CaseContext) -> str:
     return "OK, refused another idTag, cancelled"
 
 
+def _setting(value: bool | None) -> str:
+    """A boolean configuration key as the station reported it."""
+    return "not reported" if value is None else str(value).lower()
+
+
 @case(
     "TC_029_CS",
     "Reservation of connector 0",
@@ -189,13 +195,13 @@ async def reservation_connector_zero(ctx: CaseContext) -> str:
             name,
             result,
             ("Rejected",),
-            f"ReserveConnectorZeroSupported is {supported}: 5.13 SHALL return Rejected",
+            f"ReserveConnectorZeroSupported is {_setting(supported)}: 5.13 SHALL return Rejected",
         )
         return "OK, Rejected (ReserveConnectorZeroSupported not true)"
     if result.get("status") != "Accepted":
         not_tested(ctx, name, f"answered {result.get('status')} with support claimed")
         return ""
-    ctx.check(True, name, "Accepted", (result.entry_id,))
+    ctx.check(True, name, "answered Accepted", (result.call_entry_id, result.entry_id))
     await call_quietly(ctx, "CancelReservation", {"reservationId": rid})
     return "OK, connector 0 reserved and cancelled"
 
@@ -332,7 +338,8 @@ async def reservation_unavailable(ctx: CaseContext) -> str:
         return ""
     try:
         if change.get("status") != "Accepted":
-            not_tested(ctx, name, f"ChangeAvailability Inoperative: {change.get('status')}", c=c)
+            said = f"ChangeAvailability Inoperative answered {change.get('status')}"
+            not_tested(ctx, name, said, (change.call_entry_id, change.entry_id), c)
             return ""
         await watch(ctx, "StatusNotification", on(c, status="Unavailable"), cursor)
         result = await reserve(ctx, name, c, new_tag("RU"), rid, _lasting(ctx))

@@ -62,7 +62,7 @@ async def tx_default(ctx: CaseContext) -> str:
         )
     finally:
         await call_quietly(ctx, "ClearChargingProfile", {"id": pid})
-    return f"OK, composite {got} {unit}" if got is not None else ""
+    return f"OK, composite {got:g} {unit}" if got is not None else ""
 
 
 @case(
@@ -93,7 +93,7 @@ async def tx_profile(ctx: CaseContext) -> str:
     finally:
         await call_quietly(ctx, "ClearChargingProfile", {"id": pid})
         await stop_remote(ctx, tx, c)
-    return f"OK, composite {got} {unit} during transaction {tx}" if got is not None else ""
+    return f"OK, composite {got:g} {unit} during transaction {tx}" if got is not None else ""
 
 
 @case(
@@ -208,8 +208,8 @@ async def _prevails(
     return ctx.check(
         False,
         name,
-        f"composite {got} {unit}, not {wanted:g}: 3.13.2 SHALL (and 3.13.3 SHALL for a limit "
-        "above it)",
+        ("no composite limit" if got is None else f"composite {got:g} {unit}")
+        + f", not {wanted:g} {unit}: 3.13.2 SHALL (and 3.13.3 SHALL for a limit above it)",
         evidence,
         c,
     )
@@ -248,10 +248,12 @@ async def clear_profile(ctx: CaseContext) -> str:
     ctx.check(
         now is None or not close(now, odd),
         "the cleared limit is gone",
-        f"composite {now} {unit}"
-        if now is None or not close(now, odd)
+        "the composite schedule has no limit for now"
+        if now is None
+        else f"composite {now:g} {unit}"
+        if not close(now, odd)
         else f"composite still {now:g} {unit} after ClearChargingProfile Accepted (5.5, 5.7)",
-        (after.entry_id,),
+        (after.call_entry_id, after.entry_id),
         c,
     )
     return f"OK, {odd:g} {unit} set and cleared"
@@ -316,7 +318,7 @@ async def remote_start_with_profile(ctx: CaseContext) -> str:
     finally:
         await stop_remote(ctx, tx, c)
         await call_quietly(ctx, "ClearChargingProfile", {"id": pid})
-    return f"OK, composite {got} {unit}" if got is not None else ""
+    return f"OK, composite {got:g} {unit}" if got is not None else ""
 
 
 CASES = [

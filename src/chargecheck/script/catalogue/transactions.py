@@ -184,7 +184,7 @@ async def refused(ctx: CaseContext) -> str:
         return {"idTagInfo": {"status": "Invalid"}}
 
     with ctx.session.answers.override("Authorize", invalid):
-        if not await present(ctx, c, tag, name):
+        if not await present(ctx, c, tag, name, refused="the bench will refuse it"):
             return ""
         authorize = await authorize_sent(ctx, c, tag, cursor)
         if authorize is None:
@@ -321,7 +321,8 @@ async def remote_start_unplugged(ctx: CaseContext) -> str:
     if result is None:
         return ""
     if result.get("status") != "Accepted":
-        not_tested(ctx, name, f"answered {result.get('status')} (5.11 allows it)", c=c)
+        said = f"answered {result.get('status')} (5.11 allows it)"
+        not_tested(ctx, name, said, (result.call_entry_id, result.entry_id), c)
         return ""
     accepted = ctx.session.clock.mono()
     if not await ctx.physical(StepKind.PLUG, c, name):

@@ -30,6 +30,7 @@ from chargecheck.script.catalogue.base import (
 )
 from chargecheck.script.context import CaseContext
 from chargecheck.script.steps import configuration
+from chargecheck.wording import counted
 
 PROFILE = "RemoteTrigger"
 ENERGY = "Energy.Active.Import.Register"  # a sampledValue without measurand (7.x default)
@@ -143,7 +144,7 @@ async def trigger_meter_values(ctx: CaseContext) -> str:
         (message.entry_id,),
         c,
     )
-    return f"OK, {len(sent)} measurands"
+    return f"OK, {counted(len(sent), 'measurand')}"
 
 
 @case(
@@ -160,7 +161,7 @@ async def trigger_status(ctx: CaseContext) -> str:
     for c in await ctx.connectors():
         message = await trigger(ctx, "StatusNotification", c, on(c))
         if message is not None:
-            told.append(f"{c} {message.payload['status']}")
+            told.append(f"connector {c} {message.payload['status']}")
     return f"OK, {', '.join(told)}"
 
 
