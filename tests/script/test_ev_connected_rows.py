@@ -23,6 +23,7 @@ async def _run(
     monkeypatch,
     defects: tuple[str, ...] = (),
     connection_timeout: int = 5,
+    variants: tuple[str, ...] = (),
 ):
     import chargecheck.demo as demo
     from chargecheck.demo import run_demo
@@ -44,28 +45,53 @@ async def _run(
     settings = replace(FAST, ev_connected=(1, 2))
     console = Console(file=io.StringIO(), width=200)
     return await run_demo(
-        tmp_path / "out", console, settings=settings, only=rows, defects=list(defects)
+        tmp_path / "out",
+        console,
+        settings=settings,
+        only=rows,
+        defects=list(defects),
+        variants=list(variants),
     )
 
 
-async def test_change_availability_waits_out_a_scheduled_change_of_a_connector_with_a_car(
+async def test_change_availability_of_a_connector_with_a_car_and_no_transaction_is_judged(
     tmp_path, monkeypatch
 ):
-    # The cars keep connectors 1 and 2 Preparing: Inoperative is Scheduled (section 5.2)
-    # and applies once ConnectionTimeOut frees them; Operative may give Preparing (F2).
+    # Section 5.2 to the letter: no transaction, so the change is Accepted and the
+    # connector goes Unavailable with the car in; Operative may give Preparing (F2).
     summary = await _run(tmp_path, [3], monkeypatch)
     (row,) = summary.verdicts
+    assert row.outcome is Outcome.PASS, row.result
+    details = [c.detail for c in row.criteria if c.name.startswith("ChangeAvailability")]
+    assert any(d.startswith("Accepted, then Unavailable") for d in details), details
+
+
+async def test_a_scheduled_change_is_taken_through_by_pulling_the_cable(tmp_path, monkeypatch):
+    # The variant answers Scheduled with a car plugged in and applies the change once the
+    # cable is out: the bench asks for the unplug (the demo's operator does it).
+    (row,) = (
+        await _run(
+            tmp_path, [3], monkeypatch, connection_timeout=60, variants=("scheduled_availability",)
+        )
+    ).verdicts
     assert row.outcome is Outcome.PASS, row.result
     details = [c.detail for c in row.criteria if c.name.startswith("ChangeAvailability")]
     assert any(d.startswith("Scheduled, then Unavailable") for d in details), details
 
 
-async def test_a_scheduled_change_the_bench_does_not_wait_out_is_not_tested_not_failed(
+async def test_a_scheduled_change_nobody_takes_through_is_not_tested_not_failed(
     tmp_path, monkeypatch
 ):
-    # The Alfen's own ConnectionTimeOut (60 s) against a bench that waits at most 5 s
-    # (timeouts.physical_step): the station is right to keep Preparing, nothing is judged.
-    (row,) = (await _run(tmp_path, [3], monkeypatch, connection_timeout=60)).verdicts
+    # Nobody to pull the cable, a ConnectionTimeOut (60 s) longer than the bench waits:
+    # 5.2 lets the change wait for a free connector, nothing is judged, nothing FAILs.
+    import chargecheck.demo as demo
+
+    monkeypatch.setattr(demo, "SimulatorOperator", lambda _: NonInteractiveOperator())
+    (row,) = (
+        await _run(
+            tmp_path, [3], monkeypatch, connection_timeout=60, variants=("scheduled_availability",)
+        )
+    ).verdicts
     assert row.outcome is Outcome.NOT_TESTED, row.criteria
     left = [c for c in row.criteria if c.outcome is not Outcome.PASS]
     assert {(c.connector_id, c.name) for c in left} == {
@@ -74,7 +100,7 @@ async def test_a_scheduled_change_the_bench_does_not_wait_out_is_not_tested_not_
         for kind, status in (("Inoperative", "Unavailable"), ("Operative", "Available"))
     }, left
     assert all(c.outcome is Outcome.NOT_TESTED for c in left)
-    assert "ConnectionTimeOut is 60 s" in row.result
+    assert "answered Scheduled, and the change did not take effect" in row.result
 
 
 async def test_the_demo_operator_is_replaced_by_nobody_for_the_acts(tmp_path, monkeypatch):

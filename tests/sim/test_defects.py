@@ -117,6 +117,16 @@ async def triggered_heartbeats(sim, session, world):
     return answer["status"], len(session.received("Heartbeat", cursor))
 
 
+async def heartbeats_after_reconnect(sim, session, world):
+    await sim.go_offline()
+    await sim.go_online()
+    await session.wait_connected(WAIT)
+    cursor = session.mark()
+    answer = await session.call("TriggerMessage", {"requestedMessage": "Heartbeat"}, WAIT)
+    await settle(5)
+    return answer["status"], len(session.received("Heartbeat", cursor))
+
+
 def status_of(action: str, payload: dict[str, Any]) -> Scenario:
     async def scenario(sim, session, world):
         return (await session.call(action, payload, WAIT))["status"]
@@ -254,6 +264,7 @@ CASES: dict[str, Case] = {
     "trigger_heartbeat_ignored": Case(triggered_heartbeats, ("Accepted", 1), ("Accepted", 0)),
     "no_fault_status": Case(fault_reported, "Faulted", "Available"),
     "silent_fault": Case(fault_reported, "Faulted", "Available"),
+    "silent_after_reconnect": Case(heartbeats_after_reconnect, ("Accepted", 1), ("Accepted", 0)),
     "no_preparing_on_plug": Case(status_after_plug, "Preparing", "Available"),
     "set_charging_profile_rejected": Case(
         status_of("SetChargingProfile", {"connectorId": 1, "csChargingProfiles": ZERO}),

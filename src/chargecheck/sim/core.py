@@ -158,6 +158,7 @@ class StationCore:
         )
         self.boot_accepted = False
         self.boot_status: str | None = None
+        self.muted = False  # sends no CALL of its own (defect silent_after_reconnect)
 
     # -- configuration ---------------------------------------------------------------
 
@@ -236,6 +237,9 @@ class StationCore:
     # -- plumbing ----------------------------------------------------------------------
 
     def _send_text(self, text: str) -> None:
+        if self.muted and text.startswith("[2,"):  # defect silent_after_reconnect
+            self.log(f"muted, not sent: {text}")
+            return
         self.actions.append(SendFrame(text))
         self.log(f"-> {text}")
 

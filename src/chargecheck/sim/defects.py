@@ -38,6 +38,8 @@ name                                       what the station does wrong
 ``silent_fault``                           a fault makes the connector Faulted (TriggerMessage
                                            says so) but no StatusNotification reports the
                                            change into or out of Faulted
+``silent_after_reconnect``                 after a reconnection (no reboot) its outbound queue
+                                           is dead: it answers CALLs, sends none of its own
 =========================================  ==================================================
 """
 
@@ -70,6 +72,7 @@ DEFECTS: dict[str, str] = {
     "no_preparing_on_plug": "plugging in leaves the connector Available",
     "set_charging_profile_rejected": "SetChargingProfile answered Rejected",
     "silent_fault": "Faulted without a StatusNotification (TriggerMessage tells it)",
+    "silent_after_reconnect": "after a reconnection it answers CALLs but sends none of its own",
 }
 
 

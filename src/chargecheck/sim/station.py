@@ -66,6 +66,7 @@ class Station(Transactions, Maintenance):
         super().__init__(settings, store, now, physical=physical, after_reset=after_reset)
         self.rebooting = False
         self.pending_reboot: RebootRequest | None = None
+        self.connections = 0  # since this power-on (defect silent_after_reconnect)
         # Answers decided and held back (variant slow_answers): token -> (frame, follow-up)
         self.held_answers: dict[int, tuple[str, Callable[[], None] | None]] = {}
         self._tokens = itertools.count(1)
@@ -130,7 +131,9 @@ class Station(Transactions, Maintenance):
 
     def _connected(self) -> None:
         self.link.online = True
-        self.log("connected")
+        self.connections += 1
+        self.muted = "silent_after_reconnect" in self.defects and self.connections > 1
+        self.log("connected" + (" (muted: sends no CALL of its own)" if self.muted else ""))
         self.cancel_timer("boot")
         if "drop_offline_queue" in self.defects and self.link.queue_length:
             self.log(f"dropped {self.link.drop_queue()} queued transaction messages")

@@ -1,0 +1,90 @@
+"""The legal-variants matrix, the mirror of the defect suite: a station that behaves as
+OCPP 1.6 allows must never FAIL and never give a violation finding.
+
+Each variant of the simulator (``chargecheck.sim.variants``: behaviours real chargers
+show and the specification allows) runs through the seed's pack and the open catalogue
+in the three ways a bench is run:
+
+- ``hook``: every physical step done (the demo's operator, the same requests as the
+  ``--step-command`` hook of the simulator);
+- ``ev_connected``: an EV connected to every connector for the whole run and nobody at
+  the keyboard (``--ev-connected 1,2 --non-interactive``);
+- ``nobody``: no EV, nobody at the keyboard (``--non-interactive``).
+
+Every row must be PASS or NOT TESTED with its reason, no row ERROR, and the trace must
+have no violation of the specification. The six runs of a variant go side by side in
+one event loop (they wait on the station far more than they compute)."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from chargecheck.demo import run_demo
+from chargecheck.run import RunSummary
+from chargecheck.script.packs import load_pack
+from chargecheck.script.verdict import Outcome
+from chargecheck.sim.variants import VARIANTS
+from tests.script.conftest import FAST
+
+MODES = ("hook", "ev_connected", "nobody")
+PACKS = ("greenflux-2020", "ocpp16-cs")
+
+
+async def _run(out: Path, variant: str, mode: str, pack: str) -> RunSummary:
+    cars = frozenset({1} if variant == "one_connector" else {1, 2})
+    settings = replace(FAST, ev_connected=cars) if mode == "ev_connected" else FAST
+    return await run_demo(
+        out,
+        Console(file=io.StringIO(), width=200),
+        settings=settings,
+        variants=[variant],
+        nobody=mode != "hook",
+        script=load_pack(pack),
+    )
+
+
+def _wrong(summary: RunSummary) -> list[str]:
+    """What a station behaving as OCPP allows must never get: a FAIL or ERROR row, a NOT
+    TESTED criterion with no reason, a violation finding, a bench error."""
+    wrong = [f"bench error: {e}" for e in summary.bench_errors]
+    for verdict in summary.verdicts:
+        if verdict.outcome in (Outcome.FAIL, Outcome.ERROR):
+            wrong.append(f"row {verdict.id} {verdict.outcome}: {verdict.result}")
+        wrong += [
+            f"row {verdict.id}: NOT TESTED {c.name} with no reason"
+            for c in verdict.criteria
+            if c.outcome is Outcome.NOT_TESTED and not c.detail
+        ]
+    if summary.violations:
+        report = json.loads(summary.reports["json"].read_text(encoding="utf-8"))
+        wrong += [
+            f"finding {f['rule']}: {f['message']}"
+            for f in report["findings"]
+            if f["severity"] == "violation"
+        ]
+    return wrong
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+async def test_a_legal_variant_never_fails_in_any_mode_in_either_pack(tmp_path, variant):
+    combos = [(mode, pack) for mode in MODES for pack in PACKS]
+    summaries = await asyncio.gather(
+        *(_run(tmp_path / f"{mode}-{pack}", variant, mode, pack) for mode, pack in combos)
+    )
+    wrong = {
+        f"{mode} {pack}": problems
+        for (mode, pack), summary in zip(combos, summaries, strict=True)
+        if (problems := _wrong(summary))
+    }
+    assert not wrong, json.dumps(wrong, indent=1)
+    for (mode, pack), summary in zip(combos, summaries, strict=True):
+        assert len(summary.verdicts) == len(load_pack(pack).rows), (mode, pack)
+        if mode == "hook":  # with every step done something is judged, not all skipped
+            assert any(v.outcome is Outcome.PASS for v in summary.verdicts), (mode, pack)
