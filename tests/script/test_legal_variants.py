@@ -44,7 +44,7 @@ async def _run(out: Path, variant: str, mode: str, pack: str) -> RunSummary:
         out,
         Console(file=io.StringIO(), width=200),
         settings=settings,
-        variants=[variant],
+        variants=[variant] if variant else [],
         nobody=mode != "hook",
         script=load_pack(pack),
     )

@@ -83,6 +83,15 @@ async def test_an_ev_connected_all_run_needs_nobody_to_plug_it_or_to_tidy_up():
     assert inner.steps == []
 
 
+def test_the_bench_can_tell_which_steps_an_ev_connected_all_run_leaves_as_they_are():
+    operator = EvConnectedOperator(_Recording(), [1])
+    assert operator.keeps(PhysicalStep(StepKind.PLUG, 1))
+    assert operator.keeps(PhysicalStep(StepKind.UNPLUG, 1, cleanup=True))
+    assert not operator.keeps(PhysicalStep(StepKind.UNPLUG, 1))  # the act: somebody does it
+    assert not operator.keeps(PhysicalStep(StepKind.PLUG, 2))  # no EV there
+    assert not operator.keeps(PhysicalStep(StepKind.PRESENT_CARD, 1, "TAG"))
+
+
 async def test_the_acts_themselves_still_go_to_the_operator_with_an_ev_connected():
     inner = _Recording()
     operator = EvConnectedOperator(inner, [1])

@@ -192,13 +192,20 @@ class EvConnectedOperator:
         self.connectors = frozenset(connectors)
         self._plugged = set(self.connectors)
 
-    async def perform(self, step: PhysicalStep, timeout: float) -> None:
+    def keeps(self, step: PhysicalStep) -> bool:
+        """Is ``step`` done by leaving things as they are (a car already connected, a
+        clean-up unplug of a car that stays)? Nothing then changes at the station."""
         c = step.connector_id
-        if c in self.connectors:
-            if step.kind is StepKind.PLUG and c in self._plugged:
-                return
-            if step.kind is StepKind.UNPLUG and step.cleanup:
-                return  # the car stays connected for the next row
+        if c not in self.connectors:
+            return False
+        if step.kind is StepKind.PLUG:
+            return c in self._plugged
+        return step.kind is StepKind.UNPLUG and step.cleanup  # the car stays for the next row
+
+    async def perform(self, step: PhysicalStep, timeout: float) -> None:
+        if self.keeps(step):
+            return
+        c = step.connector_id
         await self.inner.perform(step, timeout)
         if step.kind is StepKind.UNPLUG:
             self._plugged.discard(c)

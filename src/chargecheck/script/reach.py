@@ -31,7 +31,7 @@ from typing import Any
 from chargecheck.csms.errors import SessionError
 from chargecheck.csms.session import Cursor, Message
 from chargecheck.script.context import CaseContext
-from chargecheck.script.operator import StepKind
+from chargecheck.script.operator import PhysicalStep, StepKind
 from chargecheck.script.steps import CHARGING_STATES, last_status, step_quietly, transaction_of
 from chargecheck.script.verdict import Outcome
 
@@ -56,6 +56,9 @@ async def settle(ctx: CaseContext, c: int) -> str | None:
     unplug and a wait for the status that follows. The status it is last known in."""
     if last_status(ctx, c) == "Finishing":
         cursor = ctx.mark()
+        keeps = getattr(ctx.operator, "keeps", None)  # an EV that stays: nothing will change
+        if keeps is not None and keeps(PhysicalStep(StepKind.UNPLUG, c, cleanup=True)):
+            return "Finishing"
         if await step_quietly(ctx, StepKind.UNPLUG, c):
             await _status_change(ctx, c, cursor, lambda s: s != "Finishing")
     return last_status(ctx, c)

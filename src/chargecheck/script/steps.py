@@ -161,7 +161,12 @@ async def change_configuration(
         return False
     ok = result.get("status") == "Accepted"
     if name:
-        ctx.check(ok, name, f"{key}={value}: {result.get('status')}", (result.entry_id,))
+        ctx.check(
+            ok,
+            name,
+            f"{key}={value} answered {result.get('status')}",
+            (result.call_entry_id, result.entry_id),
+        )
     return ok
 
 
