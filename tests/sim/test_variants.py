@@ -442,6 +442,20 @@ def test_scheduled_availability_waits_for_the_cable_of_a_car_plugged_in(tmp_path
     check_status_sequences(pair)
 
 
+def test_scheduled_availability_makes_an_unavailable_connector_with_a_car_operative_at_once(
+    tmp_path,
+):
+    # Only going inoperative waits for the cable: back to Operative there is nothing to
+    # wait for (an Unavailable connector with a car in stayed Scheduled for ever).
+    pair = pair_with(tmp_path, "scheduled_availability")
+    assert inoperative(pair) == "Accepted"  # no car yet: at once
+    pair.step(pair.station.plug, 1)
+    answer = pair.call("ChangeAvailability", {"connectorId": 1, "type": "Operative"})
+    assert answer["status"] == "Accepted"
+    assert statuses(pair, 1)[-1] in ("Preparing", "Available")
+    check_status_sequences(pair)
+
+
 # -- every model variant at once keeps the status table and the transactions -----------------
 
 

@@ -31,8 +31,8 @@ from typing import Any
 from chargecheck.csms.errors import SessionError
 from chargecheck.csms.session import Cursor, Message
 from chargecheck.script.context import CaseContext
-from chargecheck.script.operator import PhysicalStep, StepKind
-from chargecheck.script.steps import CHARGING_STATES, last_status, step_quietly, transaction_of
+from chargecheck.script.operator import StepKind
+from chargecheck.script.steps import CHARGING_STATES, last_status, transaction_of, unplug_quietly
 from chargecheck.script.verdict import Outcome
 
 # Where a new session can begin: free, or a car in and waiting (section 4.9).
@@ -52,15 +52,21 @@ class Started:
 
 
 async def settle(ctx: CaseContext, c: int) -> str | None:
-    """Connector ``c`` after an earlier session: if it was left Finishing, a clean-up
-    unplug and a wait for the status that follows. The status it is last known in."""
+    """Connector ``c`` after an earlier case: left Finishing, a clean-up unplug and a wait
+    for the status that follows; left Unavailable (a change of availability an earlier
+    case made, or one the station applied late, 5.2), ChangeAvailability Operative and a
+    wait for the status that follows. The status it is last known in."""
     if last_status(ctx, c) == "Finishing":
+        await unplug_quietly(ctx, c)
+    if last_status(ctx, c) == "Unavailable":
         cursor = ctx.mark()
-        keeps = getattr(ctx.operator, "keeps", None)  # an EV that stays: nothing will change
-        if keeps is not None and keeps(PhysicalStep(StepKind.UNPLUG, c, cleanup=True)):
-            return "Finishing"
-        if await step_quietly(ctx, StepKind.UNPLUG, c):
-            await _status_change(ctx, c, cursor, lambda s: s != "Finishing")
+        with suppress(SessionError):
+            await ctx.session.call(
+                "ChangeAvailability",
+                {"connectorId": c, "type": "Operative"},
+                ctx.settings.timeouts.call,
+            )
+            await _status_change(ctx, c, cursor, lambda s: s != "Unavailable")
     return last_status(ctx, c)
 
 

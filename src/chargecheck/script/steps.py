@@ -15,7 +15,7 @@ from chargecheck.csms.errors import ExpectTimeout, SessionError
 from chargecheck.csms.session import Cursor, Message, Predicate
 from chargecheck.protocol.status_table import TRANSACTION_STATUSES, allowed
 from chargecheck.script.context import CaseContext
-from chargecheck.script.operator import StepKind
+from chargecheck.script.operator import PhysicalStep, StepKind
 from chargecheck.script.verdict import Outcome
 
 CHARGING_STATES = {str(s) for s in TRANSACTION_STATUSES}
@@ -262,16 +262,38 @@ async def stop_remote(ctx: CaseContext, transaction_id: int, connector_id: int) 
     return True
 
 
-async def unplug_quietly(ctx: CaseContext, connector_id: int) -> None:
+# Where a connector is free of the car: the next case may begin (section 4.9).
+CABLE_OUT_STATES = frozenset({"Available", "Unavailable", "Faulted"})
+
+
+async def unplug_quietly(ctx: CaseContext, connector_id: int) -> bool:
     """Clean-up unplug: not a criterion, so a skipped step changes no verdict (and an EV
-    connected for the whole run stays connected)."""
-    await step_quietly(ctx, StepKind.UNPLUG, connector_id)
+    connected for the whole run stays connected). A cable pulled from a connector that was
+    occupied is waited out (``timeouts.status``) until the station reports it free, so the
+    next case meets a settled connector, however slowly the act takes effect. Whether the
+    cable was pulled."""
+    keeps = getattr(ctx.operator, "keeps", None)
+    if keeps is not None and keeps(PhysicalStep(StepKind.UNPLUG, connector_id, cleanup=True)):
+        return False
+    occupied = last_status(ctx, connector_id) not in CABLE_OUT_STATES
+    cursor = ctx.mark()
+    if not await step_quietly(ctx, StepKind.UNPLUG, connector_id):
+        return False
+    if occupied:
+        with suppress(SessionError):
+            await ctx.session.expect(
+                "StatusNotification",
+                lambda p: p["connectorId"] == connector_id and p["status"] in CABLE_OUT_STATES,
+                ctx.settings.timeouts.status,
+                cursor,
+            )
+    return True
 
 
 async def step_quietly(ctx: CaseContext, kind: StepKind, connector_id: int) -> bool:
     """A clean-up step (unplug, remove an error): not a criterion, so a skipped step
     changes no verdict. Whether the operator says it was done."""
-    from chargecheck.script.operator import PhysicalStep, StepNotDone
+    from chargecheck.script.operator import StepNotDone
 
     try:
         await ctx.operator.perform(

@@ -281,10 +281,11 @@ class StationCore:
     def availability_wait(self, c: Connector) -> str | None:
         """What a change of ``c``'s availability waits for: "transaction" while one is in
         progress (OCPP 1.6 section 5.2: Scheduled), "cable" for a car plugged in with the
-        variant scheduled_availability, None: it takes effect at once."""
+        variant scheduled_availability when the connector is to go inoperative (back to
+        operative there is nothing to wait for), None: it takes effect at once."""
         if c.transaction is not None:
             return "transaction"
-        if c.plugged and "scheduled_availability" in self.variants:
+        if c.plugged and c.operative and "scheduled_availability" in self.variants:
             return "cable"
         return None
 
