@@ -78,8 +78,14 @@ DEFECTS: dict[str, str] = {
 
 def checked_defects(names: Iterable[str]) -> frozenset[str]:
     """``names`` as a frozenset; ``ValueError`` naming any defect that does not exist."""
+    return checked_switches(names, DEFECTS, "defects")
+
+
+def checked_switches(names: Iterable[str], known: dict[str, str], what: str) -> frozenset[str]:
+    """``names`` as a frozenset; ``ValueError`` naming any of them ``known`` lacks (the
+    defects here, the legal variants in ``chargecheck.sim.variants``)."""
     chosen = frozenset(names)
-    unknown = sorted(chosen - DEFECTS.keys())
+    unknown = sorted(chosen - known.keys())
     if unknown:
-        raise ValueError(f"unknown defects {unknown}; known: {sorted(DEFECTS)}")
+        raise ValueError(f"unknown {what} {unknown}; known: {sorted(known)}")
     return chosen

@@ -89,6 +89,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from chargecheck.sim.defects import checked_switches
+
 VARIANTS: dict[str, str] = {
     "power_only": "charging schedules in W only: A profiles Rejected, W profiles limit power",
     "finishing_until_unplugged": "Finishing until the cable is pulled; no new session there",
@@ -126,11 +128,7 @@ PHASE_ROTATION_KEY = "ConnectorPhaseRotation"
 
 def checked_variants(names: Iterable[str]) -> frozenset[str]:
     """``names`` as a frozenset; ``ValueError`` naming any variant that does not exist."""
-    chosen = frozenset(names)
-    unknown = sorted(chosen - VARIANTS.keys())
-    if unknown:
-        raise ValueError(f"unknown variants {unknown}; known: {sorted(VARIANTS)}")
-    return chosen
+    return checked_switches(names, VARIANTS, "variants")
 
 
 def variant_connectors(profile_connectors: int, variants: Iterable[str]) -> int:
