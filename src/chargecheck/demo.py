@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import secrets
 import ssl
+import sys
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -17,10 +18,15 @@ from rich.console import Console
 from chargecheck.csms import CentralSystem
 from chargecheck.csms.tls import ServerTls
 from chargecheck.run import RunOptions, RunSummary, run_bench
-from chargecheck.script.operator import NonInteractiveOperator, PhysicalStep
+from chargecheck.script.operator import (
+    CommandOperator,
+    NonInteractiveOperator,
+    Operator,
+    PhysicalStep,
+)
 from chargecheck.script.packs import Pack
 from chargecheck.script.settings import Settings, load
-from chargecheck.sim.control import perform
+from chargecheck.sim.control import ControlServer, perform
 from chargecheck.sim.simulator import Simulator
 from chargecheck.sim.step import requests_for
 from chargecheck.sim.tls import client_context
@@ -62,6 +68,7 @@ async def run_demo(
     tls: bool = False,
     script: Pack | None = None,
     nobody: bool = False,
+    step_hook: bool = False,
 ) -> RunSummary:
     """Run the script against a fresh simulator; ``defects`` switch on simulator faults,
     ``variants`` legal behaviours of real chargers (``chargecheck.sim.variants``).
@@ -69,7 +76,10 @@ async def run_demo(
     With ``tls``, over ``wss://`` with security profile 2: the bench makes a self-signed
     certificate for the run, the simulator trusts exactly it (its CA file) and gives a
     password made for the run. With ``nobody``, no step is done (``--non-interactive``):
-    the simulator is left alone, as a station on a bench with nobody at it."""
+    the simulator is left alone, as a station on a bench with nobody at it. With
+    ``step_hook``, each step is a run of the simulator's ``--step-command`` hook (``python
+    -m chargecheck.sim.step``, a process) against its control interface on 127.0.0.1, as a
+    lab runs it, instead of the same requests made in this process."""
     chosen = settings or load("demo")
     password = secrets.token_urlsafe(12) if tls else None
     options = RunOptions(
@@ -85,7 +95,7 @@ async def run_demo(
         passwords={"*": password} if password else {},
         tls=ServerTls(self_signed=True) if tls else None,
     )
-    holder: dict[str, Simulator] = {}
+    holder: dict[str, Any] = {}
 
     async def ready(central: CentralSystem, files: Any) -> None:
         state = Path(tempfile.mkdtemp(prefix="sim-state-", dir=out))  # the station's disk
@@ -101,10 +111,35 @@ async def run_demo(
         )
         holder["sim"] = sim
         await sim.start()
+        if step_hook:
+            control = ControlServer({sim.identity: sim})
+            holder["control"] = await control.__aenter__()
+            hook.inner = CommandOperator(
+                [sys.executable, "-m", "chargecheck.sim.step", "--control", control.url]
+            )
 
+    hook = _Later()
+    operator: Operator = (
+        NonInteractiveOperator()
+        if nobody
+        else hook
+        if step_hook
+        else SimulatorOperator(lambda: holder["sim"])
+    )
     try:
-        operator = NonInteractiveOperator() if nobody else SimulatorOperator(lambda: holder["sim"])
         return await run_bench(options, operator, console, ready=ready)
     finally:
+        if "control" in holder:
+            await holder["control"].__aexit__(None, None, None)
         if "sim" in holder:
             await holder["sim"].stop()
+
+
+class _Later:
+    """An operator known only once the simulator runs (its control port is then known)."""
+
+    inner: Operator | None = None
+
+    async def perform(self, step: PhysicalStep, timeout: float) -> None:
+        assert self.inner is not None, "the step hook starts with the simulator"
+        await self.inner.perform(step, timeout)

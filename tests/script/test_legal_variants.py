@@ -5,8 +5,8 @@ Each variant of the simulator (``chargecheck.sim.variants``: behaviours real cha
 show and the specification allows) runs through the seed's pack and the open catalogue
 in the three ways a bench is run:
 
-- ``hook``: every physical step done (the demo's operator, the same requests as the
-  ``--step-command`` hook of the simulator);
+- ``hook``: every physical step done by the simulator's ``--step-command`` hook, a
+  process per step (``python -m chargecheck.sim.step``) against its control interface;
 - ``ev_connected``: an EV connected to every connector for the whole run and nobody at
   the keyboard (``--ev-connected 1,2 --non-interactive``);
 - ``nobody``: no EV, nobody at the keyboard (``--non-interactive``).
@@ -46,6 +46,7 @@ async def _run(out: Path, variant: str, mode: str, pack: str) -> RunSummary:
         settings=settings,
         variants=[variant] if variant else [],
         nobody=mode != "hook",
+        step_hook=mode == "hook",
         script=load_pack(pack),
     )
 

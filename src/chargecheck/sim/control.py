@@ -176,6 +176,11 @@ class ControlServer:
         assert self._server is not None
         return int(self._server.sockets[0].getsockname()[1])
 
+    @property
+    def url(self) -> str:
+        """What ``python -m chargecheck.sim.step --control`` takes."""
+        return f"http://{self.host}:{self.port}"
+
     async def handle(self, method: str, path: str, body: Payload) -> Payload:
         return await perform(self.stations, method, path, body)
 
