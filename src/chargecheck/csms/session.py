@@ -115,6 +115,7 @@ class Session:
         self.replies: dict[int, dict[str, Any]] = {}  # inbox index -> the bench's answer
         self.cursor = Cursor()
         self.connections = 0
+        self.connect_entry_id = 0  # the journal entry of the latest connection
         self._closed_at: float | None = None
         self._writer = writer
         self._clock = clock
@@ -227,7 +228,9 @@ class Session:
         self.connections += 1
         if self._closed_at is not None:  # a reconnection: how long the station was away
             detail = {**detail, "gap_s": round(self._clock.mono() - self._closed_at, 3)}
-        self._journal_event("connect", {"connection": self.connections, **detail})
+        self.connect_entry_id = self._journal_event(
+            "connect", {"connection": self.connections, **detail}
+        )
         self._notify()
 
     def detach(self, connection: Connection, code: int | None, reason: str) -> None:

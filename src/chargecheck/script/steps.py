@@ -131,17 +131,24 @@ def last_status(ctx: CaseContext, connector_id: int) -> str | None:
 
 
 async def configuration(ctx: CaseContext, key: str) -> str | None:
+    return (await configuration_read(ctx, key))[0]
+
+
+async def configuration_read(ctx: CaseContext, key: str) -> tuple[str | None, tuple[int, ...]]:
+    """GetConfiguration of ``key``: its value (None: not reported, no answer) and the
+    journal ids of the CALL and its result, the evidence of whatever is judged on it."""
     try:
         result = await ctx.session.call(
             "GetConfiguration", {"key": [key]}, ctx.settings.timeouts.call
         )
-    except SessionError:
-        return None
+    except SessionError as exc:
+        return None, tuple(x for x in [getattr(exc, "entry_id", None)] if x)
+    evidence = (result.call_entry_id, result.entry_id)
     for item in result.get("configurationKey", []):
         if item.get("key") == key:
             value = item.get("value")
-            return value if isinstance(value, str) else None
-    return None
+            return (value if isinstance(value, str) else None), evidence
+    return None, evidence
 
 
 async def change_configuration(

@@ -20,18 +20,19 @@ from __future__ import annotations
 
 from chargecheck.script.context import CaseContext
 from chargecheck.script.runner import seed_case
-from chargecheck.script.steps import change_configuration, configuration, silences_after
+from chargecheck.script.steps import change_configuration, configuration_read, silences_after
 from chargecheck.script.verdict import Outcome
 
 
 async def run(ctx: CaseContext) -> str:
     hb = ctx.settings.heartbeat
-    original = await configuration(ctx, "HeartbeatInterval")
+    original, read = await configuration_read(ctx, "HeartbeatInterval")
     fits = original is not None and original.isdigit() and 0 < int(original) <= hb.max_interval
     ctx.check(
         fits,
         f"default heartbeat at least every {hb.max_interval} s",
         "HeartbeatInterval not reported" if original is None else f"HeartbeatInterval={original}",
+        read,
     )
     changed = await change_configuration(
         ctx, "HeartbeatInterval", str(hb.interval), "HeartbeatInterval is configurable"

@@ -176,7 +176,7 @@ async def _reported(ctx: CaseContext, connector_id: int) -> None:
         not faulty,
         "an error status carries its errorCode",
         "Faulted with errorCode NoError" if faulty else "consistent",
-        tuple(m.entry_id for m in faulty),
+        tuple(m.entry_id for m in (faulty or seen)),
         connector_id,
     )
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from chargecheck.script.context import CaseContext
 from chargecheck.script.runner import seed_case
-from chargecheck.script.steps import configuration
+from chargecheck.script.steps import configuration_read
 
 
 async def run(ctx: CaseContext) -> str:
@@ -29,9 +29,9 @@ async def run(ctx: CaseContext) -> str:
             (result.call_entry_id, result.entry_id),
         ):
             continue
-        read = await configuration(ctx, key)
+        read, evidence = await configuration_read(ctx, key)
         said = f"GetConfiguration gives {read}" if read is not None else f"{key} not reported"
-        if ctx.check(read == value, f"{key} reads back {value}", said):
+        if ctx.check(read == value, f"{key} reads back {value}", said, evidence):
             done.append(f"{key} set to {value}")
     return "OK, " + ", ".join(done)
 

@@ -125,6 +125,7 @@ async def _offline(ctx: CaseContext, interval: int | None) -> str:
         "the station reconnects by itself",
         Outcome.PASS,
         f"connection {session.connections} after the outage",
+        tuple(x for x in [session.connect_entry_id] if x),
     )
     cursor = ctx.mark()
     cursor.start = next(

@@ -126,7 +126,7 @@ async def boot_pending(ctx: CaseContext) -> str:
         )
         if between
         else "none",
-        tuple(m.entry_id for m in between),
+        tuple(m.entry_id for m in between) or (first.entry_id, second.entry_id),
     )
     return "OK, quiet while Pending, booted again"
 

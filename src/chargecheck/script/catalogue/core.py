@@ -227,7 +227,7 @@ async def unlock_idle(ctx: CaseContext) -> str:
         other is None,
         "no transaction event",
         f"{other.action} after UnlockConnector with no transaction" if other else "none",
-        (other.entry_id,) if other else (),
+        (other.entry_id,) if other else (result.call_entry_id, result.entry_id),
         c,
     )
     return f"OK, {status}"

@@ -46,15 +46,18 @@ async def send_list(
     version: int,
     kind: str,
     entries: list[dict[str, Any]],
-) -> str | None:
-    """SendLocalList; its status (None: no answer, FAIL recorded)."""
+) -> tuple[str, tuple[int, ...]] | None:
+    """SendLocalList; its status and the journal ids of the CALL and its answer (None: no
+    answer, FAIL recorded)."""
     result = await ask(
         ctx,
         name,
         "SendLocalList",
         {"listVersion": version, "updateType": kind, "localAuthorizationList": entries},
     )
-    return None if result is None else str(result.get("status"))
+    if result is None:
+        return None
+    return str(result.get("status")), (result.call_entry_id, result.entry_id)
 
 
 def entry(tag: str, status: str | None = "Accepted") -> dict[str, Any]:
@@ -87,13 +90,14 @@ async def full_list(ctx: CaseContext, entries: list[dict[str, Any]]) -> int | No
     if now is None:
         return None
     version = max(now, 0) + 1
-    status = await send_list(ctx, name, version, "Full", entries)
-    if status is None:
+    sent = await send_list(ctx, name, version, "Full", entries)
+    if sent is None:
         return None
+    status, evidence = sent
     if status != "Accepted":
-        not_tested(ctx, name, f"answered {status} (5.15: it says whether it accepted)")
+        not_tested(ctx, name, f"answered {status} (5.15: it says whether it accepted)", evidence)
         return None
-    ctx.check(True, name, f"version {version}, {counted(len(entries), 'idTag')}")
+    ctx.check(True, name, f"version {version}, {counted(len(entries), 'idTag')}", evidence)
     return version
 
 
@@ -165,13 +169,14 @@ async def differential_update(ctx: CaseContext) -> str:
         if version is None:
             return ""
         changes = [entry(new_tag("LA")), entry(removed, None)]
-        status = await send_list(ctx, name, version + 1, "Differential", changes)
-        if status is None:
+        sent = await send_list(ctx, name, version + 1, "Differential", changes)
+        if sent is None:
             return ""
+        status, evidence = sent
         if status != "Accepted":
-            not_tested(ctx, name, f"answered {status}")
+            not_tested(ctx, name, f"answered {status}", evidence)
             return ""
-        ctx.check(True, name, f"version {version + 1}: one added, one removed")
+        ctx.check(True, name, f"version {version + 1}: one added, one removed", evidence)
         await judge_version(ctx, "the version is the update's (5.15 MUST)", version + 1)
     return f"OK, version {version} -> {version + 1}"
 
@@ -193,11 +198,12 @@ async def version_mismatch(ctx: CaseContext) -> str:
         version = await full_list(ctx, [entry(new_tag("LM"))])
         if version is None:
             return ""
-        status = await send_list(ctx, name, version, "Differential", [entry(new_tag("LN"))])
-        if status is None:
+        sent = await send_list(ctx, name, version, "Differential", [entry(new_tag("LN"))])
+        if sent is None:
             return ""
+        status, evidence = sent
         if status == "VersionMismatch":
-            ctx.check(True, name, status)
+            ctx.check(True, name, status, evidence)
         else:
             not_tested(
                 ctx,

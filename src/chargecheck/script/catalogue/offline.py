@@ -257,12 +257,14 @@ async def _listed(ctx: CaseContext, name: str, entries: list[dict[str, object]])
     version = await ask(ctx, name, "GetLocalListVersion", {})
     if version is None:
         return False
-    status = await send_list(
+    sent = await send_list(
         ctx, name, max(int(version.get("listVersion", 0)), 0) + 1, "Full", entries
     )
+    if sent is None:
+        return False
+    status, evidence = sent
     if status != "Accepted":
-        if status is not None:
-            not_tested(ctx, name, f"SendLocalList Full answered {status}")
+        not_tested(ctx, name, f"SendLocalList Full answered {status}", evidence)
         return False
     return True
 

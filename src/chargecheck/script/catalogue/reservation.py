@@ -151,7 +151,9 @@ async def reservation_refuses_others(ctx: CaseContext) -> str:
             if started is None
             else f"StartTransaction for {other}; 5.13: the Charge Point SHALL refuse charging "
             "for any idTag but the reserved one",
-            (started.entry_id,) if started else (),
+            (started.entry_id,)
+            if started
+            else tuple(m.entry_id for m in ctx.session.received(None, cursor)[-3:]),
             c,
         )
         await stop_quietly(ctx, started, c)

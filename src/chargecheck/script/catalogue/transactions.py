@@ -243,7 +243,7 @@ async def stop_same_tag(ctx: CaseContext) -> str:
         if not asked
         else "Authorize sent for the idTag that started the transaction; 3.4: a Charge Point "
         "MUST NOT send an Authorize.req before stopping with the same idTag",
-        tuple(m.entry_id for m in asked),
+        tuple(m.entry_id for m in asked) or ((stop.entry_id,) if stop else ()),
         c,
     )
     if stop is None:

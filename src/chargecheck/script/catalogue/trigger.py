@@ -205,7 +205,7 @@ async def trigger_unknown_connector(ctx: CaseContext) -> str:
         sent is None,
         "no StatusNotification for it (3.8 MUST)",
         "none" if sent is None else f"StatusNotification for connector {c}; 3.8 MUST NOT",
-        (sent.entry_id,) if sent else (),
+        (sent.entry_id,) if sent else (result.call_entry_id, result.entry_id),
         c,
     )
     return f"OK, {answer}"
