@@ -12,6 +12,16 @@ from .conftest import good_session
 from .journal_trace import TraceWriter, sample
 
 
+def connected_sampling_every(w: TraceWriter, seconds: int) -> None:
+    """A connection on which the bench set MeterValueSampleInterval, Accepted."""
+    w.connect()
+    w.command(
+        "ChangeConfiguration",
+        {"key": "MeterValueSampleInterval", "value": str(seconds)},
+        {"status": "Accepted"},
+    )
+
+
 def test_conformant_session_has_no_timing_findings(w: TraceWriter) -> None:
     good_session(w)
     assert [r for r in w.rules() if r.startswith("timing.")] == []
@@ -197,12 +207,7 @@ def test_sampled_interval_beyond_tolerance_is_a_warning_with_jitter_and_worst(
 
 
 def test_sampled_intervals_are_measured_on_sample_timestamps(w: TraceWriter) -> None:
-    w.connect()
-    w.command(
-        "ChangeConfiguration",
-        {"key": "MeterValueSampleInterval", "value": "60"},
-        {"status": "Accepted"},
-    )
+    connected_sampling_every(w, 60)
     given = w.start(1)
     w.tick(600)  # offline: the samples arrive in one batch
     for n in range(1, 4):
@@ -228,12 +233,7 @@ def test_long_transaction_without_periodic_samples_is_a_warning(w: TraceWriter) 
 
 
 def test_a_stop_queued_offline_is_measured_by_its_own_timestamp(w: TraceWriter) -> None:
-    w.connect()
-    w.command(
-        "ChangeConfiguration",
-        {"key": "MeterValueSampleInterval", "value": "60"},
-        {"status": "Accepted"},
-    )
+    connected_sampling_every(w, 60)
     started = w.clock.now
     given = w.start(1)
     w.tick(1)
@@ -248,12 +248,7 @@ def test_a_stop_queued_offline_is_measured_by_its_own_timestamp(w: TraceWriter) 
 def test_a_queued_stop_of_a_long_transaction_without_samples_is_still_a_warning(
     w: TraceWriter,
 ) -> None:
-    w.connect()
-    w.command(
-        "ChangeConfiguration",
-        {"key": "MeterValueSampleInterval", "value": "60"},
-        {"status": "Accepted"},
-    )
+    connected_sampling_every(w, 60)
     given = w.start(1)
     w.close()
     w.tick(900)
