@@ -67,28 +67,8 @@ def test_the_fingerprint_printed_is_the_certificates_even_where_its_hex_is_an_em
     assert fingerprint(cert.certificate)[2:6] == ":AB:"
     hidden = ("FORCE_COLOR", "TTY_COMPATIBLE")  # a pipe, whatever the runner's terminal
     env = {k: v for k, v in os.environ.items() if k not in hidden} | {"COLUMNS": "80"}
-    bench = subprocess.Popen(
-        [
-            *CHARGECHECK,
-            "run",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            "0",
-            "--tls-cert",
-            str(cert.certificate),
-            "--tls-key",
-            str(cert.key),
-            "--non-interactive",
-            "--settings",
-            "demo",
-            "--out",
-            str(tmp_path / "out"),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=env,
+    bench = start_bench(
+        tmp_path / "out", "--tls-cert", str(cert.certificate), "--tls-key", str(cert.key), env=env
     )
     printed: list[str] = []
     try:
@@ -106,6 +86,24 @@ def test_the_fingerprint_printed_is_the_certificates_even_where_its_hex_is_an_em
     assert f"     SHA-256 fingerprint {fingerprint(cert.certificate)}" in printed, printed
 
 
+def start_bench(
+    out: Path, *options: str, env: dict[str, str] | None = None
+) -> subprocess.Popen[str]:
+    """``chargecheck run`` on 127.0.0.1, any port, nobody at the keyboard, the demo's
+    settings, with ``options``; its output on a pipe."""
+    return subprocess.Popen(
+        [
+            *CHARGECHECK,
+            *("run", "--host", "127.0.0.1", "--port", "0", *options),
+            *("--non-interactive", "--settings", "demo", "--out", str(out)),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    )
+
+
 def read_until(process: subprocess.Popen[str], pattern: re.Pattern[str]) -> re.Match[str]:
     assert process.stdout is not None
     deadline = time.monotonic() + 60
@@ -121,29 +119,7 @@ def read_until(process: subprocess.Popen[str], pattern: re.Pattern[str]) -> re.M
 
 def test_run_tls_with_password_and_simulate_with_ca_file_complete_the_boot(tmp_path: Path):
     out = tmp_path / "out"
-    bench = subprocess.Popen(
-        [
-            *CHARGECHECK,
-            "run",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            "0",
-            "--tls",
-            "--password",
-            "s3cret",
-            "--only",
-            "1,2",
-            "--non-interactive",
-            "--settings",
-            "demo",
-            "--out",
-            str(out),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    bench = start_bench(out, "--tls", "--password", "s3cret", "--only", "1,2")
     station = None
     try:
         cert = read_until(bench, MADE).group(1)
