@@ -19,7 +19,7 @@ from rich.console import Console
 from chargecheck.option_checks import journal_run_id, listen_port
 from chargecheck.report.commands import diff_command, report_command, runs_command
 from chargecheck.sim.command import simulate
-from chargecheck.terminal import output_console
+from chargecheck.terminal import is_terminal, output_console
 
 app = typer.Typer(
     add_completion=False,
@@ -66,8 +66,11 @@ def parse_ids(text: str, option: str) -> list[str]:
 def load_script(source: str | None, option: str = "--script") -> Pack:
     """The script pack (a shipped name or a TOML file), checked whole; a bad one is a
     usage error naming the file and line, before anything starts."""
-    from chargecheck.script.packs import PackError, load_pack
+    from chargecheck.script.packs import PackError, load_pack, renamed
 
+    notice = renamed(source)
+    if notice:
+        print(f"chargecheck: note: {option}: {notice}", file=sys.stderr)
     try:
         return load_pack(source)
     except PackError as exc:
@@ -311,12 +314,22 @@ def demo(
 
 
 @app.command()
-def scripts() -> None:
+def scripts(
+    cases: str = typer.Option(
+        "",
+        "--cases",
+        help="A pack's coverage table: each row's official OCTT id and title, feature "
+        "profile, manual steps and the shipped simulator's outcome, then the official "
+        "cases the pack lacks (e.g. --cases octt16-cs).",
+    ),
+) -> None:
     """List the script packs that ship with chargecheck: name, title, rows."""
     from rich.table import Table
 
     from chargecheck.script.packs import DEFAULT_PACK, TITLE_FIELDS, PackError, load_pack, shipped
 
+    if cases:
+        _coverage(load_script(cases, "--cases"))
     table = Table(title="Script packs (chargecheck run/demo --script NAME|FILE)")
     for column in ("Name", "Title", "Rows"):
         table.add_column(column)
@@ -333,6 +346,29 @@ def scripts() -> None:
         table.add_row(name + default, title, str(len(pack.rows)))
     Console(highlight=False, soft_wrap=True).print(table)
     raise SystemExit(1 if broken else 0)
+
+
+def _coverage(pack: Pack) -> NoReturn:
+    from rich.table import Table
+
+    from chargecheck.script.catalogue.coverage import COLUMNS, coverage
+
+    rows = coverage(pack)
+    if not is_terminal(sys.stdout):  # a file or a pipe: a Markdown table, a line a row
+        print(f"Coverage of {pack.name}: {len(pack.rows)} rows\n")
+        print("| " + " | ".join(COLUMNS) + " |")
+        print("|" + "---|" * len(COLUMNS))
+        for row in rows:
+            cells = (row.id, row.title, row.profile, row.manual, row.simulator)
+            print("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+        raise SystemExit(0)
+    table = Table(title=f"Coverage of {pack.name}: {len(pack.rows)} rows")
+    for column in COLUMNS:
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(row.id, row.title, row.profile, row.manual, row.simulator)
+    Console(highlight=False, soft_wrap=True).print(table)
+    raise SystemExit(0)
 
 
 @app.command()

@@ -73,8 +73,40 @@ def test_scripts_lists_the_shipped_packs_with_their_rows():
     assert done.returncode == 0, done.stderr  # 1: a shipped pack cannot be run
     row = next(line for line in done.stdout.splitlines() if "greenflux-2020" in line)
     assert "(default)" in row and "TestScript Charge Station" in row and "18" in row
-    row = next(line for line in done.stdout.splitlines() if "ocpp16-cs" in line)
+    row = next(line for line in done.stdout.splitlines() if "octt16-cs" in line)
     assert "OCPP 1.6 charge point test cases" in row and f" {len(CATALOGUE)} " in row
+    assert "ocpp16-cs" not in done.stdout  # the old name runs, but is not listed
+
+
+def test_the_coverage_table_names_every_official_case_and_what_the_simulator_gives_it():
+    from chargecheck.script.catalogue.coverage import recorded_outcomes
+    from chargecheck.script.catalogue.octt import OFFICIAL
+
+    done = _chargecheck("scripts", "--cases", "octt16-cs")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()  # a pipe: a Markdown table, one line a row
+    assert lines[0] == f"Coverage of octt16-cs: {len(CATALOGUE)} rows"
+    rows = {line.split(" | ")[0][2:]: line.split(" | ") for line in lines if line.startswith("| ")}
+    outcomes = recorded_outcomes()
+    for official in OFFICIAL:
+        cells = rows[official.id]
+        assert cells[1:4] == [official.title, official.profile, official.manual], cells
+        if official.security:
+            assert "issue #24" in cells[4], cells
+        elif official.id not in CATALOGUE:
+            assert cells[4] == "not in this pack |", cells
+        else:
+            assert cells[4].removesuffix(" |") == outcomes[official.id].replace("|", "\\|")
+    assert {i for i in rows if i.startswith("CC_")} == {i for i in CATALOGUE if i.startswith("CC_")}
+
+
+def test_the_old_pack_name_runs_the_renamed_pack_and_says_so(tmp_path):
+    done = _chargecheck("scripts", "--cases", "ocpp16-cs")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[0] == f"Coverage of octt16-cs: {len(CATALOGUE)} rows"
+    (note,) = done.stderr.splitlines()
+    assert note.startswith("chargecheck: note: --cases: the script pack ocpp16-cs was renamed")
+    assert "octt16-cs" in note and "--only" in note
 
 
 def test_an_unknown_row_id_or_pack_name_is_refused_before_anything_starts(tmp_path):

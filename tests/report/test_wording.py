@@ -274,23 +274,23 @@ async def test_the_seed_rows_read_plainly_in_every_format_in_the_order_run(tmp_p
 
 async def test_catalogue_cases_that_fail_refuse_and_are_not_tested_read_plainly(tmp_path):
     only = [
-        "TC_058_CS",  # a Blocked idTag presented offline
-        "TC_048_CS",  # NOT TESTED: SetChargingProfile Rejected
-        "TC_028_CS",  # another idTag at a reserved connector
-        "TC_021_CS",  # FAIL: a transaction for an idTag the bench answered Invalid
-        "TC_008_CS",  # unknownKey, once a list's repr
-        "TC_042_CS",  # NOT TESTED: TriggerMessage Rejected
-        "TC_010_CS",
+        "CC_058_CS",  # a Blocked idTag presented offline
+        "TC_056_CS",  # NOT TESTED: SetChargingProfile Rejected
+        "CC_028_CS",  # another idTag at a reserved connector
+        "TC_023_CS",  # FAIL: a transaction for an idTag the bench answered Invalid
+        "CC_008_CS",  # unknownKey, once a list's repr
+        "TC_054_CS",  # NOT TESTED: TriggerMessage Rejected
+        "CC_010_CS",
     ]
     defects = {
         "set_charging_profile_rejected",
         "trigger_message_rejected",
         "start_after_rejected_authorize",
     }
-    summary, console = await _run(tmp_path / "cat", only, defects, "ocpp16-cs")
+    summary, console = await _run(tmp_path / "cat", only, defects, "octt16-cs")
     outcomes = {v.id: v.outcome for v in summary.verdicts}
     assert list(outcomes) == only
-    assert (outcomes["TC_048_CS"], outcomes["TC_042_CS"], outcomes["TC_021_CS"]) == (
+    assert (outcomes["TC_056_CS"], outcomes["TC_054_CS"], outcomes["TC_023_CS"]) == (
         Outcome.NOT_TESTED,
         Outcome.NOT_TESTED,
         Outcome.FAIL,

@@ -34,7 +34,7 @@ from chargecheck.sim.variants import VARIANTS
 from tests.script.conftest import FAST
 
 MODES = ("hook", "ev_connected", "nobody")
-PACKS = ("greenflux-2020", "ocpp16-cs")
+PACKS = ("greenflux-2020", "octt16-cs")
 
 
 async def _run(out: Path, variant: str, mode: str, pack: str) -> RunSummary:

@@ -24,6 +24,7 @@ class Answers:
     boot_status: str = "Accepted"  # Accepted / Pending / Rejected (section 4.2)
     heartbeat_interval: int = 3600
     id_tags: dict[str, str] = field(default_factory=dict)  # idTag -> AuthorizationStatus
+    parents: dict[str, str] = field(default_factory=dict)  # idTag -> its parentIdTag (7.14)
     default_id_status: str = "Accepted"
     first_transaction_id: int = 1
     data_transfer_status: str = "UnknownVendorId"  # section 4.3: no vendor extension here
@@ -31,7 +32,10 @@ class Answers:
     _transaction_ids: Iterator[int] | None = field(default=None, repr=False)
 
     def id_tag_info(self, id_tag: str) -> Payload:
-        return {"status": self.id_tags.get(id_tag, self.default_id_status)}
+        info: Payload = {"status": self.id_tags.get(id_tag, self.default_id_status)}
+        if id_tag in self.parents:
+            info["parentIdTag"] = self.parents[id_tag]
+        return info
 
     def next_transaction_id(self) -> int:
         """Unique and increasing for the lifetime of these answers."""

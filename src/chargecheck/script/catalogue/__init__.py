@@ -1,16 +1,15 @@
 """The open catalogue of OCPP 1.6 charge point test cases: ``CATALOGUE`` (id -> case).
 
-Written in the spirit of the Open Charge Alliance's TC_xxx_CS list of charge point test
-cases, from the OCPP 1.6 specification's own words (edition 2, each case names its
-section). The ids TC_001_CS, TC_002_CS ... are this catalogue's own numbering: they do
-not reproduce the OCA's numbering, and a case of the same number there tests something
-else. The pack ``ocpp16-cs`` (``script/packs/ocpp16-cs.toml``) runs them, one row each.
+Each case checks what an official case of the Open Charge Alliance's test tool (OCTT)
+checks and carries its id and title (``TC_003_CS Regular Charging Session - Plugin
+First``; the list is ``catalogue.octt.OFFICIAL``), or is one of ours with no official
+counterpart, under the prefix ``CC_`` that OCTT never uses (``CC_008_CS``). Every case
+is written from the OCPP 1.6 specification's own words (edition 2, each criterion names
+its section), not from OCTT's documents. A case that covers only a part of its official
+case says which in its criteria. The pack ``octt16-cs`` (``script/packs/octt16-cs.toml``)
+runs them, one row each, in OCTT's order, then ours.
 
-The modules, by area; the cases are written out in each module's ``CASES``, in order:
-``boot`` (boot, reset), ``core`` (availability, unlock, data transfer), ``configuration``,
-``transactions``, ``reservation``, ``local_list``, ``firmware``, ``trigger``,
-``smart_charging``, ``offline``, ``monitoring`` (heartbeats, meter values and errors
-reported unasked).
+The modules, by area; the cases are written out in each module's ``CASES``.
 """
 
 from chargecheck.script.catalogue import (
@@ -27,6 +26,7 @@ from chargecheck.script.catalogue import (
     trigger,
 )
 from chargecheck.script.catalogue.base import CatalogueCase
+from chargecheck.script.catalogue.octt import OFFICIAL
 
 _MODULES = (
     boot,
@@ -42,8 +42,13 @@ _MODULES = (
     monitoring,
 )
 
+_ORDER = {o.id: n for n, o in enumerate(OFFICIAL)}
+
 CATALOGUE: dict[str, CatalogueCase] = {
-    c.id: c for c in sorted((c for m in _MODULES for c in m.CASES), key=lambda c: c.id)
+    c.id: c
+    for c in sorted(
+        (c for m in _MODULES for c in m.CASES), key=lambda c: (_ORDER.get(c.id, len(_ORDER)), c.id)
+    )
 }
 
 __all__ = ["CATALOGUE", "CatalogueCase"]

@@ -43,11 +43,12 @@ def boot_first(ctx: CaseContext, name: str, boot: Message, since: int = 0) -> bo
 
 @case(
     "TC_001_CS",
-    "Cold boot",
+    "Cold Boot Charge Point",
     "4.2",
     """
 The station's first request after power-on is a BootNotification (4.2 SHALL)
-No other request before the BootNotification (4.2 SHALL NOT)""",
+No other request before the BootNotification (4.2 SHALL NOT)
+This case judges the boot the bench saw when the station connected; the retry after a Rejected boot is not provoked, and the heartbeat interval is CC_061_CS.""",
 )
 async def cold_boot(ctx: CaseContext) -> str:
     boots = [m for m in ctx.session.inbox if m.action == "BootNotification"]
@@ -69,11 +70,12 @@ async def cold_boot(ctx: CaseContext) -> str:
 
 @case(
     "TC_002_CS",
-    "Boot while registration is Pending",
+    "Cold Boot Charge Point - Pending",
     "4.2",
     """
 After a Reset, the BootNotification answered Pending is repeated (4.2 SHALL send a BootNotification each time it boots; the interval is the minimum wait)
-While Pending the station sends no other request (4.2 SHALL NOT)""",
+While Pending the station sends no other request (4.2 SHALL NOT)
+This case covers the Pending registration after a Reset: its repeated BootNotification and the silence while Pending; configuration calls made while Pending are not sent.""",
 )
 async def boot_pending(ctx: CaseContext) -> str:
     await make_idle(ctx)
@@ -154,29 +156,7 @@ async def reset_and_boot(ctx: CaseContext, kind: str) -> tuple[Cursor, Message] 
     return cursor, boot
 
 
-def _reset_without_transaction(kind: str, number: int) -> CatalogueCase:
-    @case(
-        f"TC_00{number}_CS",
-        f"{kind} reset without a transaction",
-        "5.14, 4.2",
-        f"""
-Reset {kind} is answered Accepted (5.14 lets it answer Rejected: NOT TESTED)
-The station reboots and sends a BootNotification (4.2 SHALL send one each time it reboots)
-No other request before that BootNotification (4.2 SHALL NOT)""",
-    )
-    async def run(ctx: CaseContext) -> str:
-        await make_idle(ctx)
-        booted = await reset_and_boot(ctx, kind)
-        return f"OK, {kind} reset and booted" if booted else ""
-
-    return run
-
-
-TC_003 = _reset_without_transaction("Hard", 3)
-TC_004 = _reset_without_transaction("Soft", 4)
-
-
-def _reset_with_transaction(kind: str, number: int) -> CatalogueCase:
+def _reset_with_transaction(kind: str, id_: str) -> CatalogueCase:
     before = kind == "Soft"
     extra = (
         "The StopTransaction comes before the reboot's BootNotification (5.14: SHALL stop "
@@ -187,8 +167,8 @@ def _reset_with_transaction(kind: str, number: int) -> CatalogueCase:
     )
 
     @case(
-        f"TC_00{number}_CS",
-        f"{kind} reset during a transaction",
+        id_,
+        TITLES[id_],
         "5.14, 4.2, 3.7",
         f"""
 A transaction runs (RemoteStartTransaction, 5.11)
@@ -230,8 +210,9 @@ A StopTransaction for the running transaction (5.14 SHALL send one for any ongoi
     return run
 
 
-TC_005 = _reset_with_transaction("Hard", 5)
-TC_006 = _reset_with_transaction("Soft", 6)
+TITLES = {"TC_015_CS": "Hard Reset With Transaction", "TC_016_CS": "Soft Reset With Transaction"}
+TC_015 = _reset_with_transaction("Hard", "TC_015_CS")
+TC_016 = _reset_with_transaction("Soft", "TC_016_CS")
 
 
-CASES = [cold_boot, boot_pending, TC_003, TC_004, TC_005, TC_006]
+CASES = [cold_boot, boot_pending, TC_015, TC_016]

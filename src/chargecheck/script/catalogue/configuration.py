@@ -61,8 +61,8 @@ async def all_keys(ctx: CaseContext) -> list[dict[str, Any]] | None:
 
 
 @case(
-    "TC_007_CS",
-    "GetConfiguration of all keys",
+    "TC_019_CS",
+    "Retrieve configuration",
     "5.8, 9, 3.13.5",
     """
 GetConfiguration without keys returns all configuration settings (5.8 SHALL)
@@ -99,7 +99,7 @@ async def get_all(ctx: CaseContext) -> str:
 
 
 @case(
-    "TC_008_CS",
+    "CC_008_CS",
     "GetConfiguration of an unknown key",
     "5.8",
     """
@@ -127,8 +127,8 @@ async def get_unknown(ctx: CaseContext) -> str:
 
 
 @case(
-    "TC_009_CS",
-    "ChangeConfiguration of a writable key",
+    "TC_021_CS",
+    "Change/set Configuration",
     "5.3, 5.8",
     """
 A writable standard key the station reports is not answered NotSupported (5.3 SHALL: NotSupported only for a key it does not support)
@@ -188,7 +188,7 @@ def _int(value: Any) -> int | None:
 
 
 @case(
-    "TC_010_CS",
+    "CC_010_CS",
     "ChangeConfiguration of a read-only key",
     "5.3, 5.8",
     """
@@ -234,8 +234,8 @@ async def change_read_only(ctx: CaseContext) -> str:
 
 
 @case(
-    "TC_011_CS",
-    "ChangeConfiguration of an unknown key",
+    "TC_040_1_CS",
+    "Configuration key - NotSupported",
     "5.3",
     """
 ChangeConfiguration of a key the station does not support is answered NotSupported (5.3 SHALL)""",

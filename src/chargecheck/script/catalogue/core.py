@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from chargecheck.csms.session import Cursor
 from chargecheck.script.catalogue.base import (
+    CatalogueCase,
     answered,
     arrives,
     ask,
@@ -33,7 +34,7 @@ from chargecheck.script.steps import (
 
 
 @case(
-    "TC_013_CS",
+    "CC_013_CS",
     "ChangeAvailability of an idle connector",
     "5.2",
     """
@@ -51,7 +52,9 @@ async def change_availability_idle(ctx: CaseContext) -> str:
     return "OK, Unavailable and back"
 
 
-async def _switch(ctx: CaseContext, c: int, kind: str, statuses: tuple[str, ...]) -> bool:
+async def _switch(
+    ctx: CaseContext, c: int, kind: str, statuses: tuple[str, ...], *, again: bool = True
+) -> bool:
     name = f"ChangeAvailability {kind}"
     cursor = ctx.mark()
     result = await ask(ctx, name, "ChangeAvailability", {"connectorId": c, "type": kind}, c)
@@ -86,15 +89,16 @@ async def _switch(ctx: CaseContext, c: int, kind: str, statuses: tuple[str, ...]
             (seen.entry_id,),
             c,
         )
-    await ask_expecting(
-        ctx,
-        f"{kind} again: Accepted",
-        "ChangeAvailability",
-        {"connectorId": c, "type": kind},
-        ("Accepted",),
-        "5.2: asked for the status it is already in, the Charge Point SHALL answer Accepted",
-        c,
-    )
+    if again:
+        await ask_expecting(
+            ctx,
+            f"{kind} again: Accepted",
+            "ChangeAvailability",
+            {"connectorId": c, "type": kind},
+            ("Accepted",),
+            "5.2: asked for the status it is already in, the Charge Point SHALL answer Accepted",
+            c,
+        )
     if seen is None and kind == "Inoperative":
         await _operative(ctx, c)
     return seen is not None
@@ -107,7 +111,7 @@ async def _operative(ctx: CaseContext, c: int) -> None:
 
 
 @case(
-    "TC_014_CS",
+    "CC_014_CS",
     "ChangeAvailability during a transaction",
     "5.2",
     """
@@ -153,55 +157,62 @@ async def change_availability_in_transaction(ctx: CaseContext) -> str:
     return "OK, Scheduled, then Unavailable"
 
 
-@case(
-    "TC_015_CS",
-    "Unavailable persists a reboot",
-    "4.9, 5.2, 5.14",
-    """
-A connector made Inoperative reports Unavailable (5.2 SHALL)
-After a Soft reset its status is still Unavailable (4.9: the Unavailable status MUST be persistent across reboots)""",
-)
-async def unavailable_persists(ctx: CaseContext) -> str:
-    await make_idle(ctx)
-    c = ctx.settings.connector
-    name = "Unavailable after the reboot (4.9 MUST persist)"
-    result = await ask(ctx, name, "ChangeAvailability", {"connectorId": c, "type": "Inoperative"})
-    if result is None:
-        return ""
-    if result.get("status") != "Accepted":
-        said = f"ChangeAvailability answered {result.get('status')}"
-        not_tested(ctx, name, said, (result.call_entry_id, result.entry_id), c)
-        await _operative(ctx, c)
-        return ""
-    try:
-        booted = await reset_and_boot(ctx, "Soft")
-        if booted is None:
+def _reset_while_unavailable(kind: str, id_: str, title: str) -> CatalogueCase:
+    @case(
+        id_,
+        title,
+        "5.2, 5.14, 4.2, 4.9",
+        f"""
+ChangeAvailability Inoperative of an idle connector is Accepted and a StatusNotification Unavailable follows (5.2 SHALL inform of the new availability)
+Reset {kind} is Accepted, the station reboots and sends a BootNotification first (4.2 SHALL; 5.14 lets it answer Rejected: NOT TESTED)
+After the reboot the connector is still Unavailable (4.9: the Unavailable status MUST be persistent across reboots)
+ChangeAvailability Operative is Accepted and a StatusNotification Available follows (5.2 SHALL)""",
+    )
+    async def run(ctx: CaseContext) -> str:
+        await make_idle(ctx)
+        c = ctx.settings.connector
+        if not await _switch(ctx, c, "Inoperative", ("Unavailable",), again=False):
             return ""
-        _, boot = booted
-        status = await watch(ctx, "StatusNotification", on(c), Cursor(boot.index))
-        evidence: tuple[int, ...] = (status.entry_id,) if status else ()
-        if status is None and await claims(ctx, "RemoteTrigger"):
-            asked = await ask_status(ctx, c)
-            status, evidence = asked.status, asked.evidence
-        if status is None:
-            not_tested(ctx, name, "the station reported no status for the connector", c=c)
+        name = "Unavailable after the reboot (4.9 MUST persist)"
+        try:
+            booted = await reset_and_boot(ctx, kind)
+            if booted is None:
+                return ""
+            _, boot = booted
+            status = await watch(ctx, "StatusNotification", on(c), Cursor(boot.index))
+            evidence: tuple[int, ...] = (status.entry_id,) if status else ()
+            if status is None and await claims(ctx, "RemoteTrigger"):
+                asked = await ask_status(ctx, c)
+                status, evidence = asked.status, asked.evidence
+            if status is None:
+                not_tested(ctx, name, "the station reported no status for the connector", c=c)
+                return ""
+            got = status.payload["status"]
+            ctx.check(
+                got == "Unavailable",
+                name,
+                got if got == "Unavailable" else f"{got}; 4.9: Unavailable MUST persist a reboot",
+                evidence,
+                c,
+            )
+        except BaseException:
+            await _operative(ctx, c)
+            raise
+        if not await _switch(ctx, c, "Operative", ("Available", "Preparing"), again=False):
+            await _operative(ctx, c)
             return ""
-        got = status.payload["status"]
-        ctx.check(
-            got == "Unavailable",
-            name,
-            got if got == "Unavailable" else f"{got}; 4.9: Unavailable MUST persist a reboot",
-            evidence,
-            c,
-        )
-    finally:
-        await _operative(ctx, c)
-    return "OK, still Unavailable after a reboot"
+        return f"OK, still Unavailable after a {kind} reset, then Available"
+
+    return run
+
+
+TC_013 = _reset_while_unavailable("Hard", "TC_013_CS", "Hard Reset Without transaction")
+TC_014 = _reset_while_unavailable("Soft", "TC_014_CS", "Soft Reset Without Transaction")
 
 
 @case(
-    "TC_016_CS",
-    "UnlockConnector without a transaction",
+    "TC_017_1_CS",
+    "Unlock connector - no charging session running (Not fixed cable)",
     "5.18",
     """
 UnlockConnector is answered with UnlockConnector.conf (5.18 SHALL); NotSupported is NOT TESTED
@@ -234,8 +245,8 @@ async def unlock_idle(ctx: CaseContext) -> str:
 
 
 @case(
-    "TC_017_CS",
-    "UnlockConnector during a transaction",
+    "TC_018_1_CS",
+    "Unlock Connector - With Charging Session (Not fixed cable)",
     "5.18, 4.10",
     """
 UnlockConnector is answered (5.18 SHALL); NotSupported is NOT TESTED
@@ -273,8 +284,8 @@ async def unlock_in_transaction(ctx: CaseContext) -> str:
 
 
 @case(
-    "TC_018_CS",
-    "UnlockConnector of an unknown connector",
+    "TC_031_CS",
+    "Unlock Connector – Unknown Connector",
     "5.18, 3.8",
     """
 UnlockConnector for a connector the station does not have is not answered Unlocked (5.18: the answer SHALL indicate whether it was able to unlock; 3.8: connector ids MUST NOT exceed the number of connectors)""",
@@ -302,8 +313,8 @@ async def unlock_unknown(ctx: CaseContext) -> str:
 
 
 @case(
-    "TC_012_CS",
-    "DataTransfer to an unknown vendor",
+    "TC_062_CS",
+    "Data Transfer to a Charge Point",
     "5.6, 4.3",
     """
 DataTransfer with a vendorId the station has no implementation for is answered UnknownVendorId (4.3 SHALL)
@@ -335,7 +346,8 @@ CASES = [
     data_transfer_unknown_vendor,
     change_availability_idle,
     change_availability_in_transaction,
-    unavailable_persists,
+    TC_013,
+    TC_014,
     unlock_idle,
     unlock_in_transaction,
     unlock_unknown,

@@ -85,8 +85,8 @@ async def _settled(ctx: CaseContext, cursor: Cursor) -> None:
 
 
 @case(
-    "TC_038_CS",
-    "UpdateFirmware with a file that cannot be downloaded",
+    "TC_044_2_CS",
+    "Firmware Update - Download Failed",
     "5.19, 4.5",
     """
 UpdateFirmware of a location where there is no file is answered (5.19 SHALL)
@@ -118,8 +118,8 @@ async def download_failed(ctx: CaseContext) -> str:
 
 
 @case(
-    "TC_039_CS",
-    "UpdateFirmware installs the firmware",
+    "TC_044_1_CS",
+    "Firmware Update - Download and Install",
     "5.19, 4.5, 4.2.1",
     """
 UpdateFirmware with the bench's firmware file, retrieveDate now, is answered (5.19 SHALL)
@@ -195,8 +195,8 @@ async def _fetched(ctx: CaseContext, since: int, final: Message) -> bool:
 
 
 @case(
-    "TC_040_CS",
-    "GetDiagnostics uploads a file",
+    "TC_045_1_CS",
+    "Get Diagnostics",
     "5.9, 4.4",
     """
 GetDiagnostics with the bench's FTP location names a file (5.9 SHALL; no fileName means no diagnostics: NOT TESTED)

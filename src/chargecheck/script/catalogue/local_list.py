@@ -102,11 +102,12 @@ async def full_list(ctx: CaseContext, entries: list[dict[str, Any]]) -> int | No
 
 
 @case(
-    "TC_034_CS",
-    "GetLocalListVersion",
+    "TC_042_2_CS",
+    "Get Local List Version (empty)",
     "5.10",
     """
-With LocalAuthListEnabled true, GetLocalListVersion answers a version of 0 or more: -1 SHALL only mean the station does not support Local Authorization Lists (5.10), which contradicts the profile it claims""",
+With LocalAuthListEnabled true, GetLocalListVersion answers a version of 0 or more: -1 SHALL only mean the station does not support Local Authorization Lists (5.10), which contradicts the profile it claims
+This case reads the version of the list as it is (any version of 0 or more); it does not first send an empty Full list.""",
     PROFILE,
 )
 async def get_version(ctx: CaseContext) -> str:
@@ -131,7 +132,7 @@ async def get_version(ctx: CaseContext) -> str:
 
 
 @case(
-    "TC_035_CS",
+    "CC_035_CS",
     "SendLocalList, full update",
     "5.15, 5.10",
     """
@@ -151,8 +152,8 @@ async def full_update(ctx: CaseContext) -> str:
 
 
 @case(
-    "TC_036_CS",
-    "SendLocalList, differential update",
+    "TC_043_CS",
+    "Send Local Authorization List",
     "5.15, 5.10",
     """
 After a Full update (Accepted, else NOT TESTED), a Differential update with the next version adding and removing idTags is Accepted (else NOT TESTED)
@@ -182,8 +183,8 @@ async def differential_update(ctx: CaseContext) -> str:
 
 
 @case(
-    "TC_037_CS",
-    "SendLocalList, version mismatch",
+    "TC_043_2_CS",
+    "Send Local Authorization List - VersionMismatch",
     "5.15, 5.10",
     """
 After a Full update (Accepted, else NOT TESTED), a Differential update whose version is not above the list's is answered VersionMismatch (the UpdateStatus OCPP 1.6 defines for it; another answer is NOT TESTED: the text has no SHALL)

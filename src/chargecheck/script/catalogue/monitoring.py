@@ -45,7 +45,7 @@ UP_TO_THE_STATION = "4.7: it is up to the Charge Point to decide when it will se
 
 
 @case(
-    "TC_061_CS",
+    "CC_061_CS",
     "Heartbeat at the configured interval",
     "4.6, 9.1",
     """
@@ -77,8 +77,8 @@ async def heartbeat_interval(ctx: CaseContext) -> str:
 
 
 @case(
-    "TC_062_CS",
-    "Periodic meter values during a transaction",
+    "TC_070_CS",
+    "Sampled Meter Values",
     "4.7, 9.1",
     """
 MeterValueSampleInterval is set by ChangeConfiguration (Accepted; another answer is NOT TESTED here)
@@ -112,14 +112,15 @@ async def periodic_meter_values(ctx: CaseContext) -> str:
 
 
 @case(
-    "TC_063_CS",
-    "An error is reported in a StatusNotification",
+    "TC_041_CS",
+    "Fault Behavior",
     "4.9, 7.6",
     """
 The operator creates an error on the connector (not done: NOT TESTED)
 A StatusNotification of the connector reports it: status Faulted, or an errorCode other than NoError (7.6)
 None: FAIL if the station, asked with TriggerMessage, says the connector is Faulted (4.9: the Charge Point SHALL send a StatusNotification.req on the table's transitions to Faulted); otherwise NOT TESTED (4.9: reporting an error that is not a fault is a MAY)
-Once the error is removed, a StatusNotification with NoError after a reported Faulted; none: FAIL only if, asked, the connector is no longer Faulted (4.9 SHALL on the transitions from Faulted), else NOT TESTED""",
+Once the error is removed, a StatusNotification with NoError after a reported Faulted; none: FAIL only if, asked, the connector is no longer Faulted (4.9 SHALL on the transitions from Faulted), else NOT TESTED
+This case covers the Faulted status reported for an error; starting a transaction while Faulted is not tried.""",
 )
 async def error_reported(ctx: CaseContext) -> str:
     await make_idle(ctx)

@@ -170,13 +170,14 @@ def judge_refused(
 
 
 @case(
-    "TC_056_CS",
-    "Transaction messages are queued while offline",
+    "TC_038_CS",
+    "Offline Stop Transaction",
     "3.7, 4.10",
     """
 With StopTransactionOnEVSideDisconnect true (set if writable, else NOT TESTED), a transaction runs and the network goes
 The car is unplugged while offline
-After the reconnection the StopTransaction comes without being asked (3.7 MUST queue; 4.10 SHALL send it)""",
+After the reconnection the StopTransaction comes without being asked (3.7 MUST queue; 4.10 SHALL send it)
+This case stops the offline transaction by unplugging the EV, not by a card.""",
 )
 async def queued_offline(ctx: CaseContext) -> str:
     await make_idle(ctx)
@@ -226,8 +227,8 @@ async def cleanup(ctx: CaseContext, start: Message | None, c: int) -> None:
 
 
 @case(
-    "TC_057_CS",
-    "Offline start with an idTag of the Local Authorization List",
+    "TC_037_1_CS",
+    "Offline Start Transaction - Valid IdTag",
     "3.5, 3.5.4, 3.7",
     """
 LocalAuthListEnabled and LocalAuthorizeOffline true (set if writable, else NOT TESTED); a Full list with an Accepted idTag is Accepted (else NOT TESTED)
@@ -270,7 +271,7 @@ async def _listed(ctx: CaseContext, name: str, entries: list[dict[str, object]])
 
 
 @case(
-    "TC_058_CS",
+    "CC_058_CS",
     "Offline, a blocked idTag of the Local Authorization List is refused",
     "3.5.4, 4.1",
     """
@@ -312,7 +313,7 @@ async def cache_tag(ctx: CaseContext, c: int, tag: str, name: str) -> bool:
 
 
 @case(
-    "TC_059_CS",
+    "CC_059_CS",
     "The Authorization Cache authorises offline",
     "3.5, 3.5.1, 3.5.4, 3.7",
     """
@@ -340,8 +341,8 @@ async def cache_offline(ctx: CaseContext) -> str:
 
 
 @case(
-    "TC_060_CS",
-    "ClearCache empties the Authorization Cache",
+    "TC_061_CS",
+    "Clear Authorization Data in Authorization Cache",
     "5.4, 3.5.1, 4.1",
     """
 AuthorizationCacheEnabled true, AllowOfflineTxForUnknownId false (set if writable, else NOT TESTED)

@@ -81,12 +81,13 @@ async def reserved(
 
 
 @case(
-    "TC_027_CS",
-    "One-time reservation used by its idTag",
+    "TC_046_1_CS",
+    "Reservation of a Connector - Local start transaction",
     "5.13, 4.8",
     """
 ReserveNow of an idle connector is Accepted (Rejected: NOT TESTED)
-The reserved idTag presented there starts a transaction whose StartTransaction carries the reservationId (4.8 MUST; 5.13 SHALL send the reservationId)""",
+The reserved idTag presented there starts a transaction whose StartTransaction carries the reservationId (4.8 MUST; 5.13 SHALL send the reservationId)
+The other idTag refused at the reserved connector is CC_028_CS.""",
     PROFILE,
 )
 async def reservation_used(ctx: CaseContext) -> str:
@@ -121,13 +122,14 @@ async def reservation_used(ctx: CaseContext) -> str:
 
 
 @case(
-    "TC_028_CS",
+    "CC_028_CS",
     "A reserved connector refuses another idTag",
     "5.13, 5.1",
     """
 ReserveNow of an idle connector is Accepted (Rejected: NOT TESTED)
 Another idTag presented at the reserved connector starts no transaction (5.13 SHALL refuse charging for all other idTags)
-CancelReservation of it is Accepted (5.1 SHALL)""",
+CancelReservation of it is Accepted (5.1 SHALL)
+This is the "another idTag is refused" step of TC_046_1_CS.""",
     PROFILE,
 )
 async def reservation_refuses_others(ctx: CaseContext) -> str:
@@ -175,12 +177,13 @@ def _setting(value: bool | None) -> str:
 
 
 @case(
-    "TC_029_CS",
-    "Reservation of connector 0",
+    "TC_049_CS",
+    "Reservation of a Charge Point - Transaction",
     "5.13, 9.3",
     """
 Without ReserveConnectorZeroSupported true, ReserveNow of connector 0 is answered Rejected (5.13 SHALL)
-With it, Accepted is PASS and the reservation is cancelled""",
+With it, Accepted is PASS and the reservation is cancelled
+This case covers the ReserveNow on connector 0; the transaction that uses the reservation is not started.""",
     PROFILE,
 )
 async def reservation_connector_zero(ctx: CaseContext) -> str:
@@ -209,8 +212,8 @@ async def reservation_connector_zero(ctx: CaseContext) -> str:
 
 
 @case(
-    "TC_030_CS",
-    "Cancel a reservation",
+    "TC_051_CS",
+    "Cancel Reservation",
     "5.1",
     """
 ReserveNow of an idle connector is Accepted (Rejected: NOT TESTED)
@@ -242,8 +245,8 @@ async def reservation_cancelled(ctx: CaseContext) -> str:
 
 
 @case(
-    "TC_031_CS",
-    "Reservation expires",
+    "TC_047_CS",
+    "Reservation of a Connector - Expire",
     "5.13, 5.1",
     """
 ReserveNow with an expiryDate a few seconds ahead is Accepted (Rejected: NOT TESTED)
@@ -297,8 +300,8 @@ async def reservation_expires(ctx: CaseContext) -> str:
 
 
 @case(
-    "TC_032_CS",
-    "Reservation of an occupied connector",
+    "TC_048_2_CS",
+    "Reservation of a Connector - Occupied",
     "5.13",
     """
 ReserveNow of a connector with a transaction running is answered Occupied (5.13 SHALL)""",
@@ -323,8 +326,8 @@ async def reservation_occupied(ctx: CaseContext) -> str:
 
 
 @case(
-    "TC_033_CS",
-    "Reservation of an unavailable connector",
+    "TC_048_3_CS",
+    "Reservation of a Connector - Unavailable",
     "5.13, 5.2",
     """
 ReserveNow of a connector made Inoperative is answered Unavailable (5.13 SHALL)""",

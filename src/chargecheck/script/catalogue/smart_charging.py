@@ -42,8 +42,8 @@ PROFILE = "SmartCharging"
 
 
 @case(
-    "TC_048_CS",
-    "TxDefaultProfile on a connector",
+    "TC_056_CS",
+    "Central Smart Charging - TxDefaultProfile",
     "5.16.4, 3.13.1, 5.7",
     """
 SetChargingProfile TxDefaultProfile on a connector is Accepted (else NOT TESTED)
@@ -66,8 +66,8 @@ async def tx_default(ctx: CaseContext) -> str:
 
 
 @case(
-    "TC_049_CS",
-    "TxProfile during a transaction",
+    "TC_057_CS",
+    "Central Smart Charging - TxProfile",
     "5.16.3, 3.13.1, 5.7",
     """
 During a transaction, SetChargingProfile TxProfile with its transactionId is Accepted (else NOT TESTED)
@@ -97,8 +97,8 @@ async def tx_profile(ctx: CaseContext) -> str:
 
 
 @case(
-    "TC_050_CS",
-    "TxProfile without a transaction is refused",
+    "TC_058_1_CS",
+    "Central Smart Charging - No ongoing transaction",
     "3.13.1, 5.16.4",
     """
 SetChargingProfile TxProfile on a connector with no transaction is not Accepted (3.13.1: the Charge Point SHALL discard it and return an error status)""",
@@ -127,12 +127,13 @@ async def tx_profile_without_transaction(ctx: CaseContext) -> str:
 
 
 @case(
-    "TC_051_CS",
-    "ChargePointMaxProfile",
+    "TC_066_CS",
+    "Get Composite Schedule",
     "3.13.1, 5.7",
     """
 SetChargingProfile ChargePointMaxProfile on connector 0 is Accepted (else NOT TESTED)
-The composite schedule of connector 0 (what the station expects to draw, 5.7 SHALL) and of a connector are at most its limit (3.13.3 SHALL)""",
+The composite schedule of connector 0 (what the station expects to draw, 5.7 SHALL) and of a connector are at most its limit (3.13.3 SHALL)
+This case covers the ChargePointMaxProfile part of the composite schedule; its combination with a TxDefaultProfile and a TxProfile is not judged.""",
     PROFILE,
 )
 async def charge_point_max(ctx: CaseContext) -> str:
@@ -157,8 +158,8 @@ async def charge_point_max(ctx: CaseContext) -> str:
 
 
 @case(
-    "TC_052_CS",
-    "Stacking TxDefaultProfiles",
+    "TC_072_CS",
+    "Stacking Charging Profiles",
     "3.13.2, 5.7",
     """
 Two TxDefaultProfiles on a connector, stack levels 0 and 1, are Accepted (else NOT TESTED)
@@ -216,8 +217,8 @@ async def _prevails(
 
 
 @case(
-    "TC_053_CS",
-    "ClearChargingProfile",
+    "TC_067_CS",
+    "Clear Charging Profile",
     "5.5, 5.7",
     """
 A TxDefaultProfile with an unusual limit is Accepted (else NOT TESTED) and shows in the composite schedule (3.13.3 SHALL be at most it)
@@ -260,7 +261,7 @@ async def clear_profile(ctx: CaseContext) -> str:
 
 
 @case(
-    "TC_054_CS",
+    "CC_054_CS",
     "GetCompositeSchedule of an unknown connector",
     "5.7",
     """
@@ -285,8 +286,8 @@ async def composite_unknown(ctx: CaseContext) -> str:
 
 
 @case(
-    "TC_055_CS",
-    "RemoteStartTransaction with a TxProfile",
+    "TC_059_CS",
+    "Remote Start Transaction with Charging Profile",
     "5.16.2, 5.11, 5.7",
     """
 RemoteStartTransaction with a TxProfile starts a transaction (5.11; Rejected is NOT TESTED)

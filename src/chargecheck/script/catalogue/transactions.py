@@ -99,8 +99,8 @@ def _tx(ctx: CaseContext, start: Message) -> int | None:
 
 
 @case(
-    "TC_019_CS",
-    "Regular charging session, plug-in first",
+    "TC_003_CS",
+    "Regular Charging Session - Plugin First",
     "4.1, 4.8",
     """
 The car is plugged in, then an unknown idTag is presented
@@ -143,8 +143,8 @@ async def _preparing(ctx: CaseContext, c: int, cursor: Cursor) -> None:
 
 
 @case(
-    "TC_020_CS",
-    "Regular charging session, identification first",
+    "TC_004_1_CS",
+    "Regular Charging Session – Identification First",
     "4.1, 4.8",
     """
 An unknown idTag is presented before the car is plugged in
@@ -166,8 +166,8 @@ async def identification_first(ctx: CaseContext) -> str:
 
 
 @case(
-    "TC_021_CS",
-    "Authorization refused: no transaction",
+    "TC_023_CS",
+    "Start Charging Session – Authorize invalid",
     "4.1",
     """
 An idTag the Central System answers Invalid is presented with the car plugged in
@@ -208,13 +208,14 @@ async def refused(ctx: CaseContext) -> str:
 
 
 @case(
-    "TC_022_CS",
-    "Stop with the idTag that started: no Authorize",
+    "TC_068_CS",
+    "Stop transaction - IdTag in StopTransaction matches IdTag in StartTransaction",
     "3.4, 4.1, 4.10",
     """
 A transaction started with a card; the same card is presented again
 No Authorize for the stop (3.4 MUST NOT; 4.1 SHALL only send Authorize when the stopping idTag differs)
-The StopTransaction follows (4.10 SHALL); a station that does not stop on the card is NOT TESTED""",
+The StopTransaction follows (4.10 SHALL); a station that does not stop on the card is NOT TESTED
+This case covers the stop by the starting idTag; a second, different card presented during the session is not part of it.""",
 )
 async def stop_same_tag(ctx: CaseContext) -> str:
     await make_idle(ctx)
@@ -256,20 +257,39 @@ async def stop_same_tag(ctx: CaseContext) -> str:
 
 
 @case(
-    "TC_023_CS",
-    "Remote start and stop with the cable plugged in",
-    "5.11, 5.12, 4.10",
+    "TC_010_CS",
+    "Remote Start Charging Session – Cable Plugged in First",
+    "5.11, 4.8",
     """
-RemoteStartTransaction Accepted is followed by a StartTransaction with its idTag (5.11 SHALL); Rejected is NOT TESTED
-RemoteStopTransaction of the running transaction is Accepted (5.12: the transaction SHALL be stopped)
-A StopTransaction for it follows (5.12 SHALL send StopTransaction.req)""",
+With the cable plugged in, RemoteStartTransaction Accepted is followed by a StartTransaction with its idTag (5.11 SHALL); Rejected is NOT TESTED (5.11 allows it)""",
 )
-async def remote_start_stop(ctx: CaseContext) -> str:
+async def remote_start_plugged(ctx: CaseContext) -> str:
     await make_idle(ctx)
     c = ctx.settings.connector
     started = await begin(
         ctx, c, "RemoteStartTransaction starts a transaction (5.11)", remote_only=True
     )
+    if started is None:
+        return ""
+    tx, _ = started
+    await stop_remote(ctx, tx, c)
+    await unplug_quietly(ctx, c)
+    return f"OK, transaction {tx} started remotely"
+
+
+@case(
+    "TC_012_CS",
+    "Remote Stop Charging Session",
+    "5.12, 4.10",
+    """
+A transaction runs (reached as chargecheck.script.reach does: remote start, re-plug, card)
+RemoteStopTransaction of the running transaction is Accepted (5.12: the transaction SHALL be stopped)
+A StopTransaction for it follows (5.12 SHALL send StopTransaction.req)""",
+)
+async def remote_stop(ctx: CaseContext) -> str:
+    await make_idle(ctx)
+    c = ctx.settings.connector
+    started = await begin(ctx, c, "a transaction runs")
     if started is None:
         return ""
     tx, _ = started
@@ -298,12 +318,12 @@ async def remote_start_stop(ctx: CaseContext) -> str:
     if stop is not None:
         ctx.check(True, stop_name, f"reason {stop.payload.get('reason', '-')}", (stop.entry_id,), c)
     await unplug_quietly(ctx, c)
-    return f"OK, transaction {tx} started and stopped remotely" if stop else ""
+    return f"OK, transaction {tx} stopped remotely" if stop else ""
 
 
 @case(
-    "TC_024_CS",
-    "Remote start before the cable is plugged in",
+    "TC_011_1_CS",
+    "Remote Start Charging Session – Remote Start First",
     "5.11",
     """
 RemoteStartTransaction with no car connected: Accepted (Rejected is NOT TESTED)
@@ -354,8 +374,8 @@ async def remote_start_unplugged(ctx: CaseContext) -> str:
 
 
 @case(
-    "TC_025_CS",
-    "Remote stop of an unknown transaction",
+    "TC_028_CS",
+    "Remote Stop Transaction – Rejected",
     "5.12",
     """
 RemoteStopTransaction of a transactionId that is not ongoing is answered Rejected (5.12 SHALL indicate whether a transaction with that id is ongoing)""",
@@ -380,8 +400,8 @@ async def remote_stop_unknown(ctx: CaseContext) -> str:
 
 
 @case(
-    "TC_026_CS",
-    "Unplugging the EV stops the transaction",
+    "TC_005_1_CS",
+    "EV Side Disconnected - StopTransactionOnEVSideDisconnect = true - UnlockConnectorOnEVSideDisconnect = true",
     "4.10, 9.1",
     """
 With StopTransactionOnEVSideDisconnect true (set by the bench if writable; else NOT TESTED)
@@ -436,7 +456,8 @@ CASES = [
     identification_first,
     refused,
     stop_same_tag,
-    remote_start_stop,
+    remote_start_plugged,
+    remote_stop,
     remote_start_unplugged,
     remote_stop_unknown,
     unplug_stops,

@@ -1,5 +1,5 @@
 # ruff: noqa: E501  (a criterion is one line: one bullet of the report)
-"""TriggerMessage, one case per requested message: Remote Trigger profile cases (OCPP
+"""TriggerMessage: Remote Trigger profile cases (OCPP
 1.6 section 5.17).
 
 What 5.17 makes a SHALL, and so what can FAIL here: the station answers with a
@@ -20,7 +20,6 @@ from typing import Any
 from chargecheck.csms.errors import CallErrorReceived
 from chargecheck.csms.session import Message
 from chargecheck.script.catalogue.base import (
-    CatalogueCase,
     ask,
     case,
     not_tested,
@@ -85,40 +84,28 @@ async def trigger(
     return message
 
 
-def _simple(number: int, requested: str, section: str) -> CatalogueCase:
-    @case(
-        f"TC_0{number}_CS",
-        f"TriggerMessage {requested}",
-        f"5.17, {section}",
-        f"""
-TriggerMessage({requested}) is answered with a TriggerMessage.conf (5.17 SHALL); Rejected or NotImplemented is NOT TESTED
-Accepted is followed by a {requested} (5.17 SHOULD: none is NOT TESTED)""",
-        PROFILE,
-    )
-    async def run(ctx: CaseContext) -> str:
-        message = await trigger(ctx, requested)
-        if message is None:
-            return ""
-        status = message.payload.get("status")
-        return f"OK, {requested}" + (f" {status}" if status else "")
-
-    return run
-
-
-TC_041 = _simple(41, "BootNotification", "4.2")
-TC_042 = _simple(42, "Heartbeat", "4.6")
-
-
 @case(
-    "TC_043_CS",
-    "TriggerMessage MeterValues",
-    "5.17, 4.7",
+    "CC_041_CS",
+    "TriggerMessage BootNotification",
+    "5.17, 4.2",
     """
-TriggerMessage(MeterValues) for a connector is answered (5.17 SHALL); Rejected or NotImplemented is NOT TESTED
-The MeterValues it brings has every measurand configured in MeterValuesSampledData (5.17 SHALL)""",
+TriggerMessage(BootNotification) is answered with a TriggerMessage.conf (5.17 SHALL); Rejected or NotImplemented is NOT TESTED
+Accepted is followed by a BootNotification (5.17 SHOULD: none is NOT TESTED)""",
     PROFILE,
 )
-async def trigger_meter_values(ctx: CaseContext) -> str:
+async def trigger_boot(ctx: CaseContext) -> str:
+    return await _simple(ctx, "BootNotification")
+
+
+async def _simple(ctx: CaseContext, requested: str) -> str:
+    message = await trigger(ctx, requested)
+    if message is None:
+        return ""
+    status = message.payload.get("status")
+    return requested + (f" {status}" if status else "")
+
+
+async def _meter_values(ctx: CaseContext) -> str:
     c = ctx.settings.connector
     configured = [
         m.strip()
@@ -144,38 +131,50 @@ async def trigger_meter_values(ctx: CaseContext) -> str:
         (message.entry_id,),
         c,
     )
-    return f"OK, {counted(len(sent), 'measurand')}"
+    return f"MeterValues with {counted(len(sent), 'measurand')}"
 
 
-@case(
-    "TC_044_CS",
-    "TriggerMessage StatusNotification",
-    "5.17, 4.9",
-    """
-TriggerMessage(StatusNotification) for connector 0 and each connector is answered (5.17 SHALL); Rejected or NotImplemented is NOT TESTED
-Accepted is followed by that connector's StatusNotification (5.17 SHOULD: none is NOT TESTED)""",
-    PROFILE,
-)
-async def trigger_status(ctx: CaseContext) -> str:
+async def _statuses(ctx: CaseContext) -> str:
     told = []
     for c in await ctx.connectors():
         message = await trigger(ctx, "StatusNotification", c, on(c))
         if message is not None:
             told.append(f"connector {c} {message.payload['status']}")
-    return f"OK, {', '.join(told)}"
-
-
-TC_045 = _simple(45, "DiagnosticsStatusNotification", "4.4")
-TC_046 = _simple(46, "FirmwareStatusNotification", "4.5")
+    return f"StatusNotification {', '.join(told)}" if told else ""
 
 
 @case(
-    "TC_047_CS",
-    "TriggerMessage for a connector the station does not have",
+    "TC_054_CS",
+    "Trigger Message",
+    "5.17, 4.7, 4.6, 4.9, 4.4, 4.5",
+    """
+TriggerMessage(MeterValues) for a connector is answered (5.17 SHALL); Rejected or NotImplemented is NOT TESTED
+The MeterValues it brings has every measurand configured in MeterValuesSampledData (5.17 SHALL)
+TriggerMessage(Heartbeat) is answered (5.17 SHALL); Accepted is followed by a Heartbeat (5.17 SHOULD: none is NOT TESTED)
+TriggerMessage(StatusNotification) for connector 0 and each connector is answered (5.17 SHALL); Accepted is followed by that connector's StatusNotification (SHOULD)
+TriggerMessage(DiagnosticsStatusNotification) is answered (5.17 SHALL); Accepted is followed by one (SHOULD)
+TriggerMessage(FirmwareStatusNotification) is answered (5.17 SHALL); Accepted is followed by one (SHOULD)""",
+    PROFILE,
+)
+async def trigger_messages(ctx: CaseContext) -> str:
+    told = [
+        await _meter_values(ctx),
+        await _simple(ctx, "Heartbeat"),
+        await _statuses(ctx),
+        await _simple(ctx, "DiagnosticsStatusNotification"),
+        await _simple(ctx, "FirmwareStatusNotification"),
+    ]
+    done = [t for t in told if t]
+    return f"OK, {'; '.join(done)}" if len(done) == len(told) else ""
+
+
+@case(
+    "TC_055_CS",
+    "Trigger Message - Rejected",
     "5.17, 3.8",
     """
-TriggerMessage(StatusNotification) for a connector past the last is answered Rejected or NotImplemented (or a CALLERROR), not Accepted: the station cannot send a StatusNotification for it (3.8: connector ids MUST NOT exceed the number of connectors; 5.17 SHALL indicate whether it will send it)
-No StatusNotification for that connector (3.8 MUST)""",
+TriggerMessage(MeterValues) for a connector past the last is answered Rejected or NotImplemented (or a CALLERROR), not Accepted: the station cannot send MeterValues for it (3.8: connector ids MUST NOT exceed the number of connectors; 5.17 SHALL indicate whether it will send it)
+No MeterValues for that connector (3.8 MUST)""",
     PROFILE,
 )
 async def trigger_unknown_connector(ctx: CaseContext) -> str:
@@ -184,7 +183,7 @@ async def trigger_unknown_connector(ctx: CaseContext) -> str:
     cursor = ctx.mark()
     try:
         result = await ctx.call(
-            "TriggerMessage", {"requestedMessage": "StatusNotification", "connectorId": c}
+            "TriggerMessage", {"requestedMessage": "MeterValues", "connectorId": c}
         )
     except CallErrorReceived as exc:
         ctx.check(True, name, f"CALLERROR {exc.code}", (exc.entry_id,), c)
@@ -200,23 +199,15 @@ async def trigger_unknown_connector(ctx: CaseContext) -> str:
             (result.call_entry_id, result.entry_id),
             c,
         )
-    sent = await watch(ctx, "StatusNotification", on(c), cursor, ctx.settings.timeouts.negative)
+    sent = await watch(ctx, "MeterValues", on(c), cursor, ctx.settings.timeouts.negative)
     ctx.check(
         sent is None,
-        "no StatusNotification for it (3.8 MUST)",
-        "none" if sent is None else f"StatusNotification for connector {c}; 3.8 MUST NOT",
+        "no MeterValues for it (3.8 MUST)",
+        "none" if sent is None else f"MeterValues for connector {c}; 3.8 MUST NOT",
         (sent.entry_id,) if sent else (result.call_entry_id, result.entry_id),
         c,
     )
     return f"OK, {answer}"
 
 
-CASES = [
-    TC_041,
-    TC_042,
-    trigger_meter_values,
-    trigger_status,
-    TC_045,
-    TC_046,
-    trigger_unknown_connector,
-]
+CASES = [trigger_boot, trigger_messages, trigger_unknown_connector]

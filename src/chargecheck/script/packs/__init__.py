@@ -39,6 +39,8 @@ if TYPE_CHECKING:
     from chargecheck.script.runner import Case, CaseRun
 
 DEFAULT_PACK = "greenflux-2020"
+# Shipped packs that were renamed: old name -> new name (the old one still runs the new).
+RENAMED = {"ocpp16-cs": "octt16-cs"}
 SEED_CASE = "seed.row{:02d}"  # the catalogue name of the seed's row N
 
 # The report header's station fields a pack may name -> the BootNotification field shown.
@@ -136,7 +138,7 @@ def shipped() -> list[str]:
 
 def pack_file(source: str | None) -> Path:
     """The file of a shipped pack's name, or ``source`` as a path."""
-    name = source or DEFAULT_PACK
+    name = RENAMED.get(source or DEFAULT_PACK, source or DEFAULT_PACK)
     if name in shipped():
         return Path(str(resources.files(__name__).joinpath(f"{name}.toml")))
     path = Path(name)
@@ -146,6 +148,18 @@ def pack_file(source: str | None) -> Path:
             f"chargecheck scripts lists them) or a TOML file"
         )
     return path
+
+
+def renamed(source: str | None) -> str:
+    """What to tell a user who named a renamed pack ("": nothing)."""
+    new = RENAMED.get(source or "")
+    if new is None:
+        return ""
+    return (
+        f"the script pack {source} was renamed {new}, and its rows now carry the official "
+        f"OCTT case ids (TC_003_CS is now 'Regular Charging Session - Plugin First'): running "
+        f"{new}; check the ids you give --only and --skip (chargecheck scripts --cases {new})"
+    )
 
 
 def load_pack(source: str | None = None) -> Pack:
