@@ -94,7 +94,8 @@ Accepted is followed by a BootNotification (5.17 SHOULD: none is NOT TESTED)""",
     PROFILE,
 )
 async def trigger_boot(ctx: CaseContext) -> str:
-    return await _simple(ctx, "BootNotification")
+    told = await _simple(ctx, "BootNotification")
+    return f"OK, {told}" if told else ""
 
 
 async def _simple(ctx: CaseContext, requested: str) -> str:
