@@ -23,10 +23,11 @@ from chargecheck.script.operator import (
     NonInteractiveOperator,
     Operator,
     PhysicalStep,
+    StepNotDone,
 )
 from chargecheck.script.packs import Pack
 from chargecheck.script.settings import Settings, load
-from chargecheck.sim.control import ControlServer, perform
+from chargecheck.sim.control import ControlError, ControlServer, perform
 from chargecheck.sim.simulator import Simulator
 from chargecheck.sim.step import requests_for
 from chargecheck.sim.tls import client_context
@@ -45,7 +46,10 @@ class SimulatorOperator:
     async def perform(self, step: PhysicalStep, timeout: float) -> None:
         sim = self._simulator()
         for path, body in requests_for(step.kind.value, step.connector_id, step.id_tag):
-            await perform({sim.identity: sim}, "POST", path, body)
+            try:
+                await perform({sim.identity: sim}, "POST", path, body)
+            except ControlError as exc:  # the hook exits 1 here: the step was not done
+                raise StepNotDone(f"{path}: {exc}") from None
 
 
 def _trusting(central: CentralSystem) -> ssl.SSLContext | None:

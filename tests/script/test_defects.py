@@ -28,6 +28,7 @@ DEFECTS = [
     (10, "no_fault_status", "no matching StatusNotification"),
     (10, "silent_fault", "no matching StatusNotification"),
     (11, "no_preparing_on_plug", "plugging the car gives Preparing"),
+    (11, "connection_timeout_ignored", "back to Available after ConnectionTimeOut"),
     (12, "firmware_stops_at_downloaded", "FirmwareStatusNotification Installed"),
     (13, "diagnostics_never_uploaded", "the file arrives on the FTP server"),
     (14, "set_charging_profile_rejected", "Rejected"),

@@ -30,7 +30,10 @@ from chargecheck.sim.control import ACTIONS
 from .conftest import FAST, WAIT, assert_simulate_refuses, seed_configuration
 
 CHARGECHECK = str(Path(sys.executable).parent / "chargecheck")
-VALID_VERBS = "plug, unplug, card, fault, clear, evmax, offline, online, reboot, powercut, status"
+VALID_VERBS = (
+    "plug, unplug, card, fault, clear, evmax, offline, online, reboot, powercut, lockfail, "
+    "lockok, listfail, listok, status"
+)
 
 
 # -- parsing ----------------------------------------------------------------------------------
@@ -56,6 +59,10 @@ VALID_VERBS = "plug, unplug, card, fault, clear, evmax, offline, online, reboot,
         ("online", "/go_online", {}),
         ("reboot", "/reboot", {}),
         ("powercut", "/power_cycle", {}),
+        ("lockfail 1", "/lock_failure", {"connector": 1}),
+        ("lockok 2", "/clear_lock_failure", {"connector": 2}),
+        ("listfail", "/local_list_failure", {}),
+        ("listok", "/clear_local_list_failure", {}),
     ],
 )
 def test_each_verb_becomes_the_control_request_of_the_same_action(line, path, body):

@@ -34,6 +34,11 @@ class StepKind(StrEnum):
     PRESENT_INVALID_CARD = "present_invalid_card"  # a card the bench refuses
     CREATE_ERROR = "create_error"
     CLEAR_ERROR = "clear_error"
+    LOCK_FAILURE = "lock_failure"  # the cable lock of the connector will fail
+    CLEAR_LOCK_FAILURE = "clear_lock_failure"
+    POWER_CYCLE = "power_cycle"  # the mains: cut, wait, restore
+    LOCAL_LIST_FAILURE = "local_list_failure"  # the station cannot store a local list
+    CLEAR_LOCAL_LIST_FAILURE = "clear_local_list_failure"
 
 
 _INSTRUCTIONS = {
@@ -47,6 +52,16 @@ _INSTRUCTIONS = {
     StepKind.CREATE_ERROR: "Create an error on {where} (e.g. disconnect the communication pin, "
     "a power pin, or create a phase imbalance).",
     StepKind.CLEAR_ERROR: "Remove the error on {where}.",
+    StepKind.LOCK_FAILURE: "Make the cable lock of connector {c} fail (hold the plug half way "
+    "in, or block the lock) until told to remove the failure.",
+    StepKind.CLEAR_LOCK_FAILURE: "Remove the lock failure of connector {c} (let the lock move "
+    "freely again).",
+    StepKind.POWER_CYCLE: "Cut the power of the charging station (the mains, no shutdown), "
+    "wait 10 s, then restore it.",
+    StepKind.LOCAL_LIST_FAILURE: "Make the charging station unable to store a Local "
+    "Authorization List (e.g. fill or write-protect its storage) until told to undo it.",
+    StepKind.CLEAR_LOCAL_LIST_FAILURE: "Make the charging station able to store a Local "
+    "Authorization List again.",
 }
 
 

@@ -18,6 +18,7 @@ from chargecheck.sim import reservations
 from chargecheck.sim.charging import UNIT_NAMES
 from chargecheck.sim.connector import Reservation
 from chargecheck.sim.meter import NOMINAL_VOLTAGE, PHASES, SUPPORTED_MEASURANDS
+from chargecheck.sim.stopping import release_cable
 
 if TYPE_CHECKING:
     from chargecheck.sim.connector import Connector
@@ -87,6 +88,8 @@ def change_configuration(st: Station, p: Payload) -> Answer:
     ):
         return _status("Rejected")  # a measurand this meter cannot read
     status = st.config.change(key, value)
+    if status == "Rejected" and "accept_unapplied_value" in st.defects:
+        return _status("Accepted")  # the defect: says Accepted, keeps the old value
     if status in ("Accepted", "RebootRequired"):
         st.save_configuration()
     effect = _EFFECTS.get(key.lower()) if status == "Accepted" else None
@@ -143,16 +146,26 @@ def remote_start_transaction(st: Station, p: Payload) -> Answer:
     profile = p.get("chargingProfile")
     if "remote_start_rejected" in st.defects or not st.boot_accepted:
         return _status("Rejected")
-    if profile is not None and profile.get("chargingProfilePurpose") != "TxProfile":
-        return _status("Rejected")
+    if (
+        profile is not None
+        and profile.get("chargingProfilePurpose") != "TxProfile"
+        and "remote_start_any_profile_purpose" not in st.defects
+    ):
+        return _status("Rejected")  # 5.11, 6.34: the purpose MUST be TxProfile
     connector_id, id_tag = p.get("connectorId"), p["idTag"]
+    if "local_list_remote_start_lost" in st.defects and id_tag in st.local_list_tags:
+        return _status("Accepted")  # and nothing follows
     c: Connector | None
     if connector_id is None:
-        free = [c for c in st.outlets if st.accepts_session(c) and reservations.admits(c, id_tag)]
+        free = [
+            c for c in st.outlets if st.accepts_session(c) and reservations.may_use(st, c, id_tag)
+        ]
         c = next((c for c in free if c.plugged), free[0] if free else None)
     else:
         c = st.connectors[connector_id] if _valid(st, connector_id, zero=False) else None
-    if c is None or not st.accepts_session(c) or not reservations.admits(c, id_tag):
+    if c is not None and c.transaction is not None and "remote_start_busy_accepted" in st.defects:
+        return _status("Accepted")  # the defect: on a connector in a transaction, then nothing
+    if c is None or not st.accepts_session(c) or not reservations.may_use(st, c, id_tag):
         return _status("Rejected")  # a connector reserved for another idTag too (5.13)
     chosen = c
 
@@ -181,14 +194,23 @@ def reset(st: Station, p: Payload) -> Answer:
 
 def unlock_connector(st: Station, p: Payload) -> Answer:
     """Section 5.18; NotSupported (7.46: "no connector lock") for a connector that does
-    not exist and, with the variant fixed_cable, for every one: a transaction goes on."""
+    not exist and, with the variant fixed_cable, for every one: a transaction goes on.
+    A jammed lock (``lock_failure``) answers UnlockFailed, after the transaction ends."""
     connector_id = p["connectorId"]
     if not _valid(st, connector_id, zero=False) or "fixed_cable" in st.variants:
         return _status("NotSupported")
     c = st.connectors[connector_id]
-    if c.transaction is None:
-        return _status("Unlocked")
-    return _status("Unlocked", lambda: st.stop_transaction(c, "UnlockCommand"))
+    # 5.18: the answer SHALL indicate whether it was able to unlock (a jammed lock: no)
+    jammed = c.physical.lock_jammed and "unlock_failure_unlocked" not in st.defects
+    unlocked = "UnlockFailed" if jammed else "Unlocked"
+
+    def unlock() -> None:
+        if c.transaction is not None:
+            st.stop_transaction(c, "UnlockCommand")
+        if not c.physical.lock_jammed:  # a cable held since the EV left (4.10) comes free
+            release_cable(st, c, "UnlockConnector")
+
+    return _status(unlocked, unlock)
 
 
 # -- Firmware Management ---------------------------------------------------------------
@@ -215,14 +237,26 @@ def update_firmware(st: Station, p: Payload) -> Answer:
 # -- Local Auth List Management (section 5.15, 5.10) ------------------------------------
 
 
+def _local_lists(st: Station) -> bool:
+    """Does the station support Local Authorization Lists? Only when it claims the
+    LocalAuthListManagement profile in SupportedFeatureProfiles (section 3.3; the defect
+    local_list_without_profile answers as if it did)."""
+    claimed = {f.strip().lower() for f in st.cfg_list("SupportedFeatureProfiles", [])}
+    return "localauthlistmanagement" in claimed or "local_list_without_profile" in st.defects
+
+
 def get_local_list_version(st: Station, p: Payload) -> Answer:
-    if not st.cfg_bool("LocalAuthListEnabled", False):
+    """Section 5.10: -1 SHALL tell that the station does not support local lists."""
+    if not _local_lists(st) or not st.cfg_bool("LocalAuthListEnabled", False):
         return {"listVersion": -1}, None  # "does not support Local Authorization Lists"
     return {"listVersion": int(st.store.get("local_list", {}).get("version", 0))}, None
 
 
 def send_local_list(st: Station, p: Payload) -> Answer:
-    if not st.cfg_bool("LocalAuthListEnabled", False):
+    """Section 5.15; NotSupported without local list support (7.47), Failed when the list
+    cannot be stored: too long, or its storage broken (``Station.local_list_broken``,
+    the control interface's ``/local_list_failure``)."""
+    if not _local_lists(st) or not st.cfg_bool("LocalAuthListEnabled", False):
         return _status("NotSupported")
     saved = st.store.get("local_list", {"version": 0, "tags": {}})
     version, entries = p["listVersion"], p.get("localAuthorizationList", [])
@@ -238,6 +272,8 @@ def send_local_list(st: Station, p: Payload) -> Answer:
     too_many = len(entries) > st.cfg_int("SendLocalListMaxLength", 100)
     if too_many or len(tags) > st.cfg_int("LocalAuthListMaxLength", 1000):
         return _status("Failed")
+    if st.local_list_broken:  # nothing stored; the defect says Accepted all the same
+        return _status("Accepted" if "local_list_failure_accepted" in st.defects else "Failed")
     st.store.put("local_list", {"version": version, "tags": tags})
     return _status("Accepted")
 
@@ -246,6 +282,8 @@ def send_local_list(st: Station, p: Payload) -> Answer:
 
 
 def reserve_now(st: Station, p: Payload) -> Answer:
+    if not reservations.offered(st):
+        return _status("Rejected")  # 5.13: configured not to accept reservations
     expiry = _moment(p["expiryDate"])
     assert expiry is not None
     reservation_id = p["reservationId"]
@@ -264,9 +302,11 @@ def reserve_now(st: Station, p: Payload) -> Answer:
 
 
 def cancel_reservation(st: Station, p: Payload) -> Answer:
-    c = reservations.holder(st, p["reservationId"])
-    if c is None:
-        return _status("Rejected")  # no such reservation
+    c = reservations.holder(st, p["reservationId"]) if reservations.offered(st) else None
+    if c is None:  # no such reservation (5.1); the defect says Accepted all the same
+        return _status(
+            "Accepted" if "cancel_unknown_reservation_accepted" in st.defects else "Rejected"
+        )
     return _status("Accepted", lambda: reservations.end(st, c, "cancelled"))
 
 
@@ -276,9 +316,15 @@ def cancel_reservation(st: Station, p: Payload) -> Answer:
 def set_charging_profile(st: Station, p: Payload) -> Answer:
     if "set_charging_profile_rejected" in st.defects:
         return _status("Rejected")
-    connector_id = p["connectorId"]
+    connector_id, profile = p["connectorId"], p["csChargingProfiles"]
     tx = st.connectors[connector_id].transaction if _valid(st, connector_id) else None
-    status = st.profiles.set(connector_id, p["csChargingProfiles"], tx.real_id if tx else None)
+    purpose = profile.get("chargingProfilePurpose")
+    if tx is not None and purpose == "TxProfile" and "tx_profile_any_transaction" in st.defects:
+        profile = {**profile, "transactionId": tx.real_id}  # whatever transaction it names
+    ignored = "tx_default_not_during_transaction" in st.defects
+    if tx is not None and purpose == "TxDefaultProfile" and ignored:
+        return _status("Accepted")  # and never installed
+    status = st.profiles.set(connector_id, profile, tx.real_id if tx else None)
     if status != "Accepted":
         return _status(status)
     st.save_profiles()

@@ -62,6 +62,7 @@ class Physical:
     plugged: bool = False
     ev_max_current: float = 32.0  # what the EV draws at most, A per phase
     fault: Fault | None = None
+    lock_jammed: bool = False  # the cable lock cannot move (a plug half way in, a blocked lock)
 
 
 @dataclass
@@ -72,6 +73,10 @@ class Transaction:
     start: datetime
     real_id: int | None = None
     samples: list[dict[str, Any]] = field(default_factory=list)  # StopTxnSampledData
+    # StartTransaction.conf was not Accepted and StopTransactionOnInvalidId is false: the
+    # transaction goes on without energy (OCPP 1.6 sections 3.5.4 and 4.8)
+    deauthorized: bool = False
+    parent_id_tag: str | None = None  # of id_tag (7.14): a card of its group may stop it
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -79,6 +84,7 @@ class Transaction:
             "meter_start": self.meter_start,
             "start": self.start.isoformat(),
             "samples": self.samples,
+            "parent_id_tag": self.parent_id_tag,
         }
 
     @classmethod
@@ -89,6 +95,7 @@ class Transaction:
             int(d["meter_start"]),
             datetime.fromisoformat(d["start"]),
             samples=list(d.get("samples", [])),
+            parent_id_tag=d.get("parent_id_tag"),
         )
 
 
@@ -112,7 +119,9 @@ class Connector:
     authorized_tag: str | None = None  # authorised, waiting for the cable
     timed_out: bool = False  # ConnectionTimeOut expired with the cable in
     finishing: bool = False  # a transaction ended, the cable is still in
-    evse_suspended: bool = False  # the charging limit is 0
+    # the EV is gone, the cable stays locked here for this idTag (chargecheck.sim.stopping)
+    cable_held: str | None = None
+    evse_suspended: bool = False  # the charging limit is 0, or the idTag was refused
     transaction: Transaction | None = None
     pending_profile: dict[str, Any] | None = None  # from RemoteStartTransaction
     reservation: Reservation | None = None  # held for an idTag (chargecheck.sim.reservations)
@@ -158,7 +167,7 @@ RULES: tuple[tuple[Rule, S], ...] = (
     ),
     (lambda c, q: c.transaction is not None, S.CHARGING),
     (lambda c, q: not c.operative and not q.ignore_inoperative, S.UNAVAILABLE),
-    (lambda c, q: c.plugged and c.finishing, S.FINISHING),
+    (lambda c, q: (c.plugged or c.cable_held is not None) and c.finishing, S.FINISHING),
     (lambda c, q: c.authorized_tag is not None, S.PREPARING),
     # Before a plugged cable: a car plugged into a reserved connector waits for its idTag.
     (lambda c, q: c.reservation is not None, S.RESERVED),

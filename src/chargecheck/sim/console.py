@@ -133,6 +133,24 @@ VERBS = (
     Verb("online", (), "online", "plug the network cable back", "/go_online"),
     Verb("reboot", (), "reboot", "restart the software, as a Soft Reset", "/reboot"),
     Verb("powercut", (), "powercut", "cut the mains: memory lost, disk kept", "/power_cycle"),
+    Verb(
+        "lockfail",
+        (CONNECTOR,),
+        "lockfail 1",
+        "jam the cable lock of the connector",
+        "/lock_failure",
+    ),
+    Verb(
+        "lockok", (CONNECTOR,), "lockok 1", "let the cable lock move again", "/clear_lock_failure"
+    ),
+    Verb(
+        "listfail",
+        (),
+        "listfail",
+        "the station cannot store a Local Authorization List",
+        "/local_list_failure",
+    ),
+    Verb("listok", (), "listok", "it can store one again", "/clear_local_list_failure"),
     Verb("status", (), "status", "the station and its connectors", "/stations", "GET"),
     Verb("help", (), "help", "this list"),
     Verb("quit", (), "quit", "stop the station and leave"),

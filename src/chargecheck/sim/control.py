@@ -18,7 +18,13 @@ request                      body (JSON; ``station`` may be left out with one   
 ``POST /go_online``          ``{}``                                                 its state
 ``POST /reboot``             ``{}`` (a Soft Reset from the station itself)          its state
 ``POST /power_cycle``        ``{}`` (the mains: memory lost, disk kept)             its state
+``POST /lock_failure``       ``{"connector": 1}`` (the cable lock jams)             its state
+``POST /clear_lock_failure`` ``{"connector": 1}``                                   its state
 ===========================  =====================================================  =========
+
+``POST /local_list_failure`` and ``POST /clear_local_list_failure``, body ``{}``, answer its
+state: the station can no longer store a Local Authorization List (SendLocalList is
+answered Failed), and can again.
 
 A station's state: ``{"station", "connected", "booted", "firmwareVersion", "connectors":
 [{"connectorId", "status", "transactionId"}]}``; with the variant slow_acts a physical act
@@ -123,6 +129,10 @@ ACTIONS: dict[str, Action] = {
     "/go_online": lambda sim, b: sim.go_online(),
     "/reboot": lambda sim, b: sim.reboot(),
     "/power_cycle": lambda sim, b: sim.power_cycle(),
+    "/local_list_failure": lambda sim, b: sim.local_list_failure(True),
+    "/clear_local_list_failure": lambda sim, b: sim.local_list_failure(False),
+    "/lock_failure": lambda sim, b: sim.lock_failure(_int(b, "connector")),
+    "/clear_lock_failure": lambda sim, b: sim.clear_lock_failure(_int(b, "connector")),
 }
 
 

@@ -146,6 +146,8 @@ class StationCore:
         self.physical = physical
         self.connectors = [Connector(i, physical[i]) for i in range(count + 1)]
         availability = store.get("availability", {})
+        if "availability_lost_on_power_cut" in self.defects and not after_reset:
+            availability = {}  # section 4.9: Unavailable MUST persist across reboots
         decimals = METER_DECIMALS if "integer_meter_stop" in self.variants else 0
         for c in self.connectors:
             c.operative = bool(availability.get(str(c.connector_id), True))
@@ -277,6 +279,24 @@ class StationCore:
     def authorization_cache(self) -> bool:
         """Is the Authorization Cache there and enabled (AuthorizationCacheEnabled)?"""
         return self.has_authorization_cache and self.cfg_bool("AuthorizationCacheEnabled", True)
+
+    @property
+    def local_list_tags(self) -> dict[str, Any]:
+        """idTag -> idTagInfo of the Local Authorization List (section 3.5.2)."""
+        tags: dict[str, Any] = self.store.get("local_list", {}).get("tags", {})
+        return tags
+
+    @property
+    def local_list_broken(self) -> bool:
+        """Is the storage of the Local Authorization List broken (the control interface's
+        ``/local_list_failure``)? It stays so across reboots until repaired."""
+        return bool(self.store.get("local_list_failure", False))
+
+    def set_local_list_failure(self, broken: bool) -> None:
+        """Break (or repair) the storage of the Local Authorization List: while broken,
+        SendLocalList stores nothing and is answered Failed (section 5.15)."""
+        self.store.put("local_list_failure", broken)
+        self.log(f"local list storage {'broken' if broken else 'repaired'}")
 
     def availability_wait(self, c: Connector) -> str | None:
         """What a change of ``c``'s availability waits for: "transaction" while one is in

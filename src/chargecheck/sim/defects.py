@@ -40,6 +40,54 @@ name                                       what the station does wrong
                                            change into or out of Faulted
 ``silent_after_reconnect``                 after a reconnection (no reboot) its outbound queue
                                            is dead: it answers CALLs, sends none of its own
+``unlock_failure_unlocked``                UnlockConnector answered Unlocked although the cable
+                                           lock is jammed (lock_failure)
+``power_loss_no_stop``                     a transaction cut by a power loss is forgotten: no
+                                           StopTransaction, before going down or after boot
+``availability_lost_on_power_cut``         after a power cut, connectors made Inoperative are
+                                           Available again
+``local_list_without_profile``            claims no LocalAuthListManagement, yet answers
+                                           GetLocalListVersion with its version and Accepts
+                                           SendLocalList
+``local_list_failure_accepted``            SendLocalList answered Accepted while the list
+                                           cannot be stored (local_list_failure): nothing kept
+``local_list_remote_start_lost``           RemoteStartTransaction for an idTag of the Local
+                                           Authorization List Accepted, then nothing starts
+``firmware_installs_damaged_image``        reports Installed for a firmware file it could not
+                                           install (nothing installed)
+``diagnostics_upload_failure_hidden``      reports Uploaded when its upload failed
+``tx_profile_any_transaction``             takes a TxProfile naming another transactionId as
+                                           the running transaction's
+``tx_default_not_during_transaction``      a TxDefaultProfile set during a transaction is
+                                           Accepted but never installed
+``remote_start_any_profile_purpose``       RemoteStartTransaction with a chargingProfile of
+                                           another purpose than TxProfile is Accepted
+``reserve_ignores_status``                 ReserveNow answered Accepted (nothing held) where it
+                                           should be Occupied, Faulted or Unavailable
+``reservation_without_profile``            claims no Reservation, yet Accepts ReserveNow
+``cancel_unknown_reservation_accepted``    CancelReservation of a reservationId it does not
+                                           hold answered Accepted
+``reservation_ignores_parent``             a card at a connector reserved for another idTag
+                                           is refused at once: no Authorize.req to learn its
+                                           parentIdTag
+``start_without_reservation_id``           the StartTransaction that ends a reservation does
+                                           not carry its reservationId
+``offline_meter_values_dropped``           periodic and clock-aligned MeterValues of a
+                                           transaction sampled offline are not queued
+``offline_stop_lost``                      the StopTransaction of a transaction started
+                                           offline is never sent (its StartTransaction is)
+``accept_unapplied_value``                 a ChangeConfiguration value it cannot take is
+                                           answered Accepted and not applied
+``offline_queue_newest_first``             after a reconnection the queued MeterValues go
+                                           newest first
+``connection_timeout_ignored``             an idTag authorised with no cable keeps the
+                                           connector Preparing: ConnectionTimeOut never ends it
+``no_stop_while_cable_locked``             with UnlockConnectorOnEVSideDisconnect false, the
+                                           EV side disconnecting does not stop the transaction
+``stop_on_unplug_regardless``              the EV side disconnecting stops the transaction
+                                           although StopTransactionOnEVSideDisconnect is false
+``remote_start_busy_accepted``             RemoteStartTransaction on a connector in a
+                                           transaction answered Accepted, then nothing starts
 =========================================  ==================================================
 """
 
@@ -73,6 +121,30 @@ DEFECTS: dict[str, str] = {
     "set_charging_profile_rejected": "SetChargingProfile answered Rejected",
     "silent_fault": "Faulted without a StatusNotification (TriggerMessage tells it)",
     "silent_after_reconnect": "after a reconnection it answers CALLs but sends none of its own",
+    "unlock_failure_unlocked": "UnlockConnector answered Unlocked with the cable lock jammed",
+    "power_loss_no_stop": "a transaction cut by a power loss ends without StopTransaction",
+    "availability_lost_on_power_cut": "Inoperative forgotten after a power cut",
+    "local_list_without_profile": "no LocalAuthListManagement claimed, yet a local list",
+    "local_list_failure_accepted": "SendLocalList Accepted while the list cannot be stored",
+    "local_list_remote_start_lost": "remote start for a local list idTag: Accepted, no start",
+    "firmware_installs_damaged_image": "Installed reported for a file it could not install",
+    "diagnostics_upload_failure_hidden": "Uploaded reported when the upload failed",
+    "tx_profile_any_transaction": "a TxProfile naming another transaction is taken",
+    "tx_default_not_during_transaction": "TxDefaultProfile during a transaction Accepted, unused",
+    "remote_start_any_profile_purpose": "remote start with a non-TxProfile profile Accepted",
+    "reserve_ignores_status": "ReserveNow Accepted (nothing held) when not Available",
+    "reservation_without_profile": "no Reservation claimed, yet ReserveNow Accepted",
+    "cancel_unknown_reservation_accepted": "CancelReservation of an unknown id Accepted",
+    "reservation_ignores_parent": "another idTag refused at a reserved connector, no Authorize",
+    "start_without_reservation_id": "no reservationId in the StartTransaction ending one",
+    "offline_meter_values_dropped": "MeterValues of a transaction sampled offline not queued",
+    "offline_stop_lost": "a transaction started offline is never reported stopped",
+    "accept_unapplied_value": "a value it cannot take answered Accepted, not applied",
+    "offline_queue_newest_first": "queued MeterValues sent newest first after a reconnection",
+    "connection_timeout_ignored": "identified, no cable: ConnectionTimeOut never ends it",
+    "no_stop_while_cable_locked": "cable held locked: the EV unplug does not stop",
+    "stop_on_unplug_regardless": "EV unplug stops although StopTransactionOnEVSideDisconnect false",
+    "remote_start_busy_accepted": "remote start on a connector in a transaction: Accepted, nothing",
 }
 
 

@@ -18,16 +18,20 @@ The charger profile's top-level ``firmware_check`` decides what installs:
     for testing a Central System's failure path.
 
 An empty file installs under neither: the station counts it as a failed download
-(``chargecheck.sim.maintenance``).
+(``chargecheck.sim.maintenance``). Nor does a damaged chargecheck image, under either
+check: a file whose first line is a JSON manifest of the chargecheck format that names
+no valid firmwareVersion (the station knows the format and sees the image is broken:
+InstallationFailed). The bench's "Installation Failed" case serves such a file.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 from functools import lru_cache
 from pathlib import Path
 
-from chargecheck.protocol.firmware_image import MAX_VERSION_LENGTH
+from chargecheck.protocol.firmware_image import FORMAT, MAX_VERSION_LENGTH
 from chargecheck.protocol.firmware_image import firmware_version as _named_version
 from chargecheck.sim.configuration import ConfigurationError, read_profile
 
@@ -51,6 +55,21 @@ def firmware_version(data: bytes) -> str:
     return version
 
 
+def damaged_image(data: bytes) -> bool:
+    """Does ``data`` begin as a chargecheck image, a JSON manifest line of its format,
+    without being one (no firmwareVersion of 1 to 50 characters)?"""
+    line, newline, _ = data[:1024].partition(b"\n")
+    try:
+        manifest = json.loads(line) if newline else None
+    except ValueError:
+        return False
+    return (
+        isinstance(manifest, dict)
+        and manifest.get("format") == FORMAT
+        and _named_version(data) is None
+    )
+
+
 def derived_version(running: str, data: bytes) -> str:
     """The version a file without a manifest installs over ``running`` (module docstring),
     cut to fit CiString50."""
@@ -65,6 +84,8 @@ def installed_version(data: bytes, running: str, check: str) -> str:
     named = _named_version(data)
     if named is not None:
         return named
+    if damaged_image(data):
+        raise FirmwareFormatError("a damaged chargecheck firmware image (no valid version)")
     if check == "manifest":
         raise FirmwareFormatError(
             "not a chargecheck firmware image (no manifest first line) and the profile "

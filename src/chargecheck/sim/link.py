@@ -117,6 +117,20 @@ class Link:
         self._pending = deque(item for item in self._pending if not item.queued)
         return self._store.clear_queue()
 
+    def reverse_meter_values(self) -> None:
+        """Put the queued MeterValues of transactions the Central System knows newest first
+        (the ``offline_queue_newest_first`` defect); every other message keeps its place."""
+        slots = [
+            i
+            for i, item in enumerate(self._pending)
+            if item.queued
+            and item.action == "MeterValues"
+            and item.local_tx is not None
+            and self._store.real_id(item.local_tx)[0] is not None
+        ]
+        for i, item in zip(slots, reversed([self._pending[i] for i in slots]), strict=True):
+            self._pending[i] = item
+
     @property
     def idle(self) -> bool:
         return self._in_flight is None and not self._pending

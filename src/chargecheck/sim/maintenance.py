@@ -107,7 +107,8 @@ class Maintenance(StationCore):
             version = installed_version(job.data, self.firmware_version, self.firmware_check)
         except FirmwareFormatError as exc:
             self.log(f"firmware installation failed: {exc}")
-            self.notify_firmware("InstallationFailed")
+            lie = "firmware_installs_damaged_image" in self.defects  # nothing installed
+            self.notify_firmware("Installed" if lie else "InstallationFailed")
             return
         self.store.put("firmwareVersion", version)
         self.log(f"firmware {version} installed; reboot when no transaction runs")
@@ -183,7 +184,8 @@ class Maintenance(StationCore):
             self.set_timer("diagnostics", job.retry_interval)
         else:
             self.diagnostics_job = None
-            self.notify_diagnostics("UploadFailed")
+            hidden = "diagnostics_upload_failure_hidden" in self.defects
+            self.notify_diagnostics("Uploaded" if hidden else "UploadFailed")
 
     def notify_diagnostics(self, status: str) -> None:
         if self.may_report:

@@ -29,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import ssl
 from collections.abc import Callable, Iterable
+from contextlib import suppress
 from pathlib import Path
 from types import TracebackType
 
@@ -39,7 +40,12 @@ from chargecheck.sim.core import StationSettings, checked_ev_connected, profile_
 from chargecheck.sim.shell import StationShell
 from chargecheck.sim.station import Station
 from chargecheck.sim.station_clock import Now, StationClock
-from chargecheck.sim.variants import SLOW_ACT_S, checked_variants, variant_connectors
+from chargecheck.sim.variants import (
+    BACKUP_POWER_S,
+    SLOW_ACT_S,
+    checked_variants,
+    variant_connectors,
+)
 
 
 class Simulator:
@@ -79,6 +85,7 @@ class Simulator:
             variants=chosen,
         )
         self._slow_acts = "slow_acts" in chosen
+        self._backup_power = "backup_power" in chosen
         self._shell = StationShell(
             url, settings, Path(state_dir), self.clock, password=password, tls=tls, say=say
         )
@@ -187,11 +194,27 @@ class Simulator:
             connector_id, lambda m, now: m.step(now, m.clear_fault, connector_id), station_too=True
         )
 
+    async def lock_failure(self, connector_id: int) -> None:
+        """Jam the cable lock of ``connector_id`` (a plug half way in, a blocked lock):
+        locking fails (Faulted, ConnectorLockFailure), unlocking answers UnlockFailed. A
+        ``ValueError`` with the variant fixed_cable (no lock). Not slowed by slow_acts: the
+        failure is prepared before the bench is told it is there (nothing for the station
+        to notice until it moves the lock)."""
+        await self._act(lambda m, now: m.step(now, m.lock_failure, connector_id))
+
+    async def clear_lock_failure(self, connector_id: int) -> None:
+        await self._act(lambda m, now: m.step(now, m.clear_lock_failure, connector_id))
+
     def set_ev_max_current(self, connector_id: int, amps: float) -> None:
         """What the EV on ``connector_id`` draws at most (0: it stops, SuspendedEV)."""
         self._shell.feed(
             lambda m, now: m.step(now, m.set_ev_max_current, connector_id, amps), user=True
         )
+
+    async def local_list_failure(self, broken: bool) -> None:
+        """Break (``broken``) or repair the storage of the Local Authorization List: while
+        broken, SendLocalList is answered Failed (OCPP 1.6 section 5.15)."""
+        await self._act(lambda m, now: m.step(now, m.set_local_list_failure, broken))
 
     async def go_offline(self, seconds: float | None = None) -> None:
         """Pull the network cable: the socket dies without a closing handshake. With
@@ -216,8 +239,17 @@ class Simulator:
         await self._act(lambda m, now: m.step(now, m.reset, "Soft"))
 
     async def power_cycle(self) -> None:
-        """Pull the mains: the station's memory is lost, its disk and the cars stay."""
+        """Pull the mains: the station's memory is lost, its disk and the cars stay. With
+        the variant backup_power the station first ends its transactions (PowerLoss) and
+        delivers what it holds (up to BACKUP_POWER_S real seconds), then goes down."""
         shell = self._shell
+        if self._backup_power and shell.model is not None:
+            await self._act(lambda m, now: m.step(now, m.power_failing))
+            with suppress(TimeoutError):
+                await shell.wait_until(
+                    lambda: shell.model is None or not shell.connected or shell.model.link.idle,
+                    BACKUP_POWER_S,
+                )
         await shell.performed(shell.enqueue_power_cut())
         if shell.online_wanted:
             await self._next_attempt(lambda: None)

@@ -87,12 +87,32 @@ class Station(Transactions, Maintenance):
             tx = Transaction.from_dict(saved.local_id, saved.body)
             tx.real_id = self.store.real_id(saved.local_id)[0]
             c.transaction = tx
-            if resume and c.plugged:
+            if "power_loss_no_stop" in self.defects:
+                self.log(f"transaction {tx.local_id} forgotten after the power loss")
+                self.store.end_transaction(tx.local_id)
+                c.transaction = None
+                c.finishing = c.plugged
+            elif resume and c.plugged:
                 self.log(f"transaction {tx.local_id} resumes after the power loss")
                 self.update_power(c)
                 self.schedule_meter(c)
             else:
                 self.stop_transaction(c, "PowerLoss")
+
+    def power_failing(self) -> None:
+        """The mains went and the back-up power (variant backup_power) holds the station
+        up long enough to end every transaction (reason PowerLoss, OCPP 1.6 section 7.37)
+        and deliver what it holds before it goes down."""
+        for c in self.outlets:
+            if c.transaction is None:
+                continue
+            if "power_loss_no_stop" in self.defects:
+                self.log(f"transaction {c.transaction.local_id} forgotten as the power fails")
+                self.store.end_transaction(c.transaction.local_id)
+                c.transaction = None
+                c.finishing = c.plugged
+                continue
+            self.stop_transaction(c, "PowerLoss")
 
     # -- inputs ----------------------------------------------------------------------------
 
@@ -137,6 +157,8 @@ class Station(Transactions, Maintenance):
         self.cancel_timer("boot")
         if "drop_offline_queue" in self.defects and self.link.queue_length:
             self.log(f"dropped {self.link.drop_queue()} queued transaction messages")
+        if "offline_queue_newest_first" in self.defects:
+            self.link.reverse_meter_values()
         if self.boot_accepted:
             self.link.accepted = True
             self.catch_up_statuses()

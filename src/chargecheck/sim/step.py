@@ -2,7 +2,9 @@
 
 ``python -m chargecheck.sim.step --control http://127.0.0.1:PORT STEP CONNECTOR [ID_TAG]``
 does one step (plug, plug_in, unplug, present_card, present_invalid_card, create_error,
-clear_error: ``chargecheck.script.operator.StepKind``) through a station's control
+clear_error, lock_failure, clear_lock_failure, power_cycle, local_list_failure,
+clear_local_list_failure:
+``chargecheck.script.operator.StepKind``) through a station's control
 interface (``chargecheck simulate --control-port PORT``), and exits 0 once the station
 took it. It is the hook ``chargecheck run --step-command`` calls for every step:
 
@@ -38,6 +40,11 @@ STEPS = (
     "present_invalid_card",
     "create_error",
     "clear_error",
+    "lock_failure",
+    "clear_lock_failure",
+    "power_cycle",
+    "local_list_failure",
+    "clear_local_list_failure",
 )
 
 
@@ -59,6 +66,14 @@ def requests_for(step: str, connector: int, id_tag: str | None) -> list[tuple[st
         return [("/inject_fault", {**on, "errorCode": code, "info": info})]
     if step == "clear_error":
         return [("/clear_fault", on)]
+    if step == "lock_failure":
+        return [("/lock_failure", on)]
+    if step == "clear_lock_failure":
+        return [("/clear_lock_failure", on)]
+    if step == "power_cycle":  # the whole station, whichever connector the step names
+        return [("/power_cycle", {})]
+    if step in ("local_list_failure", "clear_local_list_failure"):  # the station itself
+        return [(f"/{step}", {})]
     raise ValueError(f"no step {step!r}; valid: {', '.join(STEPS)}")
 
 

@@ -4,6 +4,7 @@ authorisation, StartTransaction / StopTransaction and the meter values between t
 OCPP 1.6 references: Authorize (4.1), local authorisation and offline behaviour
 (3.4, 3.5, 3.6), StartTransaction (4.8), StopTransaction (4.10), MeterValues (4.7),
 ConnectionTimeOut, StopTransactionOnEVSideDisconnect, StopTransactionOnInvalidId (9.1).
+The EV side disconnecting and a card of the starter's group: ``chargecheck.sim.stopping``.
 """
 
 from __future__ import annotations
@@ -14,8 +15,17 @@ from typing import Any
 from chargecheck.sim.connector import Connector, Fault, Transaction
 from chargecheck.sim.core import StationCore
 from chargecheck.sim.meter import ENERGY, NOMINAL_VOLTAGE, PHASES, amps_for_watts, meter_value
-from chargecheck.sim.reservations import admits, claim
+from chargecheck.sim.reservations import admits, claim, may_use
+from chargecheck.sim.stopping import (
+    ask_group_stop,
+    group_stop,
+    hold_cable,
+    release_cable,
+    releases,
+    stops_on_ev_disconnect,
+)
 
+LOCK_FAILURE = "ConnectorLockFailure"  # OCPP 1.6 section 7.6
 MAX_STOP_SAMPLES = 100  # StopTxnSampledData samples kept for one StopTransaction
 
 
@@ -29,6 +39,7 @@ class Transactions(StationCore):
         c.physical.plugged = True
         c.timed_out = False
         c.finishing = False
+        c.cable_held = None  # a cable held locked goes back into the EV
         self.log(f"cable plugged into connector {connector_id}")
         if c.transaction is not None:
             self.update_power(c)
@@ -59,8 +70,8 @@ class Transactions(StationCore):
         c.finishing = False
         self.cancel_timer(f"connection:{connector_id}")
         self.log(f"cable unplugged from connector {connector_id}")
-        stop = self.cfg_bool("StopTransactionOnEVSideDisconnect", True)
-        if c.transaction is not None and stop and "no_stop_on_unplug" not in self.defects:
+        hold_cable(self, c)
+        if c.transaction is not None and stops_on_ev_disconnect(self, c):
             reason = "Local" if "stop_reason_local" in self.defects else "EVDisconnected"
             self.stop_transaction(c, reason)
         elif c.transaction is not None:
@@ -75,8 +86,10 @@ class Transactions(StationCore):
         if tx is not None:
             if tx.id_tag.lower() == id_tag.lower():
                 self.stop_transaction(c, "Local", id_tag=id_tag)
-            else:
+            elif not ask_group_stop(self, c, id_tag):
                 self.log(f"idTag {id_tag} ignored: connector {connector_id} charges {tx.id_tag}")
+        elif releases(c, id_tag):
+            release_cable(self, c, f"{id_tag} presented")
         elif self.accepts_session(c):
             self.authorize(c, id_tag)
         else:
@@ -109,6 +122,39 @@ class Transactions(StationCore):
             self.update_power(c)
         self.refresh_statuses()
 
+    def lock_failure(self, connector_id: int) -> None:
+        """The cable lock of ``connector_id`` will not move: locking before a transaction
+        fails (Faulted, ConnectorLockFailure: OCPP 1.6 section 7.6), UnlockConnector
+        answers UnlockFailed (7.46). A fixed cable has no lock to fail."""
+        c = self.outlet(connector_id)
+        if "fixed_cable" in self.variants:
+            raise ValueError(
+                f"connector {connector_id} has a fixed cable: there is no lock to fail"
+            )
+        c.physical.lock_jammed = True
+        self.log(f"the cable lock of connector {connector_id} is jammed")
+
+    def clear_lock_failure(self, connector_id: int) -> None:
+        c = self.outlet(connector_id)
+        c.physical.lock_jammed = False
+        self.log(f"the cable lock of connector {connector_id} moves again")
+        if c.fault is not None and c.fault.error_code == LOCK_FAILURE:
+            self.clear_fault(connector_id)
+
+    def locked(self, c: Connector) -> bool:
+        """Lock the cable before energy flows; a jammed lock faults the connector and the
+        session being set up is over (OCPP 1.6 section 4.9 Faulted: "not available for
+        energy delivery")."""
+        if not c.physical.lock_jammed:
+            return True
+        self.cancel_timer(f"connection:{c.connector_id}")
+        c.authorized_tag = None
+        c.pending_profile = None
+        c.physical.fault = Fault(LOCK_FAILURE, "cable lock failed")
+        self.log(f"connector {c.connector_id}: the cable could not be locked")
+        self.refresh_statuses()
+        return False
+
     def outlet(self, connector_id: int) -> Connector:
         """Connector ``connector_id``, one a cable and a card reader go with: a
         ``ValueError`` for connector 0 or one the station does not have."""
@@ -140,6 +186,9 @@ class Transactions(StationCore):
     # -- authorisation (sections 3.4 - 3.6, 4.1) -------------------------------------------
 
     def authorize(self, c: Connector, id_tag: str) -> None:
+        if "reservation_ignores_parent" in self.defects and not admits(c, id_tag):
+            self.log(f"connector {c.connector_id} is reserved: {id_tag} refused unasked")
+            return
         if self.cfg_bool("LocalPreAuthorize", False) and self.known_status(id_tag) == "Accepted":
             self.authorized(c, id_tag)
         elif self.may_report:
@@ -173,6 +222,16 @@ class Transactions(StationCore):
                 return self._status_now(info)
         return None
 
+    def known_parent(self, id_tag: str) -> str | None:
+        """The idTag's parentIdTag from the local list, else from the cache (7.14)."""
+        for info in (
+            self.store.get("local_list", {}).get("tags", {}).get(id_tag),
+            self.store.get("auth_cache", {}).get(id_tag) if self.authorization_cache else None,
+        ):
+            if info is not None and info.get("parentIdTag"):
+                return str(info["parentIdTag"])
+        return None
+
     def _status_now(self, info: dict[str, Any]) -> str:
         status, expiry = str(info.get("status")), info.get("expiryDate")
         if status == "Accepted" and isinstance(expiry, str):
@@ -193,24 +252,32 @@ class Transactions(StationCore):
     def authorize_result(self, context: dict[str, Any], payload: dict[str, Any] | None) -> None:
         c = self.connectors[context["connector"]]
         id_tag = context["idTag"]
+        if context.get("stop"):  # a card of the running transaction's group? (4.1, 7.14)
+            if payload is not None:
+                self.remember(id_tag, payload["idTagInfo"])
+                group_stop(self, c, id_tag, payload["idTagInfo"])
+            return
         if payload is None:  # no answer: as if offline (section 3.6)
             self.authorize_offline(c, id_tag)
             return
         info = payload["idTagInfo"]
         self.remember(id_tag, info)
         if info["status"] == "Accepted" or "start_after_rejected_authorize" in self.defects:
-            self.authorized(c, id_tag)
+            self.authorized(c, id_tag, info.get("parentIdTag"))
         else:
             self.log(f"idTag {id_tag} not authorised: {info['status']}; nothing starts")
 
-    def authorized(self, c: Connector, id_tag: str) -> None:
+    def authorized(self, c: Connector, id_tag: str, parent: str | None = None) -> None:
+        """``id_tag`` (its ``parent`` from the Authorize.conf, else from the local list or
+        the cache) may start at ``c``, unless a reservation stands in its way (5.13)."""
         if not self.accepts_session(c):
             self.log(f"connector {c.connector_id} cannot start now ({c.status})")
             return
-        if not admits(c, id_tag):
+        parent = parent or self.known_parent(id_tag)
+        if not may_use(self, c, id_tag, parent):
             self.log(f"connector {c.connector_id} is reserved: {id_tag} cannot start there")
             return
-        claim(self, c)
+        claim(self, c, id_tag, parent)
         if c.finishing:
             # A new session with the car still plugged in (a RemoteStartTransaction or a card
             # after a stop, no unplug): OCPP 1.6 section 4.9 has no Finishing -> Charging,
@@ -223,7 +290,8 @@ class Transactions(StationCore):
             self.start_transaction(c, id_tag)
         else:
             c.authorized_tag = id_tag
-            self.set_timer(f"connection:{c.connector_id}", self.connection_timeout)
+            if "connection_timeout_ignored" not in self.defects:  # 9.1 ConnectionTimeOut
+                self.set_timer(f"connection:{c.connector_id}", self.connection_timeout)
             self.refresh_statuses()
 
     def connection_timed_out(self, connector_id: int) -> None:
@@ -241,11 +309,14 @@ class Transactions(StationCore):
     # -- transactions -------------------------------------------------------------------
 
     def start_transaction(self, c: Connector, id_tag: str) -> None:
+        if not self.locked(c):
+            return
         self.cancel_timer(f"connection:{c.connector_id}")
         c.authorized_tag = None
         self.read_meter(c)
         local_id = self.store.next_number("local_transaction")
         tx = Transaction(local_id, id_tag, c.meter.register_wh, self.now.utc)
+        tx.parent_id_tag = self.known_parent(id_tag)
         c.transaction = tx
         self.store.save_transaction(local_id, c.connector_id, tx.to_dict())
         self.log(f"transaction {local_id} starts on connector {c.connector_id} for {id_tag}")
@@ -257,6 +328,8 @@ class Transactions(StationCore):
         }
         if c.reservation_id is not None:  # section 4.8: this transaction ends a reservation
             payload["reservationId"], c.reservation_id = c.reservation_id, None
+            if "start_without_reservation_id" in self.defects:
+                del payload["reservationId"]
         self.link.submit_transaction("StartTransaction", payload, local_id)
         self.update_power(c)
         self.refresh_statuses()
@@ -274,6 +347,7 @@ class Transactions(StationCore):
         if c is None or c.transaction is None:
             return  # ended already (e.g. delivered after the station came back online)
         c.transaction.real_id = real_id
+        c.transaction.parent_id_tag = info.get("parentIdTag") or c.transaction.parent_id_tag
         self.remember(c.transaction.id_tag, info)
         if c.pending_profile is not None:
             status = self.profiles.set(c.connector_id, c.pending_profile, real_id)
@@ -281,9 +355,24 @@ class Transactions(StationCore):
             c.pending_profile = None
             self.save_profiles()
             self.update_power(c)
-        if info["status"] != "Accepted" and self.cfg_bool("StopTransactionOnInvalidId", True):
-            self.stop_transaction(c, "DeAuthorized")
+        if info["status"] != "Accepted":
+            self.deauthorize(c)
         self.refresh_statuses()
+
+    def deauthorize(self, c: Connector) -> None:
+        """StartTransaction.conf did not accept the idTag of ``c``'s transaction (one
+        started offline, say): sections 3.5.4 and 4.8, with StopTransactionOnInvalidId true
+        the transaction stops with reason DeAuthorized, with false only the energy does."""
+        assert c.transaction is not None
+        if "invalid_id_keeps_charging" in self.variants:  # legal: the text says SHOULD
+            self.log(f"transaction {c.transaction.local_id}: idTag not accepted, charging on")
+            return
+        if self.cfg_bool("StopTransactionOnInvalidId", True):
+            self.stop_transaction(c, "DeAuthorized")
+            return
+        self.log(f"transaction {c.transaction.local_id}: idTag not accepted, energy stopped")
+        c.transaction.deauthorized = True
+        self.update_power(c)
 
     def stop_transaction(self, c: Connector, reason: str, *, id_tag: str | None = None) -> None:
         tx = c.transaction
@@ -302,7 +391,9 @@ class Transactions(StationCore):
             payload["idTag"] = id_tag
         if tx.samples:
             payload["transactionData"] = tx.samples
-        self.link.submit_transaction("StopTransaction", payload, tx.local_id)
+        lost = "offline_stop_lost" in self.defects and tx.real_id is None and not self.may_report
+        if not lost:  # the defect: a transaction started offline is never reported stopped
+            self.link.submit_transaction("StopTransaction", payload, tx.local_id)
         self.store.end_transaction(tx.local_id)
         self.log(f"transaction {tx.local_id} stops on connector {c.connector_id}: {reason}")
         c.transaction = None
@@ -313,7 +404,7 @@ class Transactions(StationCore):
         self.cancel_timer(f"meter:{c.connector_id}")
         c.meter.set_current(0.0, 0.0, self.now.mono)
         self.store.put(f"energy:{c.connector_id}", c.meter.energy_wh)
-        c.finishing = c.plugged
+        c.finishing = c.plugged or c.cable_held is not None
         self.refresh_statuses()  # applies a ChangeAvailability that was Scheduled
 
     # -- power and meter values -------------------------------------------------------------
@@ -330,7 +421,8 @@ class Transactions(StationCore):
                 c.connector_id, self.now.utc, tx.start, tx.real_id, NOMINAL_VOLTAGE, PHASES
             )
         offered = rating if limit_w is None else min(rating, amps_for_watts(limit_w))
-        c.evse_suspended = tx is not None and limit_w is not None and limit_w <= 0
+        limited = limit_w is not None and limit_w <= 0
+        c.evse_suspended = tx is not None and (tx.deauthorized or limited)
         drawing = tx is not None and c.plugged and c.fault is None and not c.evse_suspended
         amps = min(c.physical.ev_max_current, offered) if drawing else 0.0
         c.meter.set_current(amps, offered if tx is not None else 0.0, self.now.mono)
@@ -386,11 +478,25 @@ class Transactions(StationCore):
             return
         payload: dict[str, Any] = {"connectorId": c.connector_id, "meterValue": [value]}
         tx = c.transaction
+        if tx is not None and self._drops_offline(context):
+            return
         if tx is not None:
             payload["transactionId"] = tx.local_id  # replaced by the real id when sent
             self.link.submit_transaction("MeterValues", payload, tx.local_id)
         elif self.may_report:
             self.link.submit("MeterValues", payload)
+
+    def _drops_offline(self, context: str) -> bool:
+        """The defect offline_meter_values_dropped: a periodic or clock-aligned sample of
+        a transaction taken offline is thrown away, not queued (section 3.7 MUST queue)."""
+        dropped = (
+            "offline_meter_values_dropped" in self.defects
+            and not self.may_report
+            and context in ("Sample.Periodic", "Sample.Clock")
+        )
+        if dropped:
+            self.log(f"offline: {context} sample not queued (offline_meter_values_dropped)")
+        return dropped
 
     def schedule_aligned(self) -> None:
         """ClockAlignedDataInterval (section 9.1): samples at whole multiples of the

@@ -75,6 +75,34 @@ name                            what the station does                        OCP
                                 clear the error) takes effect SLOW_ACT_S     physical world;
                                 real seconds after it is asked (the request  Simulator
                                 returns at once: the act has started)
+``backup_power``                when the mains go, a back-up source holds    7.37 Reason
+                                the station up: it ends every transaction    PowerLoss; OCTT
+                                (reason PowerLoss) and delivers what it      TC_032_1 (without
+                                holds, then goes down (without it: the       it: TC_032_2);
+                                transaction ends or resumes after the boot)  Simulator.power_cycle
+``reserve_connector_zero``      ReserveConnectorZeroSupported true: a        9.3 (the key, true
+                                ReserveNow of connector 0 reserves the       or false), 5.13
+                                station as a whole (the profile's value is   (connector 0);
+                                false: Rejected)                             shape, reservations
+``no_reservation``              SupportedFeatureProfiles without             3.3 (only Core is
+                                Reservation: ReserveNow and                  required), 9.1,
+                                CancelReservation answered Rejected          5.13 ("configured
+                                                                             not to accept
+                                                                             reservations");
+                                                                             shape, reservations
+``no_local_list``               SupportedFeatureProfiles without             3.3 (only Core is
+                                LocalAuthListManagement:                     required), 5.10
+                                GetLocalListVersion answers -1,              ("-1 ... does not
+                                SendLocalList NotSupported                   support"), 5.15;
+                                                                             shape, central_calls
+``invalid_id_keeps_charging``   a StartTransaction.conf that does not        3.5.4, 4.8 (SHOULD
+                                accept the idTag changes nothing: the        stop it, or only
+                                transaction and the energy go on, whatever   the energy);
+                                StopTransactionOnInvalidId says              deauthorize
+``no_group_stop``               another card at a connector in a             4.1, 7.14 (no SHALL
+                                transaction is ignored (no Authorize.req),   that a card of the
+                                even one of the starter's parentIdTag: only  same parentIdTag
+                                the starting card stops it                   stops it); stopping
 ==============================  ===========================================  ==================
 
 ``slow_answers`` and ``slow_acts`` count real seconds, not station seconds: they are about
@@ -103,9 +131,16 @@ VARIANTS: dict[str, str] = {
     "scheduled_availability": "Inoperative with a car plugged in: Scheduled until unplugged",
     "slow_answers": "answers to the CS's commands sent 1.5 s late",
     "slow_acts": "physical acts take effect 1.5 s after they are asked",
+    "backup_power": "a power cut ends the transactions (PowerLoss) before going down",
+    "reserve_connector_zero": "ReserveConnectorZeroSupported true: connector 0 reservable",
+    "no_reservation": "no Reservation profile: ReserveNow and CancelReservation Rejected",
+    "no_local_list": "no LocalAuthListManagement profile: list version -1, lists NotSupported",
+    "invalid_id_keeps_charging": "an idTag StartTransaction.conf refuses charges on regardless",
+    "no_group_stop": "another card during a transaction ignored, even one of the same parent",
 }
 
 SLOW_ANSWER_S = 1.5  # real seconds a slow answer waits (variant slow_answers)
+BACKUP_POWER_S = 5.0  # real seconds the back-up source holds the station up at most
 SLOW_ACT_S = 1.5  # real seconds before a physical act takes effect (variant slow_acts)
 SLOW_ANSWER_ACTIONS = frozenset(
     {
@@ -124,6 +159,8 @@ RATE_UNIT_KEY = "ChargingScheduleAllowedChargingRateUnit"
 CACHE_KEY_PREFIX = "authorizationcache"  # AuthorizationCacheEnabled and the vendor's kin
 CONNECTORS_KEY = "NumberOfConnectors"
 PHASE_ROTATION_KEY = "ConnectorPhaseRotation"
+RESERVE_ZERO_KEY = "ReserveConnectorZeroSupported"
+PROFILES_KEY = "SupportedFeatureProfiles"
 
 
 def checked_variants(names: Iterable[str]) -> frozenset[str]:
@@ -209,6 +246,37 @@ def _with_cache(data: Data, profile: Data) -> None:
             _restore(data, profile, entry["name"])
 
 
+def _set(data: Data, name: str, value: str, kind: str) -> None:
+    """Key ``name`` read-only with ``value`` (added if the profile lacks it)."""
+    entry = _entry(data, name)
+    if entry is None:
+        entry = {"name": name, "type": kind, "readonly": True}
+        _keys(data).append(entry)
+    entry["value"] = value
+
+
+def _feature(name: str, claimed: bool) -> Shape:
+    """Claim feature profile ``name`` in SupportedFeatureProfiles, or not; claimed back
+    only if the charger's profile claims it (item by item: other variants may edit the
+    same key)."""
+
+    def shape(data: Data, profile: Data) -> None:
+        entry, original = _entry(data, PROFILES_KEY), _entry(profile, PROFILES_KEY)
+        if entry is None or original is None:
+            return
+        items = [i for i in str(entry.get("value", "")).split(",") if i]
+        has = name.lower() in {i.lower() for i in items}
+        order = [i for i in str(original.get("value", "")).split(",") if i]
+        if claimed and not has and name.lower() in {i.lower() for i in order}:
+            mine = {i.lower() for i in items} | {name.lower()}
+            kept = [i for i in order if i.lower() in mine]
+            entry["value"] = ",".join(kept + [i for i in items if i not in kept])
+        elif not claimed and has:
+            entry["value"] = ",".join(i for i in items if i.lower() != name.lower())
+
+    return shape
+
+
 def _one_connector(data: Data, profile: Data) -> None:
     data["connectors"] = 1
     entry = _entry(data, CONNECTORS_KEY)
@@ -236,4 +304,13 @@ _SHAPES: dict[str, tuple[Shape, Shape]] = {
     "power_only": (_power_only, lambda data, profile: _restore(data, profile, RATE_UNIT_KEY)),
     "no_authorization_cache": (_no_cache, _with_cache),
     "one_connector": (_one_connector, _all_connectors),
+    "reserve_connector_zero": (
+        lambda data, profile: _set(data, RESERVE_ZERO_KEY, "true", "bool"),
+        lambda data, profile: _restore(data, profile, RESERVE_ZERO_KEY),
+    ),
+    "no_reservation": (_feature("Reservation", False), _feature("Reservation", True)),
+    "no_local_list": (
+        _feature("LocalAuthListManagement", False),
+        _feature("LocalAuthListManagement", True),
+    ),
 }
