@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from pathlib import Path
 
 import pytest
 from junitparser import JUnitXml
@@ -98,6 +99,15 @@ def test_the_coverage_table_names_every_official_case_and_what_the_simulator_giv
         else:
             assert cells[4].removesuffix(" |") == outcomes[official.id].replace("|", "\\|")
     assert {i for i in rows if i.startswith("CC_")} == {i for i in CATALOGUE if i.startswith("CC_")}
+
+
+def test_the_shipped_coverage_document_is_what_the_command_prints():
+    done = _chargecheck("scripts", "--cases", "octt16-cs")
+    assert done.returncode == 0, done.stderr
+    document = Path(__file__).parents[2] / "docs" / "octt16-cs-coverage.md"
+    text = document.read_text(encoding="utf-8")
+    # else: chargecheck scripts --cases octt16-cs, written below the document's first line
+    assert text.split("\n", 2)[2] == done.stdout
 
 
 def test_the_old_pack_name_runs_the_renamed_pack_and_says_so(tmp_path):

@@ -110,7 +110,6 @@ def test_the_official_list_is_the_reference_list_of_octt_cases():
     assert [o.id for o in OFFICIAL] == list(table)  # OCTT's order
 
 
-@pytest.mark.xfail(strict=True, reason="issue #22: the official cases still being written")
 def test_every_official_case_but_the_security_ones_is_in_the_catalogue_under_its_title():
     wanted = [o for o in OFFICIAL if not o.security]
     assert len(wanted) == 87

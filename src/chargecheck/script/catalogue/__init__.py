@@ -13,16 +13,24 @@ The modules, by area; the cases are written out in each module's ``CASES``.
 """
 
 from chargecheck.script.catalogue import (
+    authorization_lists,
     boot,
+    charge_point_reservation,
     configuration,
     core,
     firmware,
     local_list,
+    metering,
     monitoring,
     offline,
+    outages,
+    power,
+    profile_checks,
     reservation,
+    sessions,
     smart_charging,
     transactions,
+    transfer_failures,
     trigger,
 )
 from chargecheck.script.catalogue.base import CatalogueCase
@@ -33,13 +41,21 @@ _MODULES = (
     core,
     configuration,
     transactions,
+    sessions,
     reservation,
+    charge_point_reservation,
     local_list,
+    authorization_lists,
     firmware,
+    transfer_failures,
     trigger,
     smart_charging,
+    profile_checks,
     offline,
     monitoring,
+    power,
+    outages,
+    metering,
 )
 
 _ORDER = {o.id: n for n, o in enumerate(OFFICIAL)}

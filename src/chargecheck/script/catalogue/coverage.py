@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 OUTCOMES_FILE = "simulator_outcomes.json"
 SECURITY = "not in the catalogue yet: the OCPP 1.6 security extension (issue #24)"
-COLUMNS = ("Id", "Title", "Profile", "Manual steps", "Shipped simulator")
+COLUMNS = ("Id", "Title", "Profile", "Manual steps (OCTT)", "Shipped simulator")
 
 
 @dataclass(frozen=True)
