@@ -7,82 +7,31 @@ code."""
 
 from __future__ import annotations
 
-import io
 import json
 import re
 import tomllib
-from functools import partial
 from importlib import resources
 from pathlib import Path
 
 import pytest
-from rich.console import Console
 
 from chargecheck.csms.session import Message, Result
-from chargecheck.run import RunSummary
 from chargecheck.script.catalogue import CATALOGUE
 from chargecheck.script.catalogue.base import PROFILES
 from chargecheck.script.catalogue.coverage import outcome_text, recorded_outcomes
 from chargecheck.script.catalogue.octt import BY_ID, OFFICIAL
 from chargecheck.script.catalogue.profiles import drawn, limit_now
-from chargecheck.script.operator import NonInteractiveOperator
-from chargecheck.script.runner import Case
-from chargecheck.script.verdict import Outcome, Verdict
-from tests.script.conftest import FAST
-
-PACK = Path(str(resources.files("chargecheck.script.packs").joinpath("octt16-cs.toml")))
-SHIPPED_PROFILE = resources.files("chargecheck.sim").joinpath("profiles", "alfen-ng920.toml")
-FEATURES = (
-    'value = "Core,FirmwareManagement,LocalAuthListManagement,Reservation,SmartCharging,'
-    'RemoteTrigger"'
+from chargecheck.script.verdict import Outcome
+from tests.script.catalogue_run import (
+    claiming,
+    fails_on,
+    not_passed,
+    not_tested_because,
+    run_case,
+    run_cases,
 )
 
-
-def _profile(tmp_path: Path, *, core_only: bool = False) -> Path:
-    """The shipped Alfen profile, with ``core_only`` claiming the Core profile alone."""
-    text = SHIPPED_PROFILE.read_text(encoding="utf-8")
-    assert FEATURES in text  # the shipped value this edits
-    if core_only:
-        text = text.replace(FEATURES, 'value = "Core"')
-    path = tmp_path / "alfen.toml"
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-async def _run(
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    ids: list[str],
-    defects: tuple[str, ...] = (),
-    *,
-    nobody: bool = False,
-    core_only: bool = False,
-) -> dict[str, Verdict]:
-    import chargecheck.demo as demo
-    import chargecheck.run as run_module
-    from chargecheck.demo import run_demo
-    from chargecheck.sim.simulator import Simulator
-
-    cases = [
-        Case(row, CATALOGUE[i].title, CATALOGUE[i].criteria, CATALOGUE[i].run, i)
-        for row, i in enumerate(ids, 1)
-    ]
-    monkeypatch.setattr(run_module, "pack_cases", lambda pack: cases)
-    monkeypatch.setattr(
-        demo, "Simulator", partial(Simulator, profile=_profile(tmp_path, core_only=core_only))
-    )
-    if nobody:
-        monkeypatch.setattr(demo, "SimulatorOperator", lambda _: NonInteractiveOperator())
-    console = Console(file=io.StringIO(), width=200)
-    summary: RunSummary = await run_demo(
-        tmp_path / "out", console, settings=FAST, defects=list(defects)
-    )
-    assert not summary.bench_errors, summary.bench_errors
-    return {v.id: v for v in summary.verdicts}
-
-
-def _not_passed(verdict: Verdict) -> list[str]:
-    return [f"{c.outcome}: {c.name}: {c.detail}" for c in verdict.criteria if c.outcome != "PASS"]
+PACK = Path(str(resources.files("chargecheck.script.packs").joinpath("octt16-cs.toml")))
 
 
 # -- the catalogue and its pack ---------------------------------------------------------------
@@ -166,13 +115,13 @@ async def test_every_case_passes_or_is_not_tested_as_the_coverage_table_says(
     ids = list(CATALOGUE)
     size = -(-len(ids) // CHUNKS)
     part = ids[chunk * size : (chunk + 1) * size]
-    verdicts = await _run(tmp_path, monkeypatch, part)
+    verdicts = await run_cases(tmp_path, monkeypatch, part)
     assert list(verdicts) == part
     # Nothing FAILs or errs against the healthy simulator; what it does not do (a fixed
     # cable, a profile it claims) is NOT TESTED with the reason, as the coverage table
     # (chargecheck scripts --cases octt16-cs) recorded it.
     bad = {
-        i: _not_passed(v)
+        i: not_passed(v)
         for i, v in verdicts.items()
         if v.outcome not in (Outcome.PASS, Outcome.NOT_TESTED)
     }
@@ -205,7 +154,7 @@ async def test_a_profile_the_station_does_not_claim_is_not_tested_with_that_reas
     tmp_path, monkeypatch
 ):
     ids = ["TC_062_CS", "TC_046_1_CS", "TC_042_2_CS", "TC_045_1_CS", "CC_041_CS", "TC_056_CS"]
-    verdicts = await _run(tmp_path, monkeypatch, ids, core_only=True)
+    verdicts = await run_cases(tmp_path, monkeypatch, ids, edits=[claiming("Core")])
     assert verdicts["TC_062_CS"].outcome is Outcome.PASS  # Core is always judged
     for i in ids[1:]:
         verdict = verdicts[i]
@@ -216,10 +165,9 @@ async def test_a_profile_the_station_does_not_claim_is_not_tested_with_that_reas
 
 async def test_with_nobody_to_do_the_physical_steps_they_are_not_tested(tmp_path, monkeypatch):
     ids = ["TC_003_CS", "TC_010_CS", "TC_046_1_CS", "CC_058_CS", "TC_041_CS"]
-    verdicts = await _run(tmp_path, monkeypatch, ids, nobody=True)
+    verdicts = await run_cases(tmp_path, monkeypatch, ids, nobody=True)
     for i in ids:
-        assert verdicts[i].outcome is Outcome.NOT_TESTED, (i, verdicts[i].result)
-        assert "non-interactive run" in verdicts[i].result
+        not_tested_because(verdicts[i], "non-interactive run")
 
 
 # -- against the simulator's defects ----------------------------------------------------------
@@ -250,10 +198,7 @@ FAILS = [
 async def test_a_case_fails_against_a_simulator_defect_that_breaks_its_shall(
     tmp_path, monkeypatch, defect, case_id, criterion
 ):
-    verdict = (await _run(tmp_path, monkeypatch, [case_id], (defect,)))[case_id]
-    assert verdict.outcome is Outcome.FAIL, verdict.result
-    failed = [c for c in verdict.criteria if c.outcome is Outcome.FAIL]
-    assert failed and all(criterion in c.name for c in failed), _not_passed(verdict)
+    fails_on(await run_case(tmp_path, monkeypatch, case_id, (defect,)), criterion)
 
 
 NOT_FAILS = [
@@ -275,9 +220,7 @@ NOT_FAILS = [
 async def test_what_the_specification_leaves_to_the_station_is_not_tested_never_failed(
     tmp_path, monkeypatch, defect, case_id, reason
 ):
-    verdict = (await _run(tmp_path, monkeypatch, [case_id], (defect,)))[case_id]
-    assert verdict.outcome is Outcome.NOT_TESTED, verdict.result
-    assert reason in verdict.result
+    not_tested_because(await run_case(tmp_path, monkeypatch, case_id, (defect,)), reason)
 
 
 # -- the pure parts -----------------------------------------------------------------------------

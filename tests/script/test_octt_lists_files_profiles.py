@@ -8,86 +8,27 @@ FAIL, and with nobody at the keyboard a case with a physical step is NOT TESTED.
 
 from __future__ import annotations
 
-import io
-from functools import partial
-from importlib import resources
-from pathlib import Path
-
 import pytest
-from rich.console import Console
 
-from chargecheck.run import RunSummary
 from chargecheck.script.catalogue import CATALOGUE
-from chargecheck.script.operator import NonInteractiveOperator
-from chargecheck.script.runner import Case
-from chargecheck.script.verdict import Outcome, Verdict
-from tests.script.conftest import FAST
-
-SHIPPED_PROFILE = resources.files("chargecheck.sim").joinpath("profiles", "alfen-ng920.toml")
-FEATURES = (
-    'value = "Core,FirmwareManagement,LocalAuthListManagement,Reservation,SmartCharging,'
-    'RemoteTrigger"'
+from chargecheck.script.verdict import Outcome
+from tests.script.catalogue_run import (
+    claiming,
+    fails_on,
+    not_tested_because,
+    passed_with_evidence,
+    run_case,
+    run_cases,
+    without_feature_profile,
 )
-WITHOUT_LISTS = 'value = "Core,FirmwareManagement,Reservation,SmartCharging,RemoteTrigger"'
+
+WITHOUT_LISTS = without_feature_profile("LocalAuthListManagement")
 
 LISTS = ["TC_043_3_CS", "TC_008_CS"]
 ABSENT = ["TC_042_1_CS", "TC_043_1_CS"]
 FILES = ["TC_044_3_CS", "TC_045_2_CS"]
 PROFILES = ["TC_058_2_CS", "TC_082_CS", "TC_060_CS"]
 OURS = ABSENT + LISTS + FILES + PROFILES
-
-
-def _profile(tmp_path: Path, features: str | None) -> Path:
-    """The shipped Alfen profile, claiming ``features`` instead of its own (None: as is)."""
-    text = SHIPPED_PROFILE.read_text(encoding="utf-8")
-    assert FEATURES in text  # the shipped value this edits
-    if features is not None:
-        text = text.replace(FEATURES, features)
-    path = tmp_path / "alfen.toml"
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-async def _run(
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    ids: list[str],
-    defects: tuple[str, ...] = (),
-    *,
-    nobody: bool = False,
-    features: str | None = None,
-    step_hook: bool = False,
-) -> dict[str, Verdict]:
-    import chargecheck.demo as demo
-    import chargecheck.run as run_module
-    from chargecheck.demo import run_demo
-    from chargecheck.sim.simulator import Simulator
-
-    cases = [
-        Case(row, CATALOGUE[i].title, CATALOGUE[i].criteria, CATALOGUE[i].run, i)
-        for row, i in enumerate(ids, 1)
-    ]
-    monkeypatch.setattr(run_module, "pack_cases", lambda pack: cases)
-    monkeypatch.setattr(demo, "Simulator", partial(Simulator, profile=_profile(tmp_path, features)))
-    if nobody:
-        monkeypatch.setattr(demo, "SimulatorOperator", lambda _: NonInteractiveOperator())
-    console = Console(file=io.StringIO(), width=200)
-    summary: RunSummary = await run_demo(
-        tmp_path / "out", console, settings=FAST, defects=list(defects), step_hook=step_hook
-    )
-    assert not summary.bench_errors, summary.bench_errors
-    return {v.id: v for v in summary.verdicts}
-
-
-def _not_passed(verdict: Verdict) -> list[str]:
-    return [f"{c.outcome}: {c.name}: {c.detail}" for c in verdict.criteria if c.outcome != "PASS"]
-
-
-def _passes_with_evidence(verdict: Verdict) -> None:
-    assert verdict.outcome is Outcome.PASS, (verdict.id, _not_passed(verdict))
-    assert verdict.result.startswith("OK"), verdict.result
-    bare = [c.name for c in verdict.criteria if c.outcome is Outcome.PASS and not c.evidence]
-    assert not bare, (verdict.id, bare)
 
 
 # -- the cases are there, as OCTT names them --------------------------------------------------
@@ -108,19 +49,18 @@ def test_each_case_carries_its_official_id_and_title_and_cites_a_shall():
 
 async def test_every_case_passes_against_the_simulator_with_evidence(tmp_path, monkeypatch):
     ids = LISTS + FILES + PROFILES
-    verdicts = await _run(tmp_path, monkeypatch, ids)
+    verdicts = await run_cases(tmp_path, monkeypatch, ids)
     assert list(verdicts) == ids
-    for verdict in verdicts.values():
-        _passes_with_evidence(verdict)
+    passed_with_evidence(*verdicts.values())
     assert "InstallationFailed" in verdicts["TC_044_3_CS"].result
     assert "UploadFailed" in verdicts["TC_045_2_CS"].result
     assert "Rejected" in verdicts["TC_060_CS"].result
 
 
 async def test_the_absent_cases_pass_on_a_station_without_local_lists(tmp_path, monkeypatch):
-    verdicts = await _run(tmp_path, monkeypatch, [*ABSENT, "TC_043_3_CS"], features=WITHOUT_LISTS)
-    for i in ABSENT:
-        _passes_with_evidence(verdicts[i])
+    ids = [*ABSENT, "TC_043_3_CS"]
+    verdicts = await run_cases(tmp_path, monkeypatch, ids, edits=[WITHOUT_LISTS])
+    passed_with_evidence(*(verdicts[i] for i in ABSENT))
     assert "listVersion -1" in verdicts["TC_042_1_CS"].result
     assert "NotSupported" in verdicts["TC_043_1_CS"].result
     failed = verdicts["TC_043_3_CS"]  # the list cases are for a station with the profile
@@ -131,7 +71,7 @@ async def test_the_absent_cases_pass_on_a_station_without_local_lists(tmp_path, 
 async def test_the_absent_cases_are_not_tested_on_a_station_that_claims_local_lists(
     tmp_path, monkeypatch
 ):
-    verdicts = await _run(tmp_path, monkeypatch, ABSENT)
+    verdicts = await run_cases(tmp_path, monkeypatch, ABSENT)
     for i in ABSENT:
         verdict = verdicts[i]
         assert verdict.outcome is Outcome.NOT_TESTED, (i, verdict.result)
@@ -145,7 +85,7 @@ async def test_a_station_claiming_core_only_gets_the_profile_cases_not_tested(
     tmp_path, monkeypatch
 ):
     ids = LISTS + FILES + PROFILES
-    verdicts = await _run(tmp_path, monkeypatch, ids, features='value = "Core"')
+    verdicts = await run_cases(tmp_path, monkeypatch, ids, edits=[claiming("Core")])
     for i in ids:
         verdict = verdicts[i]
         assert verdict.outcome is Outcome.NOT_TESTED, (i, verdict.result)
@@ -155,27 +95,24 @@ async def test_a_station_claiming_core_only_gets_the_profile_cases_not_tested(
 
 async def test_with_nobody_to_do_the_physical_steps_they_are_not_tested(tmp_path, monkeypatch):
     ids = ["TC_043_3_CS", "TC_008_CS", "TC_058_2_CS", "TC_082_CS"]
-    verdicts = await _run(tmp_path, monkeypatch, ids, nobody=True)
+    verdicts = await run_cases(tmp_path, monkeypatch, ids, nobody=True)
     for i in ids:
         verdict = verdicts[i]
-        assert verdict.outcome is Outcome.NOT_TESTED, (i, verdict.result)
-        assert "non-interactive run" in verdict.result
+        not_tested_because(verdict, "non-interactive run")
         assert not [c for c in verdict.criteria if c.outcome is Outcome.FAIL], i
     stored = verdicts["TC_043_3_CS"]  # the station was never made to fail storing
     assert any("unable to store a Local" in c.detail for c in stored.criteria)
 
 
 async def test_the_cases_with_no_physical_step_still_run_with_nobody(tmp_path, monkeypatch):
-    verdicts = await _run(tmp_path, monkeypatch, [*FILES, "TC_060_CS"], nobody=True)
-    for verdict in verdicts.values():
-        _passes_with_evidence(verdict)
+    verdicts = await run_cases(tmp_path, monkeypatch, [*FILES, "TC_060_CS"], nobody=True)
+    passed_with_evidence(*verdicts.values())
 
 
 async def test_the_storage_failure_step_is_done_by_the_step_hook_and_undone(tmp_path, monkeypatch):
     ids = ["TC_043_3_CS", "TC_008_CS"]  # the list stores again once the case is over
-    verdicts = await _run(tmp_path, monkeypatch, ids, step_hook=True)
-    for verdict in verdicts.values():
-        _passes_with_evidence(verdict)
+    verdicts = await run_cases(tmp_path, monkeypatch, ids, step_hook=True)
+    passed_with_evidence(*verdicts.values())
 
 
 # -- against the simulator's defects ----------------------------------------------------------
@@ -185,51 +122,48 @@ FAILS = [
         "local_list_without_profile",
         "TC_042_1_CS",
         "GetLocalListVersion: -1 without local list support",
-        WITHOUT_LISTS,
+        [WITHOUT_LISTS],
     ),
     (
         "local_list_without_profile",
         "TC_043_1_CS",
         "SendLocalList refused: NotSupported",
-        WITHOUT_LISTS,
+        [WITHOUT_LISTS],
     ),
-    ("local_list_failure_accepted", "TC_043_3_CS", "SendLocalList answered Failed", None),
-    ("local_list_remote_start_lost", "TC_008_CS", "StartTransaction with the list's idTag", None),
+    ("local_list_failure_accepted", "TC_043_3_CS", "SendLocalList answered Failed", []),
+    ("local_list_remote_start_lost", "TC_008_CS", "StartTransaction with the list's idTag", []),
     (
         "firmware_installs_damaged_image",
         "TC_044_3_CS",
         "the update ends in InstallationFailed",
-        None,
+        [],
     ),
     (
         "diagnostics_upload_failure_hidden",
         "TC_045_2_CS",
         "DiagnosticsStatusNotification UploadFailed",
-        None,
+        [],
     ),
-    ("tx_profile_any_transaction", "TC_058_2_CS", "TxProfile for another transactionId", None),
+    ("tx_profile_any_transaction", "TC_058_2_CS", "TxProfile for another transactionId", []),
     (
         "tx_default_not_during_transaction",
         "TC_082_CS",
         "composite schedule within the TxDefaultProfile",
-        None,
+        [],
     ),
     (
         "remote_start_any_profile_purpose",
         "TC_060_CS",
         "RemoteStartTransaction with a TxDefaultProfile refused",
-        None,
+        [],
     ),
 ]
 
 
-@pytest.mark.parametrize(("defect", "case_id", "criterion", "features"), FAILS)
+@pytest.mark.parametrize(("defect", "case_id", "criterion", "edits"), FAILS)
 async def test_a_case_fails_against_a_simulator_defect_that_breaks_its_shall(
-    tmp_path, monkeypatch, defect, case_id, criterion, features
+    tmp_path, monkeypatch, defect, case_id, criterion, edits
 ):
-    verdicts = await _run(tmp_path, monkeypatch, [case_id], (defect,), features=features)
-    verdict = verdicts[case_id]
-    assert verdict.outcome is Outcome.FAIL, verdict.result
-    failed = [c for c in verdict.criteria if c.outcome is Outcome.FAIL]
-    assert failed and all(criterion in c.name for c in failed), _not_passed(verdict)
+    verdict = await run_case(tmp_path, monkeypatch, case_id, (defect,), edits=edits)
+    failed = fails_on(verdict, criterion)
     assert all(c.evidence for c in failed), failed

@@ -12,19 +12,21 @@ import pytest
 
 from chargecheck.script.catalogue.metering import off_boundary
 from chargecheck.script.verdict import Outcome
-from tests.script.test_catalogue import _not_passed, _run
-from tests.script.test_octt_outages import _run_edited
+from tests.script.catalogue_run import (
+    edit_key,
+    not_tested_because,
+    passed_with_evidence,
+    run_case,
+    run_cases,
+)
 
 IDS = ["TC_071_CS", "TC_040_2_CS"]
 
 
 async def test_both_cases_pass_against_the_simulator_with_evidence(tmp_path, monkeypatch):
-    verdicts = await _run(tmp_path, monkeypatch, IDS)
-    failed = {i: _not_passed(v) for i, v in verdicts.items() if v.outcome is not Outcome.PASS}
-    assert not failed, failed
+    verdicts = await run_cases(tmp_path, monkeypatch, IDS)
+    passed_with_evidence(*verdicts.values())
     assert verdicts["TC_040_2_CS"].result == "OK, -1 Rejected"
-    bare = [(i, c.name) for i, v in verdicts.items() for c in v.criteria if not c.evidence]
-    assert not bare, bare
 
 
 FAILS = [
@@ -37,45 +39,45 @@ FAILS = [
 async def test_an_invalid_value_fails_where_the_answer_breaks_a_shall_of_5_3(
     tmp_path, monkeypatch, defect, detail
 ):
-    verdict = (await _run(tmp_path, monkeypatch, ["TC_040_2_CS"], (defect,)))["TC_040_2_CS"]
+    verdict = await run_case(tmp_path, monkeypatch, "TC_040_2_CS", (defect,))
     assert verdict.outcome is Outcome.FAIL, verdict.result
     (failed,) = verdict.criteria
     assert failed.name.startswith("ChangeConfiguration MeterValueSampleInterval=-1")
     assert detail in failed.detail and failed.evidence
 
 
-async def test_a_station_that_takes_a_negative_interval_is_not_tested(tmp_path, monkeypatch):
-    edit = (
-        '{ name = "MeterValueSampleInterval", type = "int", value = 60, min = 0,',
-        '{ name = "MeterValueSampleInterval", type = "int", value = 60, min = -5,',
-    )
-    verdict = (await _run_edited(tmp_path, monkeypatch, ["TC_040_2_CS"], edit))["TC_040_2_CS"]
-    assert verdict.outcome is Outcome.NOT_TESTED, verdict.result
-    assert "only as an example of Rejected" in verdict.result
+# What a station may do with a value (5.3): take it, or hold the key read-only.
+EDITED = [
+    (
+        "TC_040_2_CS",
+        edit_key("MeterValueSampleInterval", min=-5),
+        "only as an example of Rejected",
+    ),
+    (
+        "TC_071_CS",
+        edit_key("ClockAlignedDataInterval", readonly=True),
+        "ClockAlignedDataInterval (0) cannot be set to 1",
+    ),
+]
+
+
+@pytest.mark.parametrize(("case_id", "edit", "reason"), EDITED)
+async def test_a_station_that_takes_a_negative_interval_or_holds_one_read_only_is_not_tested(
+    tmp_path, monkeypatch, case_id, edit, reason
+):
+    not_tested_because(await run_case(tmp_path, monkeypatch, case_id, edits=[edit]), reason)
 
 
 async def test_clock_aligned_values_the_station_does_not_send_are_not_tested(tmp_path, monkeypatch):
-    verdict = (await _run(tmp_path, monkeypatch, ["TC_071_CS"], ("no_meter_values",)))["TC_071_CS"]
-    assert verdict.outcome is Outcome.NOT_TESTED, verdict.result
-    assert "up to the Charge Point to decide when it will send meter values" in verdict.result
-
-
-async def test_a_read_only_clock_aligned_interval_is_not_tested(tmp_path, monkeypatch):
-    edit = (
-        '{ name = "ClockAlignedDataInterval", type = "int", value = 0,',
-        '{ name = "ClockAlignedDataInterval", type = "int", readonly = true, value = 0,',
-    )
-    verdict = (await _run_edited(tmp_path, monkeypatch, ["TC_071_CS"], edit))["TC_071_CS"]
-    assert verdict.outcome is Outcome.NOT_TESTED, verdict.result
-    assert "ClockAlignedDataInterval (0) cannot be set to 1" in verdict.result
+    verdict = await run_case(tmp_path, monkeypatch, "TC_071_CS", ("no_meter_values",))
+    not_tested_because(verdict, "up to the Charge Point to decide when it will send meter values")
 
 
 async def test_with_nobody_at_the_keyboard_only_the_case_without_steps_is_judged(
     tmp_path, monkeypatch
 ):
-    verdicts = await _run(tmp_path, monkeypatch, IDS, nobody=True)
-    assert verdicts["TC_071_CS"].outcome is Outcome.NOT_TESTED
-    assert "non-interactive run" in verdicts["TC_071_CS"].result
+    verdicts = await run_cases(tmp_path, monkeypatch, IDS, nobody=True)
+    not_tested_because(verdicts["TC_071_CS"], "non-interactive run")
     assert verdicts["TC_040_2_CS"].outcome is Outcome.PASS
 
 

@@ -8,52 +8,29 @@ offline, or nobody does the physical steps."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from functools import partial
-from pathlib import Path
 
 import pytest
 
-import tests.script.test_catalogue as catalogue_tests
 from chargecheck.csms.session import Message
 from chargecheck.script.catalogue.outages import in_order, stamp
-from chargecheck.script.verdict import Outcome, Verdict
-from tests.script.test_catalogue import SHIPPED_PROFILE, _not_passed, _run
+from chargecheck.script.verdict import Outcome
+from tests.script.catalogue_run import (
+    edit_key,
+    fails_on,
+    not_passed,
+    not_tested_because,
+    passed_with_evidence,
+    run_case,
+    run_cases,
+)
 
 IDS = ["TC_036_CS", "TC_037_2_CS", "TC_037_3_CS", "TC_039_CS"]
 OFFLINE_STARTS = IDS[1:]
 
 
-def _read_only(name: str, value: str) -> tuple[str, str]:
-    """A profile edit: the bool key ``name`` read-only at ``value``."""
-    old = next(
-        line.strip().rstrip(",")
-        for line in SHIPPED_PROFILE.read_text(encoding="utf-8").splitlines()
-        if f'name = "{name}"' in line
-    )
-    return old, f'{{ name = "{name}", type = "bool", readonly = true, value = {value} }}'
-
-
-async def _run_edited(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ids: list[str], *edits: tuple[str, str]
-) -> dict[str, Verdict]:
-    """``_run`` against the shipped profile with each (old, new) text replaced."""
-    text = SHIPPED_PROFILE.read_text(encoding="utf-8")
-    for old, new in edits:
-        assert old in text, old
-        text = text.replace(old, new)
-    path = tmp_path / "edited.toml"
-    path.write_text(text, encoding="utf-8")
-    monkeypatch.setattr(catalogue_tests, "_profile", lambda tmp, core_only=False: path)
-    return await _run(tmp_path, monkeypatch, ids)
-
-
 async def test_every_outage_case_passes_against_the_simulator_with_evidence(tmp_path, monkeypatch):
-    verdicts = await _run(tmp_path, monkeypatch, IDS)
-    failed = {i: _not_passed(v) for i, v in verdicts.items() if v.outcome is not Outcome.PASS}
-    assert not failed, failed
-    assert all(v.result.startswith("OK") for v in verdicts.values())
-    bare = [(i, c.name) for i, v in verdicts.items() for c in v.criteria if not c.evidence]
-    assert not bare, bare
+    verdicts = await run_cases(tmp_path, monkeypatch, IDS)
+    passed_with_evidence(*verdicts.values())
     queued = verdicts["TC_036_CS"].criteria[1]
     assert "sampled offline, delivered after" in queued.detail
 
@@ -72,80 +49,73 @@ FAILS = [
 async def test_an_outage_case_fails_against_the_defect_that_breaks_its_shall(
     tmp_path, monkeypatch, defect, case_id, criterion
 ):
-    verdict = (await _run(tmp_path, monkeypatch, [case_id], (defect,)))[case_id]
-    assert verdict.outcome is Outcome.FAIL, verdict.result
-    failed = [c for c in verdict.criteria if c.outcome is Outcome.FAIL]
-    assert failed and all(criterion in c.name for c in failed), _not_passed(verdict)
-    assert all(c.evidence for c in failed)
+    verdict = await run_case(tmp_path, monkeypatch, case_id, (defect,))
+    assert all(c.evidence for c in fails_on(verdict, criterion))
 
 
-async def test_a_station_that_reports_nothing_of_an_offline_transaction_is_not_tested(
-    tmp_path, monkeypatch
-):
+# Runs no station can be brought through: each case NOT TESTED with the reason, never FAIL.
+NOT_TESTED = [
     # drop_offline_queue loses the StartTransaction and the StopTransaction alike: from the
     # Central System that looks like a station that started nothing offline, which 3.5.4
     # allows; the StartTransaction alone lost is the FAIL of TC_037_2_CS and TC_037_3_CS.
-    verdict = (await _run(tmp_path, monkeypatch, ["TC_039_CS"], ("drop_offline_queue",)))[
-        "TC_039_CS"
-    ]
-    assert verdict.outcome is Outcome.NOT_TESTED, verdict.result
-    assert "the station may have started none" in verdict.result
+    pytest.param(
+        ["TC_039_CS"],
+        {"defects": ("drop_offline_queue",)},
+        "the station may have started none",
+        id="reports nothing of an offline transaction",
+    ),
+    pytest.param(
+        IDS, {"nobody": True}, "non-interactive run", id="nobody to plug or present a card"
+    ),
+    pytest.param(
+        OFFLINE_STARTS,
+        {
+            "edits": [
+                edit_key("AllowOfflineTxForUnknownId", readonly=True, value=False),
+                edit_key("AuthorizationCacheEnabled", readonly=True, value=False),
+            ]
+        },
+        "cannot be made to start offline for a new idTag",
+        id="cannot start offline for a new idTag",
+    ),
+]
 
 
-async def test_with_nobody_to_plug_or_present_a_card_the_outage_cases_are_not_tested(
-    tmp_path, monkeypatch
+@pytest.mark.parametrize(("ids", "run", "reason"), NOT_TESTED)
+async def test_an_outage_case_the_station_cannot_be_brought_through_is_not_tested(
+    tmp_path, monkeypatch, ids, run, reason
 ):
-    verdicts = await _run(tmp_path, monkeypatch, IDS, nobody=True)
-    for i in IDS:
-        assert verdicts[i].outcome is Outcome.NOT_TESTED, (i, verdicts[i].result)
-        assert "non-interactive run" in verdicts[i].result
+    verdicts = await run_cases(tmp_path, monkeypatch, ids, **run)
+    for i in ids:
+        not_tested_because(verdicts[i], reason)
 
 
 async def test_without_unknown_offline_authorization_the_cache_starts_offline(
     tmp_path, monkeypatch
 ):
-    edit = _read_only("AllowOfflineTxForUnknownId", "false")
-    verdicts = await _run_edited(tmp_path, monkeypatch, OFFLINE_STARTS, edit)
-    failed = {i: _not_passed(v) for i, v in verdicts.items() if v.outcome is not Outcome.PASS}
+    edit = edit_key("AllowOfflineTxForUnknownId", readonly=True, value=False)
+    verdicts = await run_cases(tmp_path, monkeypatch, OFFLINE_STARTS, edits=[edit])
+    failed = {i: not_passed(v) for i, v in verdicts.items() if v.outcome is not Outcome.PASS}
     assert not failed, failed
-
-
-async def test_a_station_that_cannot_start_offline_for_a_new_idtag_is_not_tested(
-    tmp_path, monkeypatch
-):
-    edits = (
-        _read_only("AllowOfflineTxForUnknownId", "false"),
-        _read_only("AuthorizationCacheEnabled", "false"),
-    )
-    verdicts = await _run_edited(tmp_path, monkeypatch, OFFLINE_STARTS, *edits)
-    for i in OFFLINE_STARTS:
-        assert verdicts[i].outcome is Outcome.NOT_TESTED, (i, verdicts[i].result)
-        assert "cannot be made to start offline for a new idTag" in verdicts[i].result
 
 
 async def test_a_read_only_stop_transaction_on_invalid_id_is_not_tested_where_it_differs(
     tmp_path, monkeypatch
 ):
-    edit = _read_only("StopTransactionOnInvalidId", "true")
-    verdicts = await _run_edited(tmp_path, monkeypatch, ["TC_037_2_CS", "TC_037_3_CS"], edit)
+    edit = edit_key("StopTransactionOnInvalidId", readonly=True, value=True)
+    verdicts = await run_cases(tmp_path, monkeypatch, ["TC_037_2_CS", "TC_037_3_CS"], edits=[edit])
     kept = verdicts["TC_037_2_CS"]
-    assert kept.outcome is Outcome.NOT_TESTED, kept.result
-    assert "StopTransactionOnInvalidId (true) cannot be set to false" in kept.result
-    assert verdicts["TC_037_3_CS"].outcome is Outcome.PASS, _not_passed(verdicts["TC_037_3_CS"])
+    not_tested_because(kept, "StopTransactionOnInvalidId (true) cannot be set to false")
+    assert verdicts["TC_037_3_CS"].outcome is Outcome.PASS, not_passed(verdicts["TC_037_3_CS"])
 
 
 @pytest.mark.parametrize("case_id", ["TC_037_2_CS", "TC_037_3_CS"])
 async def test_a_station_that_charges_on_after_an_invalid_start_is_not_tested_never_failed(
     tmp_path, monkeypatch, case_id
 ):
-    import chargecheck.demo as demo
-
-    monkeypatch.setattr(
-        demo, "run_demo", partial(demo.run_demo, variants=["invalid_id_keeps_charging"])
-    )
-    verdict = (await _run(tmp_path, monkeypatch, [case_id]))[case_id]
-    assert verdict.outcome is Outcome.NOT_TESTED, verdict.result
-    assert "3.5.4 and 4.8: when the StartTransaction.conf is not Accepted" in verdict.result
+    variants = ["invalid_id_keeps_charging"]
+    verdict = await run_case(tmp_path, monkeypatch, case_id, variants=variants)
+    not_tested_because(verdict, "3.5.4 and 4.8: when the StartTransaction.conf is not Accepted")
     start, after = verdict.criteria
     assert start.outcome is Outcome.PASS and after.outcome is Outcome.NOT_TESTED
 

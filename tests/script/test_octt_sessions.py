@@ -7,22 +7,19 @@ physical steps."""
 
 from __future__ import annotations
 
-import io
-from functools import partial
-from importlib import resources
-from pathlib import Path
-
 import pytest
-from rich.console import Console
 
-from chargecheck.run import RunSummary
-from chargecheck.script.catalogue import CATALOGUE
-from chargecheck.script.operator import NonInteractiveOperator
-from chargecheck.script.runner import Case
 from chargecheck.script.verdict import Outcome, Verdict
-from tests.script.conftest import FAST
+from tests.script.catalogue_run import (
+    edit_key,
+    fails_on,
+    not_passed,
+    not_tested_because,
+    passed_with_evidence,
+    run_case,
+    run_cases,
+)
 
-SHIPPED_PROFILE = resources.files("chargecheck.sim").joinpath("profiles", "alfen-ng920.toml")
 IDS = [
     "TC_004_2_CS",
     "TC_069_CS",
@@ -35,54 +32,6 @@ IDS = [
 ]
 
 
-def _profile(tmp_path: Path, edits: dict[str, str]) -> Path:
-    """The shipped Alfen profile with each ``edits`` key's text replaced."""
-    text = SHIPPED_PROFILE.read_text(encoding="utf-8")
-    for old, new in edits.items():
-        assert text.count(old) == 1, old  # the shipped line this edits
-        text = text.replace(old, new)
-    path = tmp_path / "alfen.toml"
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-async def _run(
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    ids: list[str],
-    defects: tuple[str, ...] = (),
-    *,
-    variants: tuple[str, ...] = (),
-    nobody: bool = False,
-    edits: dict[str, str] | None = None,
-) -> dict[str, Verdict]:
-    import chargecheck.demo as demo
-    import chargecheck.run as run_module
-    from chargecheck.demo import run_demo
-    from chargecheck.sim.simulator import Simulator
-
-    cases = [
-        Case(row, CATALOGUE[i].title, CATALOGUE[i].criteria, CATALOGUE[i].run, i)
-        for row, i in enumerate(ids, 1)
-    ]
-    monkeypatch.setattr(run_module, "pack_cases", lambda pack: cases)
-    monkeypatch.setattr(
-        demo, "Simulator", partial(Simulator, profile=_profile(tmp_path, edits or {}))
-    )
-    if nobody:
-        monkeypatch.setattr(demo, "SimulatorOperator", lambda _: NonInteractiveOperator())
-    console = Console(file=io.StringIO(), width=200)
-    summary: RunSummary = await run_demo(
-        tmp_path / "out", console, settings=FAST, defects=list(defects), variants=list(variants)
-    )
-    assert not summary.bench_errors, summary.bench_errors
-    return {v.id: v for v in summary.verdicts}
-
-
-def _not_passed(verdict: Verdict) -> list[str]:
-    return [f"{c.outcome}: {c.name}: {c.detail}" for c in verdict.criteria if c.outcome != "PASS"]
-
-
 def _criterion(verdict: Verdict, start: str) -> str:
     """The outcome and detail of the criterion whose name starts with ``start``."""
     found = [c for c in verdict.criteria if c.name.startswith(start)]
@@ -91,13 +40,9 @@ def _criterion(verdict: Verdict, start: str) -> str:
 
 
 async def test_every_session_case_passes_against_the_simulator_with_evidence(tmp_path, monkeypatch):
-    verdicts = await _run(tmp_path, monkeypatch, IDS)
+    verdicts = await run_cases(tmp_path, monkeypatch, IDS)
     assert list(verdicts) == IDS
-    failed = {i: _not_passed(v) for i, v in verdicts.items() if v.outcome is not Outcome.PASS}
-    assert not failed, failed
-    assert all(v.result.startswith("OK") for v in verdicts.values())
-    bare = [(i, c.name) for i, v in verdicts.items() for c in v.criteria if not c.evidence]
-    assert not bare, bare
+    passed_with_evidence(*verdicts.values())
     assert "without an Authorize.req" in _criterion(verdicts["TC_007_CS"], "a transaction starts")
     assert "answered Rejected" in _criterion(verdicts["TC_026_CS"], "RemoteStartTransaction")
     assert "reason Local" in _criterion(verdicts["TC_069_CS"], "a card of the same")
@@ -117,10 +62,8 @@ FAILS = [
 async def test_a_session_case_fails_against_the_defect_that_breaks_its_shall(
     tmp_path, monkeypatch, defect, case_id, criterion
 ):
-    verdict = (await _run(tmp_path, monkeypatch, [case_id], (defect,)))[case_id]
-    assert verdict.outcome is Outcome.FAIL, verdict.result
-    failed = [c for c in verdict.criteria if c.outcome is Outcome.FAIL]
-    assert failed and all(c.name.startswith(criterion) for c in failed), _not_passed(verdict)
+    failed = fails_on(await run_case(tmp_path, monkeypatch, case_id, (defect,)), criterion)
+    assert all(c.name.startswith(criterion) for c in failed), failed
 
 
 async def test_the_defects_leave_the_other_ev_side_case_alone(tmp_path, monkeypatch):
@@ -128,68 +71,53 @@ async def test_the_defects_leave_the_other_ev_side_case_alone(tmp_path, monkeypa
     still PASSes with either, so each FAIL above is the key the case sets."""
     for defect in ("no_stop_while_cable_locked", "stop_on_unplug_regardless"):
         (tmp_path / defect).mkdir()
-        verdict = (await _run(tmp_path / defect, monkeypatch, ["TC_005_1_CS"], (defect,)))[
-            "TC_005_1_CS"
-        ]
-        assert verdict.outcome is Outcome.PASS, (defect, _not_passed(verdict))
+        verdict = await run_case(tmp_path / defect, monkeypatch, "TC_005_1_CS", (defect,))
+        assert verdict.outcome is Outcome.PASS, (defect, not_passed(verdict))
 
 
 async def test_with_nobody_at_the_station_the_cases_with_steps_are_not_tested(
     tmp_path, monkeypatch
 ):
     unattended = ["TC_011_2_CS", "TC_027_CS"]  # no step: judged all the same
-    verdicts = await _run(tmp_path, monkeypatch, IDS, nobody=True)
+    verdicts = await run_cases(tmp_path, monkeypatch, IDS, nobody=True)
     for i in IDS:
         if i in unattended:
-            assert verdicts[i].outcome is Outcome.PASS, (i, _not_passed(verdicts[i]))
-            continue
-        assert verdicts[i].outcome is Outcome.NOT_TESTED, (i, verdicts[i].result)
-        assert "non-interactive run" in verdicts[i].result, (i, verdicts[i].result)
+            assert verdicts[i].outcome is Outcome.PASS, (i, not_passed(verdicts[i]))
+        else:
+            not_tested_because(verdicts[i], "non-interactive run")
 
-
-BOOL_KEY = '{{ name = "{}", type = "bool", value = true }}'
 
 # Keys a station may have read-only (or not at all): the case says which and is NOT TESTED.
 READ_ONLY = [
     (
         "TC_005_3_CS",
-        BOOL_KEY.format("StopTransactionOnEVSideDisconnect"),
-        BOOL_KEY.format("StopTransactionOnEVSideDisconnect").replace(
-            "value", "readonly = true, value"
-        ),
+        edit_key("StopTransactionOnEVSideDisconnect", readonly=True),
         "StopTransactionOnEVSideDisconnect is true and could not be set to false",
     ),
     (
         "TC_005_2_CS",
-        BOOL_KEY.format("UnlockConnectorOnEVSideDisconnect"),
-        BOOL_KEY.format("UnlockConnectorOnEVSideDisconnect").replace(
-            "value", "readonly = true, value"
-        ),
+        edit_key("UnlockConnectorOnEVSideDisconnect", readonly=True),
         "UnlockConnectorOnEVSideDisconnect is true and could not be set to false",
     ),
     (
         "TC_004_2_CS",
-        '{ name = "ConnectionTimeOut", type = "int", value = 60, min = 1, max = 3600 }',
-        '{ name = "ConnectionTimeOut", type = "int", readonly = true, value = 60 }',
+        edit_key("ConnectionTimeOut", readonly=True, min=None, max=None),
         "ConnectionTimeOut is 60 s and could not be set",
     ),
 ]
 
 
-@pytest.mark.parametrize(("case_id", "old", "new", "reason"), READ_ONLY)
+@pytest.mark.parametrize(("case_id", "edit", "reason"), READ_ONLY)
 async def test_a_key_the_station_will_not_change_is_not_tested_with_that_reason(
-    tmp_path, monkeypatch, case_id, old, new, reason
+    tmp_path, monkeypatch, case_id, edit, reason
 ):
-    verdict = (await _run(tmp_path, monkeypatch, [case_id], edits={old: new}))[case_id]
-    assert verdict.outcome is Outcome.NOT_TESTED, verdict.result
-    assert reason in verdict.result
+    not_tested_because(await run_case(tmp_path, monkeypatch, case_id, edits=[edit]), reason)
 
 
 async def test_a_read_only_connection_timeout_short_enough_is_waited_out(tmp_path, monkeypatch):
-    old = '{ name = "ConnectionTimeOut", type = "int", value = 60, min = 1, max = 3600 }'
-    new = '{ name = "ConnectionTimeOut", type = "int", readonly = true, value = 3 }'
-    verdict = (await _run(tmp_path, monkeypatch, ["TC_011_2_CS"], edits={old: new}))["TC_011_2_CS"]
-    assert verdict.outcome is Outcome.PASS, _not_passed(verdict)
+    edit = edit_key("ConnectionTimeOut", readonly=True, value=3, min=None, max=None)
+    verdict = await run_case(tmp_path, monkeypatch, "TC_011_2_CS", edits=[edit])
+    assert verdict.outcome is Outcome.PASS, not_passed(verdict)
     assert "ConnectionTimeOut (3 s)" in verdict.criteria[-1].name
 
 
@@ -208,6 +136,6 @@ async def test_what_the_specification_leaves_to_the_station_is_never_failed(
     tmp_path, monkeypatch, defect, variants, case_id, outcome, reason
 ):
     defects = (defect,) if defect else ()
-    verdict = (await _run(tmp_path, monkeypatch, [case_id], defects, variants=variants))[case_id]
-    assert verdict.outcome is outcome, (verdict.result, _not_passed(verdict))
-    assert reason in verdict.result + " ".join(_not_passed(verdict))
+    verdict = await run_case(tmp_path, monkeypatch, case_id, defects, variants=variants)
+    assert verdict.outcome is outcome, (verdict.result, not_passed(verdict))
+    assert reason in verdict.result + " ".join(not_passed(verdict))

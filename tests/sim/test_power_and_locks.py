@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import pytest
 
+from chargecheck.csms.session import Cursor, Message
+
 from .conftest import WAIT
 
 
@@ -45,14 +47,27 @@ async def test_a_fixed_cable_has_no_lock_to_jam(bench):
         await sim.lock_failure(1)
 
 
-async def test_with_back_up_power_the_transaction_ends_before_the_station_goes_down(bench):
-    sim, session = await bench.start(variants={"backup_power"})
+async def _charging(sim, session) -> None:
     await sim.plug(1)
     await sim.present_id_tag(1, "TAG1")
     await session.expect("StatusNotification", is_status(1, "Charging"), WAIT)
+
+
+async def _power_cut(sim, session) -> tuple[Cursor, Message]:
+    """The station's power cut and back: the cursor from before the cut, and the boot."""
     cursor = session.mark()
     await sim.power_cycle()
-    boot = await session.expect("BootNotification", timeout=WAIT, cursor=cursor)
+    return cursor, await session.expect("BootNotification", timeout=WAIT, cursor=cursor)
+
+
+def _connector(connector_id: int):
+    return lambda p: p["connectorId"] == connector_id
+
+
+async def test_with_back_up_power_the_transaction_ends_before_the_station_goes_down(bench):
+    sim, session = await bench.start(variants={"backup_power"})
+    await _charging(sim, session)
+    cursor, boot = await _power_cut(sim, session)
     (stop,) = session.received("StopTransaction", cursor)
     assert stop.payload["reason"] == "PowerLoss"
     assert stop.index < boot.index
@@ -64,15 +79,9 @@ async def test_with_back_up_power_the_transaction_ends_before_the_station_goes_d
 async def test_the_defect_power_loss_no_stop_forgets_the_transaction(bench, backup):
     variants = {"backup_power"} if backup else set()
     sim, session = await bench.start(defects={"power_loss_no_stop"}, variants=variants)
-    await sim.plug(1)
-    await sim.present_id_tag(1, "TAG1")
-    await session.expect("StatusNotification", is_status(1, "Charging"), WAIT)
-    cursor = session.mark()
-    await sim.power_cycle()
-    await session.expect("BootNotification", timeout=WAIT, cursor=cursor)
-    after = await session.expect(
-        "StatusNotification", lambda p: p["connectorId"] == 1, WAIT, cursor
-    )
+    await _charging(sim, session)
+    cursor, _ = await _power_cut(sim, session)
+    after = await session.expect("StatusNotification", _connector(1), WAIT, cursor)
     assert after.payload["status"] in ("Finishing", "Preparing")
     assert session.received("StopTransaction", cursor) == []
     assert sim.transaction_id(1) is None
@@ -89,10 +98,6 @@ async def test_an_inoperative_station_stays_unavailable_after_a_power_cut(bench,
     )
     assert answer["status"] == "Accepted"
     await session.expect("StatusNotification", is_status(0, "Unavailable"), WAIT)
-    cursor = session.mark()
-    await sim.power_cycle()
-    await session.expect("BootNotification", timeout=WAIT, cursor=cursor)
-    status = await session.expect(
-        "StatusNotification", lambda p: p["connectorId"] == 0, WAIT, cursor
-    )
+    cursor, _ = await _power_cut(sim, session)
+    status = await session.expect("StatusNotification", _connector(0), WAIT, cursor)
     assert status.payload["status"] == after

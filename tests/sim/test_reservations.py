@@ -33,6 +33,19 @@ def last_status(pair: Pair, connector_id: int) -> str:
     return [p["status"] for p in sent if p["connectorId"] == connector_id][-1]
 
 
+def check_faulted_then_unavailable(
+    pair: Pair, connector_id: int, fault: str, reservation_id: int
+) -> None:
+    """ReserveNow (5.13) answers Faulted while ``connector_id`` is faulted, then Unavailable
+    while it is Inoperative (``reservation_id`` and the next); it is left Operative."""
+    pair.step(pair.station.inject_fault, connector_id, Fault(fault))
+    assert reserve(pair, connector_id, "RES", reservation_id) == "Faulted"
+    pair.step(pair.station.clear_fault, connector_id)
+    pair.call("ChangeAvailability", {"connectorId": connector_id, "type": "Inoperative"})
+    assert reserve(pair, connector_id, "RES", reservation_id + 1) == "Unavailable"
+    pair.call("ChangeAvailability", {"connectorId": connector_id, "type": "Operative"})
+
+
 def test_an_available_connector_is_reserved_until_the_reservation_is_cancelled(pair):
     assert reserve(pair, 2, "RES", 7) == "Accepted"
     assert last_status(pair, 2) == "Reserved"
@@ -54,12 +67,7 @@ def test_a_reservation_ends_at_its_expiry_date(pair):
 def test_reserve_now_answers_by_the_connector_status(pair):
     pair.step(pair.station.plug, 1)  # Preparing
     assert reserve(pair, 1, "RES", 1) == "Occupied"
-    pair.step(pair.station.inject_fault, 2, Fault("GroundFailure"))
-    assert reserve(pair, 2, "RES", 2) == "Faulted"
-    pair.step(pair.station.clear_fault, 2)
-    pair.call("ChangeAvailability", {"connectorId": 2, "type": "Inoperative"})
-    assert reserve(pair, 2, "RES", 3) == "Unavailable"
-    pair.call("ChangeAvailability", {"connectorId": 2, "type": "Operative"})
+    check_faulted_then_unavailable(pair, 2, "GroundFailure", 2)
     assert reserve(pair, 2, "RES", 4) == "Accepted"
     assert reserve(pair, 2, "OTHER", 5) == "Occupied"  # reserved already
     assert reserve(pair, 0, "RES", 6) == "Rejected"  # ReserveConnectorZeroSupported false

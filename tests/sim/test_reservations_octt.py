@@ -5,15 +5,14 @@ defects that break each of those SHALLs."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from chargecheck.clock import utc_iso
 from chargecheck.sim.connector import Fault
 
-from .test_station_model import EPOCH, Pair, check_status_sequences
+from .test_reservations import check_faulted_then_unavailable, reserve
+from .test_station_model import Pair, check_status_sequences
 
 ZERO = frozenset({"reserve_connector_zero"})
 SHIPPED_PROFILE = resources.files("chargecheck.sim").joinpath("profiles", "alfen-ng920.toml")
@@ -34,12 +33,6 @@ def _without_reservation_profile(tmp_path: Path) -> Path:
     return path
 
 
-def reserve(pair: Pair, connector_id: int, id_tag: str, reservation_id: int, **extra: Any) -> str:
-    expiry = utc_iso(EPOCH + timedelta(seconds=pair.t + 600))
-    payload = {"connectorId": connector_id, "expiryDate": expiry, "idTag": id_tag}
-    return pair.call("ReserveNow", {**payload, "reservationId": reservation_id, **extra})["status"]
-
-
 def start_of(pair: Pair) -> dict[str, Any]:
     return pair.sent("StartTransaction")[-1]
 
@@ -54,12 +47,7 @@ def test_connector_zero_is_reservable_only_with_reserve_connector_zero_supported
 
 def test_connector_zero_answers_by_the_state_of_the_charge_point(tmp_path):
     pair = _pair(tmp_path, variants=ZERO)
-    pair.step(pair.station.inject_fault, 0, Fault("OtherError"))
-    assert reserve(pair, 0, "RES", 1) == "Faulted"
-    pair.step(pair.station.clear_fault, 0)
-    pair.call("ChangeAvailability", {"connectorId": 0, "type": "Inoperative"})
-    assert reserve(pair, 0, "RES", 2) == "Unavailable"
-    pair.call("ChangeAvailability", {"connectorId": 0, "type": "Operative"})
+    check_faulted_then_unavailable(pair, 0, "OtherError", 1)
     for c, tag in ((1, "A"), (2, "B")):  # every connector charging: the station occupied
         pair.step(pair.station.plug, c)
         pair.step(pair.station.present_id_tag, c, tag)

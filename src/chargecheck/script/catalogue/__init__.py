@@ -9,7 +9,30 @@ its section), not from OCTT's documents. A case that covers only a part of its o
 case says which in its criteria. The pack ``octt16-cs`` (``script/packs/octt16-cs.toml``)
 runs them, one row each, in OCTT's order, then ours.
 
-The modules, by area; the cases are written out in each module's ``CASES``.
+The modules, by area; the cases are written out in each module's ``CASES``:
+
+- ``boot``: boot and reset;
+- ``core``: availability, unlocking, vendor data;
+- ``configuration``: GetConfiguration and ChangeConfiguration;
+- ``transactions``: charging sessions, local and remote;
+- ``sessions``: sessions at their edges (ConnectionTimeOut, the EV side, remote starts refused);
+- ``reservation``, ``charge_point_reservation``: reservations of a connector, of the Charge Point;
+- ``local_list``, ``authorization_lists``: the Local Authorization List;
+- ``firmware``, ``transfer_failures``: firmware and diagnostics, and transfers that fail;
+- ``trigger``: TriggerMessage;
+- ``smart_charging``, ``profile_checks``: charging profiles, applied and refused;
+- ``offline``: offline authorisation, the list and the cache;
+- ``monitoring``: heartbeats, periodic meter values, errors;
+- ``locks``: fixed cables and cable locks that fail;
+- ``power``: power failures;
+- ``outages``: connection loss during a transaction;
+- ``offline_transactions``: transactions started offline;
+- ``metering``: clock-aligned meter values, configuration value checks.
+
+What they share: ``base`` (the case, calls and answers, transactions, outages),
+``session_steps`` (keys, ConnectionTimeOut, the EV side), ``profiles`` (charging profiles
+and the composite schedule); ``octt`` lists the official cases, ``pack_file`` writes the
+pack, ``coverage`` the coverage table.
 """
 
 from chargecheck.script.catalogue import (
@@ -20,9 +43,11 @@ from chargecheck.script.catalogue import (
     core,
     firmware,
     local_list,
+    locks,
     metering,
     monitoring,
     offline,
+    offline_transactions,
     outages,
     power,
     profile_checks,
@@ -53,8 +78,10 @@ _MODULES = (
     profile_checks,
     offline,
     monitoring,
+    locks,
     power,
     outages,
+    offline_transactions,
     metering,
 )
 

@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager, suppress
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import AsyncExitStack, asynccontextmanager, contextmanager, suppress
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from chargecheck.csms.errors import NotConnected, SessionError
 from chargecheck.csms.session import Cursor, Message, Predicate, Result
@@ -30,7 +30,7 @@ from chargecheck.protocol.actions import FEATURE_PROFILES
 from chargecheck.script import reach
 from chargecheck.script.context import CaseContext
 from chargecheck.script.operator import StepKind
-from chargecheck.script.steps import configuration, transaction_of, unplug_quietly
+from chargecheck.script.steps import configuration, configured, transaction_of, unplug_quietly
 from chargecheck.script.verdict import Outcome
 
 CaseRun = Callable[[CaseContext], Awaitable[str]]
@@ -162,6 +162,29 @@ async def ask_expecting(
     return result
 
 
+async def ask_accepted(
+    ctx: CaseContext,
+    name: str,
+    action: str,
+    payload: dict[str, Any],
+    refusal: str,
+    connector_id: int | None = None,
+    detail: str = "Accepted",
+) -> Result | None:
+    """``ask`` a request the station may refuse: Accepted PASSes ``name`` with ``detail``;
+    another status is NOT TESTED, ``refusal`` following "answered <status>" to say why the
+    station may answer so. The result when Accepted, else None."""
+    result = await ask(ctx, name, action, payload, connector_id)
+    if result is None:
+        return None
+    evidence = (result.call_entry_id, result.entry_id)
+    if result.get("status") != "Accepted":
+        not_tested(ctx, name, f"answered {result.get('status')}{refusal}", evidence, connector_id)
+        return None
+    ctx.check(True, name, detail, evidence, connector_id)
+    return result
+
+
 def not_tested(
     ctx: CaseContext, name: str, detail: str, evidence: tuple[int, ...] = (), c: int | None = None
 ) -> None:
@@ -183,6 +206,20 @@ async def arrives(
     )
 
 
+async def stop_arrives(
+    ctx: CaseContext, name: str, transaction_id: int, cursor: Cursor, c: int
+) -> Message | None:
+    """The StopTransaction of ``transaction_id`` since ``cursor`` (4.10: the Charge Point
+    SHALL send one): PASS ``name`` with its reason; none within ``timeouts.transaction``
+    FAILs ``name``."""
+    wait = ctx.settings.timeouts.transaction
+    where = of_transaction(transaction_id)
+    stop = await arrives(ctx, name, "StopTransaction", where, cursor, wait, c)
+    if stop is not None:
+        ctx.check(True, name, f"reason {stop.payload.get('reason', '-')}", (stop.entry_id,), c)
+    return stop
+
+
 async def watch(
     ctx: CaseContext,
     action: str,
@@ -197,6 +234,15 @@ async def watch(
         return None
 
 
+async def stop_seen(
+    ctx: CaseContext, transaction_id: int, cursor: Cursor, timeout: float | None = None
+) -> Message | None:
+    """The StopTransaction of ``transaction_id`` since ``cursor`` if one comes within
+    ``timeout`` (default ``timeouts.transaction``; nothing recorded)."""
+    wait = ctx.settings.timeouts.transaction if timeout is None else timeout
+    return await watch(ctx, "StopTransaction", of_transaction(transaction_id), cursor, wait)
+
+
 def on(connector_id: int, **fields: Any) -> Predicate:
     """A payload of ``connector_id`` whose other ``fields`` have these values."""
     return lambda p: (
@@ -206,6 +252,23 @@ def on(connector_id: int, **fields: Any) -> Predicate:
 
 def of_transaction(transaction_id: int | None) -> Predicate:
     return lambda p: p.get("transactionId") == transaction_id
+
+
+@contextmanager
+def parent_of(ctx: CaseContext, parent: str, *tags: str) -> Iterator[None]:
+    """For the block the bench answers each of ``tags`` with the parentIdTag ``parent``
+    (IdTagInfo, 7.14); what it answered before is put back after."""
+    parents = ctx.session.answers.parents
+    saved = {t: parents.get(t) for t in tags}
+    parents.update(dict.fromkeys(tags, parent))
+    try:
+        yield
+    finally:
+        for t, was in saved.items():
+            if was is None:
+                parents.pop(t, None)
+            else:
+                parents[t] = was
 
 
 def new_tag(prefix: str = "CC") -> str:
@@ -233,6 +296,33 @@ async def key_int(ctx: CaseContext, key: str) -> int | None:
         return int(value) if value is not None else None
     except ValueError:
         return None
+
+
+class Unset(NamedTuple):
+    """A configuration key the station would not take at the value a case needs."""
+
+    key: str
+    now: str | None  # its value before, as reported (None: not reported)
+    value: str
+
+    def __str__(self) -> str:
+        was = "not reported" if self.now is None else f"{self.now}"
+        return f"{self.key} ({was}) cannot be set to {self.value}"
+
+
+@asynccontextmanager
+async def keys_at(ctx: CaseContext, keys: dict[str, str]) -> AsyncIterator[Unset | None]:
+    """Each key at its value for the block: left alone where it already is, else set and put
+    back afterwards. Yields None, or the first key that could not be (nothing recorded)."""
+    async with AsyncExitStack() as stack:
+        for key, value in keys.items():
+            now = await configuration(ctx, key)
+            if now is not None and now.strip().lower() == value.lower():
+                continue
+            if not await stack.enter_async_context(configured(ctx, key, value, "")):
+                yield Unset(key, now, value)
+                return
+        yield None
 
 
 async def unknown_connector(ctx: CaseContext) -> int:
@@ -308,6 +398,34 @@ async def running(ctx: CaseContext, c: int) -> int | None:
     transaction runs"): its id, or None."""
     started = await begin(ctx, c, "a transaction runs")
     return None if started is None else started[0]
+
+
+async def running_from_idle(ctx: CaseContext) -> tuple[int, int, Cursor] | None:
+    """The station made idle, then a transaction on the case's connector (``running``):
+    the connector, the transaction id and the cursor from then; None: no transaction."""
+    from chargecheck.script.steps import make_idle
+
+    await make_idle(ctx)
+    c = ctx.settings.connector
+    tx = await running(ctx, c)
+    return None if tx is None else (c, tx, ctx.mark())
+
+
+async def sampled_during(
+    ctx: CaseContext, c: int, sample: Callable[[int, Cursor], Awaitable[list[Message]]]
+) -> tuple[int, list[Message]] | None:
+    """A transaction on connector ``c`` (``running``), ``sample`` taken of it (given its id
+    and the cursor from before it began), then the transaction stopped: its id and the
+    messages sampled; None: no transaction."""
+    from chargecheck.script.steps import stop_remote
+
+    cursor = ctx.mark()
+    tx = await running(ctx, c)
+    if tx is None:
+        return None
+    found = await sample(tx, cursor)
+    await stop_remote(ctx, tx, c)
+    return tx, found
 
 
 async def begin(

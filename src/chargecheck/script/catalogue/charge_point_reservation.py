@@ -28,13 +28,11 @@ How they are judged:
 
 from __future__ import annotations
 
-from contextlib import suppress
-
 from chargecheck.csms.errors import CallErrorReceived, SessionError
-from chargecheck.csms.session import Cursor, Message
 from chargecheck.script.catalogue.base import (
     answered,
     ask,
+    ask_accepted,
     begin,
     call_quietly,
     case,
@@ -43,6 +41,7 @@ from chargecheck.script.catalogue.base import (
     not_tested,
     now_plus,
     on,
+    parent_of,
     present,
     stop_quietly,
     watch,
@@ -50,14 +49,16 @@ from chargecheck.script.catalogue.base import (
 from chargecheck.script.catalogue.reservation import (
     _lasting,
     _reservation_id,
-    reserve,
+    back_from,
+    reported,
+    reservation_id_of,
+    reserve_refused,
     reserved,
+    zero_reservable,
 )
 from chargecheck.script.context import CaseContext
 from chargecheck.script.operator import StepKind
 from chargecheck.script.steps import (
-    ask_status,
-    configuration_read,
     last_status,
     make_idle,
     step_quietly,
@@ -67,92 +68,11 @@ from chargecheck.script.steps import (
 from chargecheck.script.verdict import Outcome
 
 PROFILE = "Reservation"
-ZERO_KEY = "ReserveConnectorZeroSupported"
 # OCPP-J 4.2.3: the error codes of a CALL whose action the receiver does not support.
 UNSUPPORTED = ("NotSupported", "NotImplemented")
-
-
-def _reservation_id_of(start: Message, rid: int) -> tuple[bool, str]:
-    """Does the StartTransaction carry reservation ``rid``, and the detail either way."""
-    got = start.payload.get("reservationId")
-    if got == rid:
-        return True, f"reservationId {got}"
-    return False, (
-        f"reservationId {got}, not {rid}; 4.8: the transaction that ends a reservation MUST "
-        "carry its reservationId"
-    )
-
-
-async def _refusal(
-    ctx: CaseContext, name: str, c: int, wanted: str, rule: str, shown: tuple[int, ...] = ()
-) -> str:
-    """ReserveNow of ``c`` judged against the refusal ``wanted`` (``shown``: the journal
-    ids of the state that calls for it, evidence beside the answer); a reservation made
-    all the same is cancelled. The answer's status ("" if none)."""
-    rid = _reservation_id()
-    result = await reserve(ctx, name, c, new_tag("RF"), rid, _lasting(ctx))
-    if result is None:
-        return ""
-    got = result.get("status")
-    evidence = (*shown, result.call_entry_id, result.entry_id)
-    if got == "Rejected":
-        said = "answered Rejected: 5.13 lets a station configured not to accept reservations answer so, whatever the state"
-        not_tested(ctx, name, said, evidence, c)
-        return ""
-    detail = f"answered {got}" if got == wanted else f"answered {got}, not {wanted}: {rule}"
-    ctx.check(got == wanted, name, detail, evidence, c)
-    if got == "Accepted":
-        await call_quietly(ctx, "CancelReservation", {"reservationId": rid})
-    return str(got)
-
-
-async def _zero_supported(ctx: CaseContext, name: str) -> bool:
-    """ReserveConnectorZeroSupported is true; if not, ``name`` is NOT TESTED."""
-    value, evidence = await configuration_read(ctx, ZERO_KEY)
-    if value is not None and value.strip().lower() == "true":
-        return True
-    not_tested(
-        ctx,
-        name,
-        f"{ZERO_KEY} is {value or 'not reported'}: reserving connector 0 is optional (9.3), "
-        "and a station without it SHALL answer Rejected (5.13, judged by TC_049_CS)",
-        evidence,
-    )
-    return False
-
-
-async def _reported(
-    ctx: CaseContext, c: int, status: str, cursor: Cursor, name: str, cause: str
-) -> Message | None:
-    """The StatusNotification ``status`` of ``c`` since ``cursor`` (or, if none came in
-    time, the one TriggerMessage gets); if neither shows it, ``name`` is NOT TESTED: the
-    state the case needs was not reached (or not seen)."""
-    seen = await watch(ctx, "StatusNotification", on(c, status=status), cursor)
-    if seen is not None:
-        return seen
-    asked = await ask_status(ctx, c)
-    if asked.status is not None and asked.status.payload["status"] == status:
-        return asked.status
-    not_tested(
-        ctx,
-        name,
-        f"connector {c} was not seen {status} after {cause} (status {asked.detail}); what "
-        f"would reach it: {cause} that makes connector {c} {status}",
-        asked.evidence,
-        c,
-    )
-    return None
-
-
-async def _back_from(ctx: CaseContext, c: int, status: str, cursor: Cursor) -> None:
-    """Clean-up: wait (``timeouts.status``) for ``c`` to leave ``status``."""
-    with suppress(SessionError):
-        await ctx.session.expect(
-            "StatusNotification",
-            lambda p: p["connectorId"] == c and p["status"] != status,
-            ctx.settings.timeouts.status,
-            cursor,
-        )
+# The first criterion of the connector 0 cases, and of the "(absent)" cases.
+ZERO_ONLY = "Run only with ReserveConnectorZeroSupported true (else NOT TESTED: Rejected is then the answer, TC_049_CS)"
+ABSENT_ONLY = "Run only when SupportedFeatureProfiles does not list Reservation (a station that claims it: NOT TESTED)"
 
 
 # -- a reservation used -----------------------------------------------------------------
@@ -181,7 +101,7 @@ async def reservation_remote_start(ctx: CaseContext) -> str:
         return ""
     tx, start = started
     try:
-        ok, detail = _reservation_id_of(start, rid)
+        ok, detail = reservation_id_of(start, rid)
         ctx.check(
             ok,
             "StartTransaction carries the reservationId (4.8 MUST)",
@@ -218,15 +138,15 @@ async def _faulted(ctx: CaseContext, where: int, name: str, c: int) -> str:
     if not await ctx.physical(StepKind.CREATE_ERROR, where, name):
         return ""
     try:
-        faulted = await _reported(ctx, where, "Faulted", cursor, name, "an error created")
+        faulted = await reported(ctx, where, "Faulted", cursor, name, "an error created")
         if faulted is None:
             return ""
         rule = "5.13: if the Charge Point or the connector is Faulted it SHALL return Faulted"
-        status = await _refusal(ctx, name, c, "Faulted", rule, (faulted.entry_id,))
+        status = await reserve_refused(ctx, name, c, "Faulted", rule, (faulted.entry_id,))
     finally:
         cleared = ctx.mark()
         if await step_quietly(ctx, StepKind.CLEAR_ERROR, where):
-            await _back_from(ctx, where, "Faulted", cleared)
+            await back_from(ctx, where, "Faulted", cleared)
     return f"OK, {status}" if status == "Faulted" else ""
 
 
@@ -234,8 +154,8 @@ async def _faulted(ctx: CaseContext, where: int, name: str, c: int) -> str:
     "TC_048_4_CS",
     "Reservation of a Connector - Rejected",
     "5.13, 9.1",
-    """
-Run only when SupportedFeatureProfiles does not list Reservation (a station that claims it: NOT TESTED)
+    f"""
+{ABSENT_ONLY}
 ReserveNow of an idle connector is answered Rejected, or CALLERROR NotSupported or NotImplemented; Accepted FAILs (5.13 SHALL Rejected when not configured to accept reservations)""",
 )
 async def reservation_without_profile(ctx: CaseContext) -> str:
@@ -314,34 +234,30 @@ async def _without_profile(ctx: CaseContext, c: int) -> str:
     "TC_050_1_CS",
     "Reservation of a Charge Point - Faulted",
     "5.13, 9.3",
-    """
-Run only with ReserveConnectorZeroSupported true (else NOT TESTED: Rejected is then the answer, TC_049_CS)
+    f"""
+{ZERO_ONLY}
 ReserveNow of connector 0 with the Charge Point reported Faulted (an error created on it; not seen Faulted: NOT TESTED) is answered Faulted (5.13 SHALL; Rejected: NOT TESTED)""",
     PROFILE,
 )
 async def reservation_station_faulted(ctx: CaseContext) -> str:
     name = "ReserveNow of connector 0 of a Faulted Charge Point: Faulted (5.13 SHALL)"
-    if not await _zero_supported(ctx, name):
-        return ""
-    await make_idle(ctx)
-    return await _faulted(ctx, 0, name, 0)
+    return await _faulted(ctx, 0, name, 0) if await zero_reservable(ctx, name) else ""
 
 
 @case(
     "TC_050_2_CS",
     "Reservation of a Charge Point - Occupied",
     "5.13, 9.3",
-    """
-Run only with ReserveConnectorZeroSupported true (else NOT TESTED: Rejected is then the answer, TC_049_CS)
+    f"""
+{ZERO_ONLY}
 A transaction runs on every connector (the Charge Point occupied; not reached: NOT TESTED)
 ReserveNow of connector 0 is answered Occupied (5.13 SHALL: the Charge Point is occupied; Rejected: NOT TESTED)""",
     PROFILE,
 )
 async def reservation_station_occupied(ctx: CaseContext) -> str:
     name = "ReserveNow of connector 0 of an occupied Charge Point: Occupied (5.13 SHALL)"
-    if not await _zero_supported(ctx, name):
+    if not await zero_reservable(ctx, name):
         return ""
-    await make_idle(ctx)
     running: dict[int, int] = {}
     status = ""
     try:
@@ -352,7 +268,7 @@ async def reservation_station_occupied(ctx: CaseContext) -> str:
                 return ""
             running[c] = started[0]
         rule = "5.13: if the Charge Point is occupied it SHALL return Occupied"
-        status = await _refusal(ctx, name, 0, "Occupied", rule)
+        status = await reserve_refused(ctx, name, 0, "Occupied", rule)
     finally:
         for c, tx in running.items():
             await stop_remote(ctx, tx, c)
@@ -363,16 +279,15 @@ async def reservation_station_occupied(ctx: CaseContext) -> str:
     "TC_050_3_CS",
     "Reservation of a Charge Point - Unavailable",
     "5.13, 5.2, 9.3",
-    """
-Run only with ReserveConnectorZeroSupported true (else NOT TESTED: Rejected is then the answer, TC_049_CS)
+    f"""
+{ZERO_ONLY}
 ReserveNow of connector 0 with the Charge Point made Inoperative (ChangeAvailability of connector 0 Accepted and reported Unavailable; else NOT TESTED) is answered Unavailable (5.13 SHALL; Rejected: NOT TESTED)""",
     PROFILE,
 )
 async def reservation_station_unavailable(ctx: CaseContext) -> str:
     name = "ReserveNow of connector 0 of an Unavailable Charge Point: Unavailable (5.13 SHALL)"
-    if not await _zero_supported(ctx, name):
+    if not await zero_reservable(ctx, name):
         return ""
-    await make_idle(ctx)
     cursor = ctx.mark()
     try:
         change = await ctx.call("ChangeAvailability", {"connectorId": 0, "type": "Inoperative"})
@@ -386,16 +301,16 @@ async def reservation_station_unavailable(ctx: CaseContext) -> str:
             not_tested(ctx, name, said, (change.call_entry_id, change.entry_id))
             return ""
         made = "ChangeAvailability Inoperative of connector 0"
-        unavailable = await _reported(ctx, 0, "Unavailable", cursor, name, made)
+        unavailable = await reported(ctx, 0, "Unavailable", cursor, name, made)
         if unavailable is None:
             return ""
         rule = "5.13: if the Charge Point is Unavailable it SHALL return Unavailable"
         shown = (change.call_entry_id, change.entry_id, unavailable.entry_id)
-        status = await _refusal(ctx, name, 0, "Unavailable", rule, shown)
+        status = await reserve_refused(ctx, name, 0, "Unavailable", rule, shown)
     finally:
         back = ctx.mark()
         await call_quietly(ctx, "ChangeAvailability", {"connectorId": 0, "type": "Operative"})
-        await _back_from(ctx, ctx.settings.connector, "Unavailable", back)
+        await back_from(ctx, ctx.settings.connector, "Unavailable", back)
     return f"OK, {status}" if status == "Unavailable" else ""
 
 
@@ -403,8 +318,8 @@ async def reservation_station_unavailable(ctx: CaseContext) -> str:
     "TC_050_4_CS",
     "Reservation of a Charge Point - Rejected",
     "5.13, 9.1, 9.3",
-    """
-Run only when SupportedFeatureProfiles does not list Reservation (a station that claims it: NOT TESTED)
+    f"""
+{ABSENT_ONLY}
 ReserveNow of connector 0 is answered Rejected, or CALLERROR NotSupported or NotImplemented; Accepted FAILs (5.13 SHALL Rejected when not configured to accept reservations)""",
 )
 async def reservation_station_without_profile(ctx: CaseContext) -> str:
@@ -461,13 +376,8 @@ async def reservation_by_parent(ctx: CaseContext) -> str:
     await make_idle(ctx)
     c, rid = ctx.settings.connector, _reservation_id()
     owner, other, parent = new_tag("RO"), new_tag("RP"), new_tag("PA")
-    parents = ctx.session.answers.parents
-    parents[owner] = parents[other] = parent
-    try:
+    with parent_of(ctx, parent, owner, other):
         return await _used_by_parent(ctx, c, rid, owner, other, parent)
-    finally:
-        parents.pop(owner, None)
-        parents.pop(other, None)
 
 
 async def _used_by_parent(
@@ -481,15 +391,12 @@ async def _used_by_parent(
         "parentIdTag": parent,
         "reservationId": rid,
     }
-    result = await ask(ctx, name, "ReserveNow", payload, c)
+    refusal = " (5.13: Rejected when configured not to accept reservations)"
+    made = f"reservation {rid} for {owner}, parent {parent}"
+    result = await ask_accepted(ctx, name, "ReserveNow", payload, refusal, c, made)
     if result is None:
         return ""
     evidence = (result.call_entry_id, result.entry_id)
-    if result.get("status") != "Accepted":
-        said = f"answered {result.get('status')} (5.13: Rejected when configured not to accept reservations)"
-        not_tested(ctx, name, said, evidence, c)
-        return ""
-    ctx.check(True, name, f"reservation {rid} for {owner}, parent {parent}", evidence, c)
     asked = f"Authorize.req for {other}, an idTag of the same parent (5.13 SHALL)"
     cursor = ctx.mark()
     start = None
@@ -523,7 +430,7 @@ async def _used_by_parent(
                 c,
             )
             return ""
-        ok, detail = _reservation_id_of(start, rid)
+        ok, detail = reservation_id_of(start, rid)
         ctx.check(ok, name, detail, (start.entry_id,), c)
         return f"OK, reservation {rid} used by {other} of parent {parent}"
     finally:

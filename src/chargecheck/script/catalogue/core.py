@@ -20,6 +20,7 @@ from chargecheck.script.catalogue.base import (
     of_transaction,
     on,
     running,
+    running_from_idle,
     unknown_connector,
     watch,
 )
@@ -253,13 +254,11 @@ UnlockConnector is answered (5.18 SHALL); NotSupported is NOT TESTED
 The transaction on the connector is finished first: a StopTransaction (5.18 SHALL finish the transaction first; 4.10 SHALL send StopTransaction)""",
 )
 async def unlock_in_transaction(ctx: CaseContext) -> str:
-    await make_idle(ctx)
-    c = ctx.settings.connector
-    tx = await running(ctx, c)
-    if tx is None:
+    started = await running_from_idle(ctx)
+    if started is None:
         return ""
+    c, tx, cursor = started
     name = "StopTransaction after UnlockConnector (5.18 SHALL)"
-    cursor = ctx.mark()
     result = await ask(ctx, name, "UnlockConnector", {"connectorId": c}, c)
     if result is None or result.get("status") == "NotSupported":
         if result is not None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from contextlib import suppress
 from datetime import timedelta
+from typing import Any
 
 from chargecheck.clock import utc_iso
 from chargecheck.csms.errors import SessionError
@@ -73,6 +74,48 @@ async def final_status(ctx: CaseContext, name: str, location: str) -> tuple[Mess
     return final, cursor
 
 
+async def update_ended(
+    ctx: CaseContext, name: str, location: str | None
+) -> tuple[Message, Cursor, int] | None:
+    """With ``location`` served (None: nothing to update to, ``name`` recorded already),
+    the station made idle, then ``final_status``: the final notification, the cursor from
+    before the request and the file services' mark from before it (``since``)."""
+    if location is None or ctx.files is None:
+        return None
+    await make_idle(ctx)
+    since = ctx.files.mark()
+    ended = await final_status(ctx, name, location)
+    return None if ended is None else (*ended, since)
+
+
+async def diagnostics_requested(
+    ctx: CaseContext, name: str, status_name: str, payload: dict[str, Any], cursor: Cursor
+) -> tuple[str, Message] | None:
+    """GetDiagnostics with ``payload`` names a file (PASS ``name``; no fileName is NOT
+    TESTED, 5.9: no diagnostics available), then the DiagnosticsStatusNotification it
+    ends in since ``cursor``, Uploaded or UploadFailed (none in time FAILs
+    ``status_name``, 5.9 MUST send them): the file name and that notification."""
+    result = await ask(ctx, name, "GetDiagnostics", payload)
+    if result is None:
+        return None
+    file_name = result.get("fileName")
+    evidence = (result.call_entry_id, result.entry_id)
+    if not file_name:
+        said = "no fileName: 5.9 says so when no diagnostics are available"
+        not_tested(ctx, name, said, evidence)
+        return None
+    ctx.check(True, name, str(file_name), evidence)
+    final = await arrives(
+        ctx,
+        status_name,
+        "DiagnosticsStatusNotification",
+        lambda p: p["status"] in ("Uploaded", "UploadFailed"),
+        cursor,
+        ctx.settings.timeouts.diagnostics,
+    )
+    return None if final is None else (str(file_name), final)
+
+
 async def _settled(ctx: CaseContext, cursor: Cursor) -> None:
     """The next case starts with a settled station: one that reported Installing or
     Installed reboots to run the new image (it may before or after the notification),
@@ -129,15 +172,10 @@ If the station reboots, it sends a BootNotification (4.2.1 SHALL), with the new 
 )
 async def firmware_installed(ctx: CaseContext) -> str:
     name = "FirmwareStatusNotification Installed (5.19 MUST, SHALL install)"
-    served = served_firmware(ctx, name)
-    if served is None:
-        return ""
-    await make_idle(ctx)
-    since = ctx.files.mark()
-    ended = await final_status(ctx, name, served)
+    ended = await update_ended(ctx, name, served_firmware(ctx, name))
     if ended is None:
         return ""
-    final, cursor = ended
+    final, cursor, since = ended
     status = final.payload["status"]
     if status != "Installed":
         not_tested(ctx, name, f"{trail(statuses(ctx, cursor))} (the station judged the image)")
@@ -218,25 +256,11 @@ async def diagnostics(ctx: CaseContext) -> str:
         "retries": 1,
         "retryInterval": 0,
     }
-    result = await ask(ctx, name, "GetDiagnostics", payload)
-    if result is None:
-        return ""
-    file_name = result.get("fileName")
-    if not file_name:
-        not_tested(ctx, name, "no fileName: 5.9 says so when no diagnostics are available")
-        return ""
-    ctx.check(True, name, str(file_name), (result.call_entry_id, result.entry_id))
     status_name = "DiagnosticsStatusNotification Uploaded (5.9 MUST)"
-    final = await arrives(
-        ctx,
-        status_name,
-        "DiagnosticsStatusNotification",
-        lambda p: p["status"] in ("Uploaded", "UploadFailed"),
-        cursor,
-        ctx.settings.timeouts.diagnostics,
-    )
-    if final is None:
+    requested = await diagnostics_requested(ctx, name, status_name, payload, cursor)
+    if requested is None:
         return ""
+    file_name, final = requested
     if final.payload["status"] != "Uploaded":
         not_tested(ctx, status_name, "UploadFailed: the station could not upload to the bench")
         return ""

@@ -17,10 +17,10 @@ from datetime import datetime
 
 from chargecheck.csms.errors import CallErrorReceived, SessionError
 from chargecheck.csms.session import Cursor, Message
-from chargecheck.script.catalogue.base import case, not_tested, running
-from chargecheck.script.catalogue.outages import keys_at, stamp
+from chargecheck.script.catalogue.base import case, keys_at, not_tested, sampled_during
+from chargecheck.script.catalogue.outages import stamp
 from chargecheck.script.context import CaseContext
-from chargecheck.script.steps import configuration_read, make_idle, stop_remote
+from chargecheck.script.steps import configuration_read, make_idle
 
 ENERGY = "Energy.Active.Import.Register"
 UP_TO_THE_STATION = "4.7: it is up to the Charge Point to decide when it will send meter values"
@@ -89,13 +89,13 @@ async def clock_aligned_meter_values(ctx: CaseContext) -> str:
         if refused is not None:
             not_tested(ctx, name, f"{refused} (5.3 lets the station refuse a value)")
             return ""
-        cursor = ctx.mark()
-        tx = await running(ctx, c)
-        if tx is None:
-            return ""
         count = meter.samples + 1
-        found = await aligned_meter_values(ctx, c, count, limit, cursor)
-        await stop_remote(ctx, tx, c)
+        sampled = await sampled_during(
+            ctx, c, lambda _, cursor: aligned_meter_values(ctx, c, count, limit, cursor)
+        )
+        if sampled is None:
+            return ""
+        found = sampled[1]
     evidence = tuple(m.entry_id for m in found)
     if len(found) < count:
         got = f"{len(found)} of {count} clock-aligned MeterValues within {limit:g} s of each other"

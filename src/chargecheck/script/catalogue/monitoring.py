@@ -24,7 +24,7 @@ from chargecheck.script.catalogue.base import (
     key_int,
     not_tested,
     on,
-    running,
+    sampled_during,
     watch,
 )
 from chargecheck.script.context import CaseContext
@@ -37,7 +37,6 @@ from chargecheck.script.steps import (
     silences_after,
     spacing,
     step_quietly,
-    stop_remote,
 )
 
 NOT_MANDATORY = "4.6 NOTE: with JSON over WebSocket, sending heartbeats is not mandatory"
@@ -94,13 +93,13 @@ async def periodic_meter_values(ctx: CaseContext) -> str:
         if not ok:
             not_tested(ctx, name, f"MeterValueSampleInterval could not be set to {meter.interval}")
             return ""
-        cursor = ctx.mark()
-        tx = await running(ctx, c)
-        if tx is None:
-            return ""
         count = meter.samples + 1
-        found = await sampled_meter_values(ctx, tx, c, count, limit, cursor)
-        await stop_remote(ctx, tx, c)
+        sampled = await sampled_during(
+            ctx, c, lambda tx, cursor: sampled_meter_values(ctx, tx, c, count, limit, cursor)
+        )
+        if sampled is None:
+            return ""
+        tx, found = sampled
     evidence = tuple(m.entry_id for m in found)
     regular, detail = spacing(found, limit)
     if len(found) < count or not regular:

@@ -27,12 +27,12 @@ from chargecheck.script.catalogue.base import (
     case,
     new_tag,
     not_tested,
-    of_transaction,
     on,
     outage,
     present,
     running,
     stop_quietly,
+    stop_seen,
     watch,
 )
 from chargecheck.script.catalogue.local_list import entry, send_list
@@ -197,9 +197,7 @@ async def queued_offline(ctx: CaseContext) -> str:
         if not unplugged:
             await stop_remote(ctx, tx, c)
             return ""
-        stop = await watch(
-            ctx, "StopTransaction", of_transaction(tx), cursor, ctx.settings.timeouts.transaction
-        )
+        stop = await stop_seen(ctx, tx, cursor)
         instead = ctx.session.received(cursor=cursor)[-4:]  # what shows there was none
         ctx.check(
             stop is not None,

@@ -75,6 +75,17 @@ def judge_refused(
     )
 
 
+async def ask_refused(
+    ctx: CaseContext, name: str, action: str, payload: dict[str, Any], rule: str, c: int
+) -> tuple[Result | CallErrorReceived, bool] | None:
+    """``action`` sent (``ask_or_callerror``), its reply judged by ``judge_refused``: the
+    reply and whether it refused; None: no reply (``name`` FAILed)."""
+    reply = await ask_or_callerror(ctx, name, action, payload, c)
+    if reply is None:
+        return None
+    return reply, judge_refused(ctx, name, reply, rule, c)
+
+
 def accepted(reply: Result | CallErrorReceived | None) -> bool:
     return isinstance(reply, Result) and reply.get("status") == "Accepted"
 
@@ -98,22 +109,18 @@ async def wrong_transaction(ctx: CaseContext) -> str:
     wrong = next(t for t in range(tx + 1000, tx + 2000) if t not in taken)
     name = "TxProfile for another transactionId refused (3.13.1 SHALL discard)"
     profile = charging_profile(pid, "TxProfile", 1, LIMITS[unit][0], unit, ctx, wrong)
+    payload = {"connectorId": c, "csChargingProfiles": profile}
+    rule = (
+        f"the TxProfile names transaction {wrong}, not the running {tx}; 3.13.1: the "
+        "Charge Point SHALL discard a TxProfile without its active transaction and "
+        "return an error status"
+    )
     reply = None
     try:
-        reply = await ask_or_callerror(
-            ctx, name, "SetChargingProfile", {"connectorId": c, "csChargingProfiles": profile}, c
-        )
-        if reply is None:
+        asked = await ask_refused(ctx, name, "SetChargingProfile", payload, rule, c)
+        if asked is None:
             return ""
-        ok = judge_refused(
-            ctx,
-            name,
-            reply,
-            f"the TxProfile names transaction {wrong}, not the running {tx}; 3.13.1: the "
-            "Charge Point SHALL discard a TxProfile without its active transaction and "
-            "return an error status",
-            c,
-        )
+        reply, ok = asked
         return f"OK, refused a TxProfile for transaction {wrong}" if ok else ""
     finally:
         if accepted(reply):
@@ -175,17 +182,14 @@ async def remote_start_wrong_purpose(ctx: CaseContext) -> str:
         "chargingProfile": profile,
     }
     cursor = ctx.mark()
-    reply = await ask_or_callerror(ctx, name, "RemoteStartTransaction", payload, c)
-    if reply is None:
-        return ""
-    ok = judge_refused(
-        ctx,
-        name,
-        reply,
+    rule = (
         "5.11, the chargingProfile's purpose MUST be TxProfile, and 5.16.2, the Charge Point "
-        "SHALL use an accepted profile for the transaction",
-        c,
+        "SHALL use an accepted profile for the transaction"
     )
+    asked = await ask_refused(ctx, name, "RemoteStartTransaction", payload, rule, c)
+    if asked is None:
+        return ""
+    reply, ok = asked
     if accepted(reply):
         start = await watch(
             ctx, "StartTransaction", on(c), cursor, ctx.settings.timeouts.transaction

@@ -4,13 +4,19 @@
 
 A ReserveNow of an Available connector that the station answers Rejected is NOT TESTED:
 5.13 lets a station "configured not to accept reservations" answer so.
+
+The steps ``charge_point_reservation`` shares with these cases are here too: a ReserveNow,
+one judged against the refusal 5.13 names for a state, ReserveConnectorZeroSupported
+(9.3), a connector status reached and left.
 """
 
 from __future__ import annotations
 
 import secrets
+from contextlib import suppress
 
-from chargecheck.csms.session import Cursor, Result
+from chargecheck.csms.errors import SessionError
+from chargecheck.csms.session import Cursor, Message, Result
 from chargecheck.script.catalogue.base import (
     answered,
     arrives,
@@ -29,9 +35,16 @@ from chargecheck.script.catalogue.base import (
     watch,
 )
 from chargecheck.script.context import CaseContext
-from chargecheck.script.steps import make_idle, stop_remote, unplug_quietly
+from chargecheck.script.steps import (
+    ask_status,
+    configuration_read,
+    make_idle,
+    stop_remote,
+    unplug_quietly,
+)
 
 PROFILE = "Reservation"
+ZERO_KEY = "ReserveConnectorZeroSupported"
 
 
 def _reservation_id() -> int:
@@ -78,6 +91,91 @@ async def reserved(
         True, name, f"reservation {reservation_id}", (result.call_entry_id, result.entry_id), c
     )
     return result
+
+
+def reservation_id_of(start: Message, rid: int) -> tuple[bool, str]:
+    """Does the StartTransaction carry reservation ``rid``, and the detail either way."""
+    got = start.payload.get("reservationId")
+    if got == rid:
+        return True, f"reservationId {got}"
+    return False, (
+        f"reservationId {got}, not {rid}; 4.8: the transaction that ends a reservation MUST "
+        "carry its reservationId"
+    )
+
+
+async def reserve_refused(
+    ctx: CaseContext, name: str, c: int, wanted: str, rule: str, shown: tuple[int, ...] = ()
+) -> str:
+    """ReserveNow of ``c`` judged against the refusal ``wanted`` (``shown``: the journal
+    ids of the state that calls for it, evidence beside the answer); a reservation made
+    all the same is cancelled. The answer's status ("" if none)."""
+    rid = _reservation_id()
+    result = await reserve(ctx, name, c, new_tag("RF"), rid, _lasting(ctx))
+    if result is None:
+        return ""
+    got = result.get("status")
+    evidence = (*shown, result.call_entry_id, result.entry_id)
+    if got == "Rejected":
+        said = "answered Rejected: 5.13 lets a station configured not to accept reservations answer so, whatever the state"
+        not_tested(ctx, name, said, evidence, c)
+        return ""
+    detail = f"answered {got}" if got == wanted else f"answered {got}, not {wanted}: {rule}"
+    ctx.check(got == wanted, name, detail, evidence, c)
+    if got == "Accepted":
+        await call_quietly(ctx, "CancelReservation", {"reservationId": rid})
+    return str(got)
+
+
+async def zero_reservable(ctx: CaseContext, name: str) -> bool:
+    """ReserveConnectorZeroSupported is true, and the station is then made idle for the
+    case; if not, ``name`` is NOT TESTED."""
+    value, evidence = await configuration_read(ctx, ZERO_KEY)
+    if value is not None and value.strip().lower() == "true":
+        await make_idle(ctx)
+        return True
+    not_tested(
+        ctx,
+        name,
+        f"{ZERO_KEY} is {value or 'not reported'}: reserving connector 0 is optional (9.3), "
+        "and a station without it SHALL answer Rejected (5.13, judged by TC_049_CS)",
+        evidence,
+    )
+    return False
+
+
+async def reported(
+    ctx: CaseContext, c: int, status: str, cursor: Cursor, name: str, cause: str
+) -> Message | None:
+    """The StatusNotification ``status`` of ``c`` since ``cursor`` (or, if none came in
+    time, the one TriggerMessage gets); if neither shows it, ``name`` is NOT TESTED: the
+    state the case needs was not reached (or not seen)."""
+    seen = await watch(ctx, "StatusNotification", on(c, status=status), cursor)
+    if seen is not None:
+        return seen
+    asked = await ask_status(ctx, c)
+    if asked.status is not None and asked.status.payload["status"] == status:
+        return asked.status
+    not_tested(
+        ctx,
+        name,
+        f"connector {c} was not seen {status} after {cause} (status {asked.detail}); what "
+        f"would reach it: {cause} that makes connector {c} {status}",
+        asked.evidence,
+        c,
+    )
+    return None
+
+
+async def back_from(ctx: CaseContext, c: int, status: str, cursor: Cursor) -> None:
+    """Clean-up: wait (``timeouts.status``) for ``c`` to leave ``status``."""
+    with suppress(SessionError):
+        await ctx.session.expect(
+            "StatusNotification",
+            lambda p: p["connectorId"] == c and p["status"] != status,
+            ctx.settings.timeouts.status,
+            cursor,
+        )
 
 
 @case(

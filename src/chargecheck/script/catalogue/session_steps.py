@@ -1,21 +1,32 @@
-"""Steps the session cases share (``chargecheck.script.catalogue.sessions``): keys set for
-a case and put back, a short ConnectionTimeOut (OCPP 1.6 section 9.1), a connector with no
-cable, the wait for an incipient session to time out, the clean-ups, the reason of a
+"""Steps the session cases share (``chargecheck.script.catalogue.sessions``,
+``transactions``): keys set for a case and put back, a short ConnectionTimeOut (OCPP 1.6
+section 9.1), a connector with no cable, a transaction whose cable is unplugged at the EV
+(4.10, 9.1), the wait for an incipient session to time out, the clean-ups, the reason of a
 StopTransaction (7.41)."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import asynccontextmanager
 
 from chargecheck.csms.session import Cursor, Message
-from chargecheck.script.catalogue.base import arrives, call_quietly, key_int, not_tested, on, watch
+from chargecheck.script.catalogue.base import (
+    arrives,
+    call_quietly,
+    key_int,
+    keys_at,
+    not_tested,
+    on,
+    running,
+    stop_arrives,
+    watch,
+)
 from chargecheck.script.context import CaseContext
 from chargecheck.script.operator import StepKind
 from chargecheck.script.steps import (
-    configuration,
     configured,
     last_status,
+    make_idle,
     open_transactions,
     stop_remote,
     transaction_of,
@@ -27,26 +38,20 @@ from chargecheck.script.steps import (
 async def keys_set(
     ctx: CaseContext, wanted: dict[str, str], name: str, why: str = ""
 ) -> AsyncIterator[bool]:
-    """The configuration keys at the values ``wanted`` for the block (a key already there
-    is left alone; one changed is put back afterwards). A key the station will not take
-    (read-only, refused, unknown) makes ``name`` NOT TESTED: the case needs that value
-    (``why`` adds what the specification says of the key)."""
-    async with AsyncExitStack() as stack:
-        for key, value in wanted.items():
-            now = await configuration(ctx, key)
-            if now is not None and now.strip().lower() == value.lower():
-                continue
-            if not await stack.enter_async_context(configured(ctx, key, value, "")):
-                said = "not reported" if now is None else f"{now}"
-                not_tested(
-                    ctx,
-                    name,
-                    f"{key} is {said} and could not be set to {value} (read-only, refused or "
-                    f"unknown): the case needs it {value}" + (f"; {why}" if why else ""),
-                )
-                yield False
-                return
-        yield True
+    """The configuration keys at the values ``wanted`` for the block (``keys_at``). A key
+    the station will not take (read-only, refused, unknown) makes ``name`` NOT TESTED: the
+    case needs that value (``why`` adds what the specification says of the key)."""
+    async with keys_at(ctx, wanted) as unset:
+        if unset is not None:
+            said = "not reported" if unset.now is None else f"{unset.now}"
+            not_tested(
+                ctx,
+                name,
+                f"{unset.key} is {said} and could not be set to {unset.value} (read-only, "
+                f"refused or unknown): the case needs it {unset.value}"
+                + (f"; {why}" if why else ""),
+            )
+        yield unset is None
 
 
 @asynccontextmanager
@@ -70,6 +75,26 @@ async def short_connection_timeout(ctx: CaseContext, name: str) -> AsyncIterator
             f"be set to {wanted} s (read-only or refused): too long to wait here",
         )
         yield None
+
+
+@asynccontextmanager
+async def cable_awaited(ctx: CaseContext) -> AsyncIterator[tuple[int, int, str, Cursor] | None]:
+    """The station made idle, a short ConnectionTimeOut for the block
+    (``short_connection_timeout``) and the case's connector with no cable in
+    (``without_cable``): the connector, the ConnectionTimeOut in force, the criterion that
+    the connector goes back to Available once it expired (9.1), and the cursor from then;
+    None: not reached (recorded)."""
+    await make_idle(ctx)
+    c = ctx.settings.connector
+    async with short_connection_timeout(ctx, "ConnectionTimeOut can be made short") as timeout:
+        if timeout is None:
+            yield None
+            return
+        name = f"back to Available once ConnectionTimeOut ({timeout} s) expired (9.1 SHALL)"
+        if not await without_cable(ctx, c, name):
+            yield None
+            return
+        yield c, timeout, name, ctx.mark()
 
 
 async def without_cable(ctx: CaseContext, c: int, name: str) -> bool:
@@ -142,12 +167,66 @@ async def tidy(ctx: CaseContext, cursor: Cursor) -> None:
             await stop_remote(ctx, tx, start.payload["connectorId"])
 
 
+async def running_unplugged(ctx: CaseContext, c: int, name: str) -> tuple[int, Cursor] | None:
+    """A transaction runs on ``c``, then the operator unplugs the cable at the EV: the
+    transaction id and the cursor from before the unplug; None: no transaction, or no
+    unplug (the bench then stops the transaction)."""
+    tx = await running(ctx, c)
+    if tx is None:
+        return None
+    cursor = ctx.mark()
+    if not await ctx.physical(StepKind.UNPLUG, c, name):
+        await stop_remote(ctx, tx, c)
+        return None
+    return tx, cursor
+
+
+@asynccontextmanager
+async def unplugged_at_ev(
+    ctx: CaseContext, name: str, *, stop: bool
+) -> AsyncIterator[tuple[int, int, Cursor] | None]:
+    """The station made idle, StopTransactionOnEVSideDisconnect ``stop`` and
+    UnlockConnectorOnEVSideDisconnect false for the block (``keys_set`` on ``name``), then
+    ``running_unplugged`` on the case's connector: that connector, the transaction and
+    the cursor from before the unplug. The cable, held locked at the station, is freed
+    after the block (``free_cable``)."""
+    await make_idle(ctx)
+    c = ctx.settings.connector
+    keys = {
+        "StopTransactionOnEVSideDisconnect": str(stop).lower(),
+        "UnlockConnectorOnEVSideDisconnect": "false",
+    }
+    async with keys_set(ctx, keys, name) as ok:
+        unplugged = await running_unplugged(ctx, c, name) if ok else None
+        if unplugged is None:
+            yield None
+            return
+        try:
+            yield (c, *unplugged)
+        finally:
+            await free_cable(ctx, c)
+
+
 async def free_cable(ctx: CaseContext, c: int) -> None:
     """Clean-up after the EV side was unplugged with the cable locked at the station
     (UnlockConnectorOnEVSideDisconnect false): unlock it and pull it out."""
     if not open_transactions(ctx).get(c):
         await call_quietly(ctx, "UnlockConnector", {"connectorId": c})
     await unplug_quietly(ctx, c)
+
+
+async def stopped_by_unplug(
+    ctx: CaseContext, name: str, tx: int, cursor: Cursor, c: int
+) -> bool | None:
+    """After the cable was unplugged at the EV with StopTransactionOnEVSideDisconnect true
+    (4.10 SHALL stop): the StopTransaction of ``tx`` (``stop_arrives`` on ``name``; none
+    in time: None, and the bench stops it), then whether its reason is EVDisconnected
+    (``stop_reason``)."""
+    stop = await stop_arrives(ctx, name, tx, cursor, c)
+    if stop is None:
+        await stop_remote(ctx, tx, c)
+        return None
+    return stop_reason(ctx, stop, "EVDisconnected", c)
 
 
 def stop_reason(ctx: CaseContext, stop: Message, wanted: str, c: int) -> bool:

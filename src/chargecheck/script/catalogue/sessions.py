@@ -22,27 +22,29 @@ from chargecheck.csms.errors import CallErrorReceived, SessionError
 from chargecheck.csms.session import Cursor, Message, Result
 from chargecheck.script.catalogue.base import (
     answered,
-    arrives,
     ask,
-    begin,
+    ask_accepted,
     case,
     new_tag,
     not_tested,
-    of_transaction,
     on,
+    parent_of,
     present,
     running,
+    running_from_idle,
+    stop_arrives,
     stop_quietly,
+    stop_seen,
     watch,
 )
 from chargecheck.script.catalogue.session_steps import (
-    free_cable,
+    cable_awaited,
     keys_set,
-    short_connection_timeout,
     stop_reason,
+    stopped_by_unplug,
     tidy,
     times_out,
-    without_cable,
+    unplugged_at_ev,
 )
 from chargecheck.script.catalogue.transactions import authorised_start, authorize_sent
 from chargecheck.script.context import CaseContext
@@ -70,21 +72,18 @@ An unknown idTag is presented with no cable: the station sends Authorize for it 
 The connector goes Preparing (none is NOT TESTED: 4.9 "typically"), then back to Available once ConnectionTimeOut expired, not well before (9.1 SHALL go back to the original state)""",
 )
 async def identified_times_out(ctx: CaseContext) -> str:
-    await make_idle(ctx)
-    c, tag = ctx.settings.connector, new_tag()
-    async with short_connection_timeout(ctx, "ConnectionTimeOut can be made short") as timeout:
-        if timeout is None:
-            return ""
-        name = f"back to Available once ConnectionTimeOut ({timeout} s) expired (9.1 SHALL)"
-        if not await without_cable(ctx, c, name):
-            return ""
-        cursor = ctx.mark()
-        if not await ctx.physical(StepKind.PRESENT_CARD, c, name, tag):
-            return ""
-        if await authorize_sent(ctx, c, tag, cursor) is None:
-            await tidy(ctx, cursor)
-            return ""
-        return await times_out(ctx, c, cursor, timeout, f"card {tag} authorised", name)
+    async with cable_awaited(ctx) as awaited:
+        return "" if awaited is None else await _card_times_out(ctx, *awaited)
+
+
+async def _card_times_out(ctx: CaseContext, c: int, timeout: int, name: str, cursor: Cursor) -> str:
+    tag = new_tag()
+    if not await ctx.physical(StepKind.PRESENT_CARD, c, name, tag):
+        return ""
+    if await authorize_sent(ctx, c, tag, cursor) is None:
+        await tidy(ctx, cursor)
+        return ""
+    return await times_out(ctx, c, cursor, timeout, f"card {tag} authorised", name)
 
 
 @case(
@@ -100,20 +99,9 @@ The StopTransaction names the second card (6.49: the identifier used to stop); n
 async def group_card_stops(ctx: CaseContext) -> str:
     await make_idle(ctx)
     c, parent, other = ctx.settings.connector, new_tag("GP"), new_tag("GM")
-    starter, parents = ctx.settings.valid_id_tag, ctx.session.answers.parents
-    saved = {t: parents.get(t) for t in (starter, other)}
-    parents[starter] = parents[other] = parent
-    try:
-        started = await begin(ctx, c, "a transaction runs")
-        if started is None:
-            return ""
-        return await _stopped_by(ctx, c, started[0], other, parent)
-    finally:
-        for t, was in saved.items():
-            if was is None:
-                parents.pop(t, None)
-            else:
-                parents[t] = was
+    with parent_of(ctx, parent, ctx.settings.valid_id_tag, other):
+        tx = await running(ctx, c)
+        return "" if tx is None else await _stopped_by(ctx, c, tx, other, parent)
 
 
 async def _stopped_by(ctx: CaseContext, c: int, tx: int, other: str, parent: str) -> str:
@@ -123,7 +111,7 @@ async def _stopped_by(ctx: CaseContext, c: int, tx: int, other: str, parent: str
         await stop_remote(ctx, tx, c)
         return ""
     wait = ctx.settings.timeouts.transaction
-    stop = await watch(ctx, "StopTransaction", of_transaction(tx), cursor, wait)
+    stop = await stop_seen(ctx, tx, cursor, wait)
     asked = [m for m in ctx.session.received("Authorize", cursor) if m.payload["idTag"] == other]
     seen = tuple(m.entry_id for m in asked) + ((stop.entry_id,) if stop else ())
     if stop is None or not asked or asked[0].index > stop.index:
@@ -187,33 +175,15 @@ Its reason is EVDisconnected (7.41); another reason is NOT TESTED (4.10 SHOULD)
 UnlockConnector afterwards is answered (5.18 SHALL respond): Unlocked or NotSupported; UnlockFailed is NOT TESTED (5.18: the answer tells whether it could unlock)""",
 )
 async def unplug_stops_cable_locked(ctx: CaseContext) -> str:
-    await make_idle(ctx)
-    c = ctx.settings.connector
     name = "StopTransaction when the EV is unplugged (4.10 SHALL)"
-    keys = {
-        "StopTransactionOnEVSideDisconnect": "true",
-        "UnlockConnectorOnEVSideDisconnect": "false",
-    }
-    async with keys_set(ctx, keys, name) as ok:
-        if not ok:
-            return ""
-        tx = await running(ctx, c)
-        if tx is None:
-            return ""
-        cursor = ctx.mark()
-        if not await ctx.physical(StepKind.UNPLUG, c, name):
-            await stop_remote(ctx, tx, c)
-            return ""
-        wait = ctx.settings.timeouts.transaction
-        stop = await arrives(ctx, name, "StopTransaction", of_transaction(tx), cursor, wait, c)
-        if stop is None:
-            await stop_remote(ctx, tx, c)
-            await free_cable(ctx, c)
-            return ""
-        ctx.check(True, name, f"reason {stop.payload.get('reason', '-')}", (stop.entry_id,), c)
-        stop_reason(ctx, stop, "EVDisconnected", c)
-        unlocked = await _unlock_answered(ctx, c)
-        await free_cable(ctx, c)
+    async with unplugged_at_ev(ctx, name, stop=True) as unplugged:
+        return "" if unplugged is None else await _stopped_at_ev(ctx, name, *unplugged)
+
+
+async def _stopped_at_ev(ctx: CaseContext, name: str, c: int, tx: int, cursor: Cursor) -> str:
+    if await stopped_by_unplug(ctx, name, tx, cursor, c) is None:
+        return ""
+    unlocked = await _unlock_answered(ctx, c)
     return f"OK, transaction {tx} stopped at the EV side; UnlockConnector {unlocked}"
 
 
@@ -247,39 +217,26 @@ RemoteStopTransaction of it is Accepted and a StopTransaction follows (5.12 SHAL
 Its reason is Remote (7.41); another reason is NOT TESTED (4.10 SHOULD)""",
 )
 async def unplug_keeps_transaction(ctx: CaseContext) -> str:
-    await make_idle(ctx)
-    c = ctx.settings.connector
     name = "the transaction goes on after the EV is unplugged (4.10 SHALL NOT be stopped)"
-    keys = {
-        "StopTransactionOnEVSideDisconnect": "false",
-        "UnlockConnectorOnEVSideDisconnect": "false",
-    }
-    async with keys_set(ctx, keys, name) as ok:
-        if not ok:
-            return ""
-        tx = await running(ctx, c)
-        if tx is None:
-            return ""
-        cursor = ctx.mark()
-        if not await ctx.physical(StepKind.UNPLUG, c, name):
-            await stop_remote(ctx, tx, c)
-            return ""
-        wait = ctx.settings.timeouts.negative
-        early = await watch(ctx, "StopTransaction", of_transaction(tx), cursor, wait)
-        if early is not None:
-            ctx.check(
-                False,
-                name,
-                f"StopTransaction (reason {early.payload.get('reason', 'Local')}) once the EV "
-                "was unplugged, with StopTransactionOnEVSideDisconnect false: 4.10, the "
-                "transaction SHALL NOT be stopped",
-                (early.entry_id,),
-                c,
-            )
-            await free_cable(ctx, c)
-            return ""
-        stop = await _remote_stop(ctx, c, tx, name, cursor, wait)
-        await free_cable(ctx, c)
+    async with unplugged_at_ev(ctx, name, stop=False) as unplugged:
+        return "" if unplugged is None else await _kept_at_ev(ctx, name, *unplugged)
+
+
+async def _kept_at_ev(ctx: CaseContext, name: str, c: int, tx: int, cursor: Cursor) -> str:
+    wait = ctx.settings.timeouts.negative
+    early = await stop_seen(ctx, tx, cursor, wait)
+    if early is not None:
+        ctx.check(
+            False,
+            name,
+            f"StopTransaction (reason {early.payload.get('reason', 'Local')}) once the EV "
+            "was unplugged, with StopTransactionOnEVSideDisconnect false: 4.10, the "
+            "transaction SHALL NOT be stopped",
+            (early.entry_id,),
+            c,
+        )
+        return ""
+    stop = await _remote_stop(ctx, c, tx, name, cursor, wait)
     return f"OK, transaction {tx} went on after the unplug, stopped remotely" if stop else ""
 
 
@@ -298,11 +255,9 @@ async def _remote_stop(
         ctx, name, result, ("Accepted",), "5.12: the transaction is ongoing, SHALL be stopped", c
     ):
         return None
-    timeout = ctx.settings.timeouts.transaction
-    stop = await arrives(ctx, name, "StopTransaction", of_transaction(tx), marker, timeout, c)
+    stop = await stop_arrives(ctx, name, tx, marker, c)
     if stop is None:
         return None
-    ctx.check(True, name, f"reason {stop.payload.get('reason', '-')}", (stop.entry_id,), c)
     shown = after[-1:]
     status = f", {shown[0].payload['status']} meanwhile" if shown else ""
     ctx.check(
@@ -397,27 +352,19 @@ RemoteStartTransaction with no cable: Accepted (Rejected is NOT TESTED: 5.11 let
 The connector goes Preparing (none is NOT TESTED: 4.9 "typically"), then back to Available once ConnectionTimeOut expired, not well before (9.1 SHALL go back to the original state)""",
 )
 async def remote_start_times_out(ctx: CaseContext) -> str:
-    await make_idle(ctx)
-    c, tag = ctx.settings.connector, ctx.settings.valid_id_tag
-    async with short_connection_timeout(ctx, "ConnectionTimeOut can be made short") as timeout:
-        if timeout is None:
-            return ""
-        name = f"back to Available once ConnectionTimeOut ({timeout} s) expired (9.1 SHALL)"
-        if not await without_cable(ctx, c, name):
-            return ""
-        cursor = ctx.mark()
-        asked = "RemoteStartTransaction with no cable: Accepted (5.11)"
-        payload = {"connectorId": c, "idTag": tag}
-        result = await ask(ctx, asked, "RemoteStartTransaction", payload, c)
-        if result is None:
-            return ""
-        evidence = (result.call_entry_id, result.entry_id)
-        if result.get("status") != "Accepted":
-            said = f"answered {result.get('status')}: 5.11 lets the station say it cannot start"
-            not_tested(ctx, asked, said, evidence, c)
-            return ""
-        ctx.check(True, asked, "Accepted", evidence, c)
-        return await times_out(ctx, c, cursor, timeout, "RemoteStartTransaction Accepted", name)
+    async with cable_awaited(ctx) as awaited:
+        return "" if awaited is None else await _remote_start_times_out(ctx, *awaited)
+
+
+async def _remote_start_times_out(
+    ctx: CaseContext, c: int, timeout: int, name: str, cursor: Cursor
+) -> str:
+    asked = "RemoteStartTransaction with no cable: Accepted (5.11)"
+    payload = {"connectorId": c, "idTag": ctx.settings.valid_id_tag}
+    refusal = ": 5.11 lets the station say it cannot start"
+    if await ask_accepted(ctx, asked, "RemoteStartTransaction", payload, refusal, c) is None:
+        return ""
+    return await times_out(ctx, c, cursor, timeout, "RemoteStartTransaction Accepted", name)
 
 
 @case(
@@ -430,13 +377,11 @@ Rejected PASSes; Accepted with no StartTransaction following FAILs (5.11: the an
 Accepted with a new transaction started is NOT TESTED: 5.11 has no SHALL that a busy connector refuses""",
 )
 async def remote_start_busy(ctx: CaseContext) -> str:
-    await make_idle(ctx)
-    c = ctx.settings.connector
-    tx = await running(ctx, c)
-    if tx is None:
+    started = await running_from_idle(ctx)
+    if started is None:
         return ""
+    c, tx, cursor = started
     name = "RemoteStartTransaction on a connector in a transaction: Rejected (5.11)"
-    cursor = ctx.mark()
     payload = {"connectorId": c, "idTag": new_tag("RS")}
     result = await ask(ctx, name, "RemoteStartTransaction", payload, c)
     outcome = ""

@@ -28,10 +28,14 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 from chargecheck.files.errors import FileServiceError
 from chargecheck.protocol.firmware_image import FORMAT
-from chargecheck.script.catalogue.base import arrives, ask, case, not_tested
-from chargecheck.script.catalogue.firmware import final_status, statuses, trail
+from chargecheck.script.catalogue.base import case, not_tested
+from chargecheck.script.catalogue.firmware import (
+    diagnostics_requested,
+    statuses,
+    trail,
+    update_ended,
+)
 from chargecheck.script.context import CaseContext
-from chargecheck.script.steps import make_idle
 
 PROFILE = "FirmwareManagement"
 NOT_AN_IMAGE = "chargecheck-not-an-image.bin"
@@ -74,15 +78,10 @@ The station downloads the file and the update ends in InstallationFailed, not In
 )
 async def installation_failed(ctx: CaseContext) -> str:
     name = "the update ends in InstallationFailed (4.5 SHALL inform)"
-    location = served_non_image(ctx, name)
-    if location is None:
-        return ""
-    await make_idle(ctx)
-    since = ctx.files.mark()
-    ended = await final_status(ctx, name, location)
+    ended = await update_ended(ctx, name, served_non_image(ctx, name))
     if ended is None:
         return ""
-    final, cursor = ended
+    final, cursor, since = ended
     seen = statuses(ctx, cursor)
     evidence = tuple(m.entry_id for m in seen)
     status = final.payload["status"]
@@ -151,28 +150,11 @@ async def upload_failed(ctx: CaseContext) -> str:
         return ""
     cursor = ctx.mark()
     payload = {"location": refused_location(ctx), "retries": 1, "retryInterval": 0}
-    result = await ask(ctx, name, "GetDiagnostics", payload)
-    if result is None:
-        return ""
-    file_name = result.get("fileName")
-    evidence = (result.call_entry_id, result.entry_id)
-    if not file_name:
-        not_tested(
-            ctx, name, "no fileName: 5.9 says so when no diagnostics are available", evidence
-        )
-        return ""
-    ctx.check(True, name, str(file_name), evidence)
     status_name = "DiagnosticsStatusNotification UploadFailed (5.9 MUST keep updated)"
-    final = await arrives(
-        ctx,
-        status_name,
-        "DiagnosticsStatusNotification",
-        lambda p: p["status"] in ("Uploaded", "UploadFailed"),
-        cursor,
-        ctx.settings.timeouts.diagnostics,
-    )
-    if final is None:
+    requested = await diagnostics_requested(ctx, name, status_name, payload, cursor)
+    if requested is None:
         return ""
+    _, final = requested
     seen = [m for m in ctx.session.received("DiagnosticsStatusNotification", cursor) if m.valid]
     shown = " -> ".join(m.payload["status"] for m in seen if m.index <= final.index)
     ok = final.payload["status"] == "UploadFailed"
