@@ -18,7 +18,7 @@ demo: $(STAMP)
 	$(BIN)/chargecheck demo
 
 # Eight workers on two cores: the tests wait on real sockets and timers far more than they
-# compute (the legal-variants matrix alone is 66 runs); worksteal keeps the long ones apart.
+# compute (the legal-variants matrix alone is 102 runs); worksteal keeps the long ones apart.
 test: $(STAMP)
 	$(BIN)/pytest -q -n 8 --dist worksteal
 

@@ -20,6 +20,7 @@ from chargecheck.option_checks import journal_run_id, listen_port
 from chargecheck.report.commands import diff_command, report_command, runs_command
 from chargecheck.sim.command import simulate
 from chargecheck.terminal import is_terminal, output_console
+from chargecheck.web.serve_command import serve_command
 
 app = typer.Typer(
     add_completion=False,
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from chargecheck.script.operator import Operator
     from chargecheck.script.packs import Pack
     from chargecheck.script.settings import Settings
+    from chargecheck.web import WebView
 
 
 @app.callback()
@@ -177,6 +179,13 @@ def run(
         "--lenient",
         help="Protocol violations found in the trace do not fail the run (rows still do).",
     ),
+    web: str = typer.Option(
+        None,
+        "--web",
+        help="Serve a live view of the run at [ADDR:]PORT (e.g. 8080 or 127.0.0.1:8080): rows, "
+        "frames, waits and the physical steps with Done/Skip. On an address other than "
+        "loopback it needs the token in the URL the bench prints.",
+    ),
 ) -> None:
     """Wait for a station, run the script pack (default: the seed's 18 rows), write the
     reports. Exit 0 only if no row
@@ -218,6 +227,7 @@ def run(
         firmware_version=firmware_version,
         strict=not lenient,
         show_frames=not quiet,
+        web=web_view(web) if web is not None else None,
     )
     operator: Operator = (
         step_operator(step_command, non_interactive)
@@ -226,6 +236,16 @@ def run(
         if non_interactive
         else ConsoleOperator(console)
     )
+    if options.web is not None:
+        from chargecheck.web.operator import WebOperator
+
+        # With no terminal to ask (standard input is a file or a pipe), the page alone.
+        asks_terminal = not isinstance(operator, ConsoleOperator) or sys.stdin.isatty()
+        operator = WebOperator(
+            options.web.live,
+            operator if asks_terminal else None,
+            lambda text: console.print(text, markup=False, highlight=False),
+        )
     try:
         summary = _run_async(run_bench(options, operator, console))
     except NoStation as exc:
@@ -234,6 +254,18 @@ def run(
     if junit is not None and "junit" in summary.reports:
         junit.write_bytes(summary.reports["junit"].read_bytes())
     raise SystemExit(summary.exit_code)
+
+
+def web_view(text: str) -> WebView:
+    """The ``--web [ADDR:]PORT`` live view; a bad address is a usage error."""
+    from chargecheck.web import WebView
+    from chargecheck.web.access import parse_address
+
+    try:
+        host, port = parse_address(text)
+    except ValueError as exc:
+        usage_error(f"--web {exc}")
+    return WebView(host, port)
 
 
 def step_operator(command: str, non_interactive: bool) -> Operator:
@@ -294,6 +326,11 @@ def demo(
         help="Give the simulator a legal behaviour real chargers show, e.g. power_only "
         "(repeatable; the list: chargecheck.sim.variants).",
     ),
+    web: str = typer.Option(
+        None,
+        "--web",
+        help="Serve a live view of the demo at [ADDR:]PORT (e.g. 8080 or 127.0.0.1:8080).",
+    ),
 ) -> None:
     """Start the simulated Alfen NG920 and the bench over loopback; run every row of the
     script pack (default: the seed's 18)."""
@@ -307,8 +344,11 @@ def demo(
     pack = load_script(script)
     rows = parse_ids(only, "--only")
     select_rows(pack, rows, [])
+    view = web_view(web) if web is not None else None
     started = time.monotonic()
-    summary = _run_async(run_demo(out, console, only=rows, tls=tls, script=pack, variants=variants))
+    summary = _run_async(
+        run_demo(out, console, only=rows, tls=tls, script=pack, variants=variants, web=view)
+    )
     console.print(f"demo finished in {time.monotonic() - started:.1f} s")
     raise SystemExit(summary.exit_code)
 
@@ -401,6 +441,7 @@ def _run_async(coroutine: Coroutine[Any, Any, T]) -> T:
 app.command("report")(report_command)
 app.command("runs")(runs_command)
 app.command("diff")(diff_command)
+app.command("serve")(serve_command)
 
 
 app.command()(simulate)

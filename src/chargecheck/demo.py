@@ -31,6 +31,7 @@ from chargecheck.sim.control import ControlError, ControlServer, perform
 from chargecheck.sim.simulator import Simulator
 from chargecheck.sim.step import requests_for
 from chargecheck.sim.tls import client_context
+from chargecheck.web import WebView
 
 DEMO_STATION = "ALFEN-NG920-DEMO"
 DEMO_FIRMWARE = "4.4.1-3200"  # the version the demo's firmware image installs
@@ -73,6 +74,9 @@ async def run_demo(
     script: Pack | None = None,
     nobody: bool = False,
     step_hook: bool = False,
+    web: WebView | None = None,
+    steps_on_page: bool = False,
+    on_simulator: Callable[[Simulator], Any] | None = None,
 ) -> RunSummary:
     """Run the script against a fresh simulator; ``defects`` switch on simulator faults,
     ``variants`` legal behaviours of real chargers (``chargecheck.sim.variants``).
@@ -83,7 +87,10 @@ async def run_demo(
     the simulator is left alone, as a station on a bench with nobody at it. With
     ``step_hook``, each step is a run of the simulator's ``--step-command`` hook (``python
     -m chargecheck.sim.step``, a process) against its control interface on 127.0.0.1, as a
-    lab runs it, instead of the same requests made in this process."""
+    lab runs it, instead of the same requests made in this process. With ``web``, the run
+    serves its live view; with ``steps_on_page`` too, every physical step waits for Done or
+    Skip on that page (whoever answers does the step on the simulator first).
+    ``on_simulator(sim)`` is called once the simulator runs."""
     chosen = settings or load("demo")
     password = secrets.token_urlsafe(12) if tls else None
     options = RunOptions(
@@ -98,6 +105,7 @@ async def run_demo(
         kind="demo",
         passwords={"*": password} if password else {},
         tls=ServerTls(self_signed=True) if tls else None,
+        web=web,
     )
     holder: dict[str, Any] = {}
 
@@ -115,6 +123,8 @@ async def run_demo(
         )
         holder["sim"] = sim
         await sim.start()
+        if on_simulator is not None:
+            on_simulator(sim)
         if step_hook:
             control = ControlServer({sim.identity: sim})
             holder["control"] = await control.__aenter__()
@@ -130,6 +140,12 @@ async def run_demo(
         if step_hook
         else SimulatorOperator(lambda: holder["sim"])
     )
+    if steps_on_page:
+        if web is None:
+            raise ValueError("steps_on_page needs a web view (web=WebView(...))")
+        from chargecheck.web.operator import WebOperator
+
+        operator = WebOperator(web.live, None, lambda text: console.print(text, markup=False))
     try:
         return await run_bench(options, operator, console, ready=ready)
     finally:

@@ -27,6 +27,8 @@ from chargecheck.script.packs import Pack, load_pack, pack_cases
 from chargecheck.script.runner import run_case, select
 from chargecheck.script.settings import Settings
 from chargecheck.script.verdict import Outcome, Verdict
+from chargecheck.web import WebView
+from chargecheck.web import live_events as live
 from chargecheck.wording import counted
 
 
@@ -62,6 +64,7 @@ class RunOptions:
     kind: str = "run"
     strict: bool = True  # a violation of the specification fails the run
     show_frames: bool = False  # a line per frame and connection event on the console
+    web: WebView | None = None  # the live web view of the run (--web)
 
 
 @dataclass
@@ -104,7 +107,20 @@ async def run_bench(
     """Run the script against the first station (or ``settings.station``) to connect.
 
     ``ready(central, files)`` is awaited once the servers listen (the demo starts its
-    simulator there)."""
+    simulator there). With ``options.web``, the live view is served from the start of the
+    run until after its reports (and its ``linger``)."""
+    async with contextlib.AsyncExitStack() as stack:
+        return await _run_bench(options, operator, console, ready, clock, stack)
+
+
+async def _run_bench(
+    options: RunOptions,
+    operator: Operator,
+    console: Console,
+    ready: Hook | None,
+    clock: Clock | None,
+    stack: contextlib.AsyncExitStack,
+) -> RunSummary:
     from chargecheck.files import FileServices, journal_sink
 
     clock = clock or Clock()
@@ -126,6 +142,9 @@ async def run_bench(
     )
     if settings.ev_connected:
         operator = EvConnectedOperator(operator, settings.ev_connected)
+    view = options.web
+    if view is not None:
+        live.run_started(view.live, run_id, options.kind, pack, cases)
     server = ServerSettings(
         host=options.host,
         port=options.port,
@@ -155,17 +174,25 @@ async def run_bench(
                 try:
                     async with central:
                         central.run_id = run_id
-                        if options.show_frames:
-                            central.writer.tap = _frame_printer(console)
+                        taps = [_frame_printer(console)] if options.show_frames else []
+                        if view is not None:
+                            taps.append(live.frame_tap(view.live))
+                        central.writer.tap = live.all_of(taps)
                         console.print(
                             f"Central System at [bold]{_station_url(central)}[/]; "
                             f"files at {files.where}"
                         )
+                        if view is not None:
+                            await stack.enter_async_context(
+                                live.served(view, central, journal, run_id, options.out, console)
+                            )
                         if ready is not None:
                             await ready(central, files)
                         session = await _station(central, settings, console)
                         station = session.identity
                         await _wait_boot(session, settings)
+                        if view is not None:
+                            live.station(view.live, session, _security_profile(options))
                         known = StationKnowledge()  # what one row learns, the next knows
                         for case in cases:
                             verdicts.append(
@@ -181,6 +208,7 @@ async def run_bench(
                                     console,
                                     clock,
                                     known,
+                                    view,
                                 )
                             )
                             journal.add_record(run_id, "verdict", verdicts[-1].to_dict())
@@ -199,18 +227,29 @@ async def run_bench(
                 bench_errors.append(_bench_error(journal, run_id, console, exc))
         violations = _check(journal, run_id, console, bench_errors)
         reports = _reports(journal, run_id, options, console, bench_errors)
+        summary = RunSummary(
+            run_id, station, verdicts, reports, violations, options.strict, bench_errors
+        )
+        closing = _closing(summary)
+        console.print(f"[bold]run {run_id}[/]{closing[len(f'run {run_id}') :]}")
+        if view is not None:  # the journal stays open: a refused request is journaled
+            live.run_ended(view.live, journal, run_id, reports)
+            view.live.publish("end", summary=closing)
+            await live.linger(view, console)
     finally:
         journal.close()
-    summary = RunSummary(
-        run_id, station, verdicts, reports, violations, options.strict, bench_errors
-    )
-    counts = Counter(str(v.outcome) for v in verdicts)
+    return summary
+
+
+def _closing(summary: RunSummary) -> str:
+    """The run's last line: its rows' outcomes, and whether it failed."""
+    counts = Counter(str(v.outcome) for v in summary.verdicts)
     tally = ", ".join(f"{counts[str(o)]} {o}" for o in Outcome if counts[str(o)])
     ending = "FAILED" if summary.failed else "no row failed"
-    if bench_errors:
-        ending = f"the bench failed ({counted(len(bench_errors), 'bench error')} outside the rows)"
-    console.print(f"[bold]run {run_id}[/]: {counted(len(verdicts), 'row')}, {tally}; {ending}")
-    return summary
+    if summary.bench_errors:
+        errors = counted(len(summary.bench_errors), "bench error")
+        ending = f"the bench failed ({errors} outside the rows)"
+    return f"run {summary.run_id}: {counted(len(summary.verdicts), 'row')}, {tally}; {ending}"
 
 
 async def _station(central: CentralSystem, settings: Settings, console: Console) -> Session:
@@ -349,8 +388,15 @@ async def _run_row(
     console: Console,
     clock: Clock,
     known: StationKnowledge,
+    view: WebView | None = None,
 ) -> Verdict:
     console.rule(f"[bold]{case.id}. {case.function}")
+
+    def say(text: str) -> None:
+        console.print(text, markup=False, highlight=False)
+        if view is not None:
+            view.live.publish("say", row=str(case.id), text=text)
+
     ctx = CaseContext(
         session,
         settings,
@@ -359,11 +405,19 @@ async def _run_row(
         files.for_station(session),  # its URLs name the address it reached us at
         firmware,
         _new_firmware_version(options),
-        say=lambda text: console.print(text, markup=False, highlight=False),
+        say=say,
         known=known,
+        live=view.live if view is not None else None,
+        row_id=str(case.id),
     )
+    if view is not None:
+        view.live.publish("row_start", id=str(case.id))
     verdict = await run_case(case, ctx, clock)
     console.print(verdict_line(verdict), highlight=False)
+    if view is not None:
+        view.live.publish(
+            "row_end", id=verdict.id, outcome=str(verdict.outcome), result=verdict.result
+        )
     return verdict
 
 

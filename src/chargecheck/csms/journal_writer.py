@@ -30,7 +30,7 @@ from chargecheck.journal.writer_process import JournalWriteError
 class JournalWriter:
     def __init__(self, journal: Journal) -> None:
         self.journal = journal
-        self.tap: Callable[[str, dict[str, Any]], None] | None = None  # sees every entry
+        self.tap: Callable[[str, dict[str, Any]], None] | None = None  # every entry, its id too
         self._scheduled = False
         self._writing = False  # a batch is with the journal's writer process
         self._reading: int | None = None  # the writer process's answer pipe, if watched
@@ -41,7 +41,7 @@ class JournalWriter:
     def append(self, kind: str, **fields: Any) -> int:
         entry_id = self.journal.append(kind, **fields)
         if self.tap is not None:
-            self.tap(kind, fields)
+            self.tap(kind, {**fields, "entry": entry_id})
         self._schedule()
         return entry_id
 
@@ -63,6 +63,7 @@ class JournalWriter:
         )
         if self.tap is not None:
             fields: dict[str, Any] = {"run_id": run_id, "station": station, "raw": raw}
+            fields["entry"] = entry_id
             fields.update(message_type=message_type, unique_id=unique_id, action=action)
             if binary:
                 fields["detail"] = {"binary": True}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import typer
@@ -24,8 +25,10 @@ from chargecheck.report.model import (
     OUTCOMES,
     LogEntry,
     ReportError,
+    StationIdentity,
     decode_entry,
     load_verdicts,
+    script_info,
     station_identity,
 )
 from chargecheck.script.verdict import Outcome, Verdict
@@ -125,38 +128,62 @@ def report_command(
         console.print(f"{name:5} {path}", markup=False, soft_wrap=True)
 
 
+@dataclass(frozen=True)
+class RunLine:
+    """One run as ``chargecheck runs`` lists it (and ``chargecheck serve``'s list page)."""
+
+    run: RunInfo
+    station: StationIdentity
+    pack: str
+    counts: dict[Outcome, int] | None  # None: a verdict record cannot be read
+
+    @property
+    def started(self) -> str:
+        return self.run.started_utc[:19].replace("T", " ")
+
+
+def run_lines(journal: Journal) -> list[RunLine]:
+    """Every run of the journal with its station, script pack and outcome counts."""
+    lines = []
+    for run in journal.runs():
+        counts: dict[Outcome, int] | None
+        try:
+            verdicts = load_verdicts(journal, run.id)
+        except ReportError:
+            verdicts, counts = (), None  # an unreadable record: not zero
+        else:
+            counts = {o: sum(v.outcome is o for v in verdicts) for o in OUTCOMES}
+        station = station_identity(run, verdicts, _lazy_entries(journal, run.id))
+        lines.append(RunLine(run, station, script_info(run.info).name, counts))
+    return lines
+
+
 def runs_command(db: Path = _DB_OPTION) -> None:
     """List the runs in a journal with their station and outcome counts."""
     journal = _open(db)
     try:
-        table = Table(title=f"Runs in {db}", title_justify="left")
-        for name in ("Run", "Kind", "Station", "Model", "Firmware", "Date (UTC)"):
-            table.add_column(name, justify="right" if name == "Run" else "left")
-        for outcome in OUTCOMES:
-            table.add_column(str(outcome), justify="right", style=_STYLES[outcome])
-        for run in journal.runs():
-            try:
-                verdicts = load_verdicts(journal, run.id)
-            except ReportError:
-                verdicts = ()
-                counts = dict.fromkeys(OUTCOMES, "?")  # an unreadable record: not zero
-            else:
-                counts = {o: str(sum(v.outcome is o for v in verdicts) or "-") for o in OUTCOMES}
-            station = station_identity(run, verdicts, _lazy_entries(journal, run.id))
-            table.add_row(
-                str(run.id),
-                Text(run.kind),
-                Text(station.identity or "-"),
-                Text(station.model or "-"),
-                Text(station.firmware_version or "-"),
-                run.started_utc[:19].replace("T", " "),
-                *(counts[o] for o in OUTCOMES),
-            )
+        lines = run_lines(journal)
     finally:
         journal.close()
-    if not table.rows:
+    if not lines:
         _console().print(f"No runs in {db} yet.", markup=False)
         return
+    table = Table(title=f"Runs in {db}", title_justify="left")
+    for name in ("Run", "Kind", "Station", "Model", "Firmware", "Date (UTC)"):
+        table.add_column(name, justify="right" if name == "Run" else "left")
+    for outcome in OUTCOMES:
+        table.add_column(str(outcome), justify="right", style=_STYLES[outcome])
+    for line in lines:
+        station = line.station
+        table.add_row(
+            str(line.run.id),
+            Text(line.run.kind),
+            Text(station.identity or "-"),
+            Text(station.model or "-"),
+            Text(station.firmware_version or "-"),
+            line.started,
+            *("?" if line.counts is None else str(line.counts[o] or "-") for o in OUTCOMES),
+        )
     _console().print(table)
 
 

@@ -17,6 +17,7 @@ from chargecheck.script.verdict import Criterion, Outcome
 
 if TYPE_CHECKING:
     from chargecheck.csms.server import CentralSystem
+    from chargecheck.web.live import LiveRun
 
 
 def frame_text(payload: dict[str, Any]) -> str:
@@ -39,6 +40,8 @@ class CaseContext:
     criteria: list[Criterion] = field(default_factory=list)
     values: dict[str, Any] = field(default_factory=dict)
     known: StationKnowledge = field(default_factory=StationKnowledge)  # one per run
+    live: LiveRun | None = None  # the run's live web view, if it has one
+    row_id: str = ""  # the row this context judges, as the pack names it
     _connectors: list[int] | None = None
 
     # -- recording criteria ---------------------------------------------------------
@@ -53,6 +56,16 @@ class CaseContext:
     ) -> Outcome:
         self.criteria.append(Criterion(name, outcome, detail, tuple(evidence), connector_id))
         self.say(f"  {outcome}: {name}{' - ' + detail if detail else ''}")
+        if self.live is not None:
+            self.live.publish(
+                "criterion",
+                row=self.row_id,
+                name=name,
+                outcome=str(outcome),
+                detail=detail,
+                evidence=list(evidence),
+                connector=connector_id,
+            )
         return outcome
 
     def check(
@@ -86,9 +99,14 @@ class CaseContext:
         cursor: Cursor | None = None,
     ) -> Message:
         self.say(f"  waiting for {action}")
-        return await self.session.expect(
-            action, where, self.settings.timeouts.status if timeout is None else timeout, cursor
-        )
+        seconds = self.settings.timeouts.status if timeout is None else timeout
+        if self.live is None:
+            return await self.session.expect(action, where, seconds, cursor)
+        self.live.publish("wait", row=self.row_id, what=action, seconds=seconds)
+        try:
+            return await self.session.expect(action, where, seconds, cursor)
+        finally:
+            self.live.publish("wait_end", row=self.row_id, what=action)
 
     async def attempt(
         self, name: str, step: Awaitable[Any], connector_id: int | None = None
