@@ -22,6 +22,7 @@ from chargecheck.sim.defects import DEFECTS
 from chargecheck.sim.simulator import Simulator
 
 from .conftest import WAIT
+from .security_defects import SECURITY_CASES
 
 SCALE = 80.0
 
@@ -505,6 +506,10 @@ CASES: dict[str, Case] = {
         remote_start_while_charging, ("Rejected", 1), ("Accepted", 1)
     ),
 }
+
+CASES.update(  # the security extension's (tests/sim/security_defects.py)
+    {name: Case(*case) for name, case in SECURITY_CASES.items()}
+)
 
 
 def test_every_defect_has_a_case() -> None:

@@ -7,8 +7,6 @@ import asyncio
 
 import pytest
 
-from chargecheck.csms import CallErrorReceived
-
 from .conftest import SCALE, WAIT
 
 BOOT_FIELDS = {
@@ -236,11 +234,11 @@ async def test_clear_cache_data_transfer_and_unsupported_actions_are_answered(be
     assert other["status"] == "UnknownVendorId"
     whole_station = {**_reservation(), "connectorId": 0}  # ReserveConnectorZeroSupported false
     assert (await session.call("ReserveNow", whole_station, WAIT))["status"] == "Rejected"
-    with pytest.raises(CallErrorReceived) as caught:
-        await session.call(
-            "GetInstalledCertificateIds", {"certificateType": "CentralSystemRootCertificate"}, WAIT
-        )
-    assert caught.value.code == "NotSupported"
+    # The security extension is implemented (tests/sim/test_security.py): nothing installed.
+    installed = await session.call(
+        "GetInstalledCertificateIds", {"certificateType": "CentralSystemRootCertificate"}, WAIT
+    )
+    assert installed == {"status": "NotFound"}
 
 
 def _reservation() -> dict:

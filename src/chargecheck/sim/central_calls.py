@@ -5,7 +5,8 @@ A handler returns the CALLRESULT payload and, when the answer has consequences, 
 follow-up that the station runs after the CALLRESULT is on its way: the Central System
 sees "Accepted" before the StatusNotification or StartTransaction the action causes. A
 handler may raise ``PeerProtocolError`` to answer with a CALLERROR. An action without a
-handler (the security extension) is answered with CALLERROR NotSupported.
+handler is answered with CALLERROR NotSupported; the security extension's handlers are
+``chargecheck.sim.security_calls``'.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from chargecheck.sim import reservations
 from chargecheck.sim.charging import UNIT_NAMES
 from chargecheck.sim.connector import Reservation
 from chargecheck.sim.meter import NOMINAL_VOLTAGE, PHASES, SUPPORTED_MEASURANDS
+from chargecheck.sim.security_calls import SECURITY_HANDLERS
 from chargecheck.sim.stopping import release_cable
 
 if TYPE_CHECKING:
@@ -82,6 +84,9 @@ def change_configuration(st: Station, p: Payload) -> Answer:
     if "change_configuration_not_supported" in st.defects:
         return _status("NotSupported")
     key, value = p["key"], p["value"]
+    secured = _SECURITY_CHANGES.get(key.lower()) if st.implements_security else None
+    if secured is not None:  # the security whitepaper's rules, not the key table's
+        return _status(*secured(st, value))
     if (
         key.lower() in MEASURAND_KEYS
         and not {item.strip() for item in value.split(",") if item.strip()} <= SUPPORTED_MEASURANDS
@@ -109,6 +114,11 @@ def _reschedule_meters(st: Station) -> None:
     for c in st.outlets:
         st.schedule_meter(c)
 
+
+_SECURITY_CHANGES: dict[str, Callable[[Station, str], tuple[str, Callable[[], None] | None]]] = {
+    "securityprofile": lambda st, value: st.security_profile_change(value),
+    "authorizationkey": lambda st, value: st.authorization_key_change(value),
+}
 
 _EFFECTS: dict[str, Callable[[Station], None]] = {
     "heartbeatinterval": lambda st: st.schedule_heartbeat(),
@@ -403,4 +413,5 @@ HANDLERS: dict[str, Handler] = {
     "TriggerMessage": trigger_message,
     "UnlockConnector": unlock_connector,
     "UpdateFirmware": update_firmware,
+    **SECURITY_HANDLERS,
 }

@@ -145,6 +145,13 @@ def simulate(
         Path | None,
         typer.Option(help="The PEM private key of --client-cert [default: in that file]"),
     ] = None,
+    secure_url: Annotated[
+        str | None,
+        typer.Option(
+            help="The wss:// address to reconnect to when the Central System raises the "
+            "SecurityProfile to 2 or 3 (security whitepaper) [default: URL as wss://]"
+        ),
+    ] = None,
     console: Annotated[
         bool | None,
         typer.Option(
@@ -172,6 +179,8 @@ def simulate(
     cars = _check_ev_connected(ev_connected, profile, variants)
     with_console = _check_console(console, count)
     tls = _check_tls(url, ca_file, client_cert, client_key)
+    if secure_url is not None and not secure_url.startswith("wss://"):
+        raise typer.BadParameter("must be a wss:// URL", param_hint="'--secure-url'")
     ids = [station_id] if count == 1 else [f"{station_id}-{n:04d}" for n in range(1, count + 1)]
     failed = asyncio.run(
         _run(
@@ -187,6 +196,7 @@ def simulate(
             with_console=with_console,
             tls=tls,
             variants=variants,
+            secure_url=secure_url,
         )
     )
     if failed:
@@ -207,6 +217,7 @@ async def _run(
     with_console: bool = False,
     tls: ssl.SSLContext | None = None,
     variants: frozenset[str] = frozenset(),
+    secure_url: str | None = None,
 ) -> bool:
     from chargecheck.sim.console import Console
     from chargecheck.sim.control import ControlServer
@@ -229,6 +240,7 @@ async def _run(
             tls=tls,
             say=_say,
             variants=variants,
+            secure_url=secure_url,
         )
         for identity in ids
     }

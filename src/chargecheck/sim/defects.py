@@ -88,6 +88,25 @@ name                                       what the station does wrong
                                            although StopTransactionOnEVSideDisconnect is false
 ``remote_start_busy_accepted``             RemoteStartTransaction on a connector in a
                                            transaction answered Accepted, then nothing starts
+``no_security_events``                     sends no SecurityEventNotification at all (logs
+                                           them only)
+``csr_wrong_common_name``                  the CSR of SignCertificate.req names another CN than
+                                           the Charge Point's identity
+``accepts_any_client_certificate``         CertificateSigned with a chain that is not for its
+                                           key or identity answered Accepted, and installed
+``no_event_on_invalid_certificate``        an invalid CentralSystemRootCertificate is Rejected
+                                           without the security event
+                                           InvalidCentralSystemCertificate
+``installed_ids_ignore_type``              GetInstalledCertificateIds lists the certificates
+                                           of every type, whatever certificateType asks
+``delete_unknown_certificate_accepted``    DeleteCertificate of a certificate it does not hold
+                                           answered Accepted
+``security_profile_downgrade_accepted``    ChangeConfiguration SecurityProfile to a lower
+                                           value answered Accepted
+``installs_invalid_signature``             signed firmware whose signature does not verify is
+                                           reported SignatureVerified and installed
+``log_status_without_request_id``          LogStatusNotification of a GetLog upload without
+                                           its requestId
 =========================================  ==================================================
 """
 
@@ -145,6 +164,15 @@ DEFECTS: dict[str, str] = {
     "no_stop_while_cable_locked": "cable held locked: the EV unplug does not stop",
     "stop_on_unplug_regardless": "EV unplug stops although StopTransactionOnEVSideDisconnect false",
     "remote_start_busy_accepted": "remote start on a connector in a transaction: Accepted, nothing",
+    "no_security_events": "no SecurityEventNotification at all",
+    "csr_wrong_common_name": "the CSR's CN is not the Charge Point's identity",
+    "accepts_any_client_certificate": "CertificateSigned Accepted for a chain not its own",
+    "no_event_on_invalid_certificate": "invalid Central System root: no security event",
+    "installed_ids_ignore_type": "GetInstalledCertificateIds lists every type",
+    "delete_unknown_certificate_accepted": "DeleteCertificate of an unknown certificate Accepted",
+    "security_profile_downgrade_accepted": "a lower SecurityProfile Accepted",
+    "installs_invalid_signature": "signed firmware with an invalid signature installed",
+    "log_status_without_request_id": "LogStatusNotification without the requestId",
 }
 
 

@@ -13,6 +13,11 @@ charger profile has ``firmware_check = "manifest"``.
 GetDiagnostics (section 5.9, DiagnosticsStatusNotification 4.4): the station writes its
 own log of the asked time window into a file, answers with the file name and uploads it
 for real (``Upload`` action), reporting Uploading then Uploaded or UploadFailed.
+
+The security extension's SignedUpdateFirmware and GetLog (security whitepaper, edition 3)
+run the same jobs with a requestId: SignedFirmwareStatusNotification (with SignatureVerified
+after Downloaded, or InvalidSignature and the security event InvalidFirmwareSignature:
+nothing installs) and LogStatusNotification (UploadFailure for UploadFailed) instead.
 """
 
 from __future__ import annotations
@@ -24,8 +29,9 @@ from typing import Any
 
 from chargecheck.clock import utc_iso
 from chargecheck.sim.actions import Download, Upload
-from chargecheck.sim.core import StationCore
+from chargecheck.sim.certificates import firmware_problem
 from chargecheck.sim.firmware import FirmwareFormatError, firmware_check, installed_version
+from chargecheck.sim.security import Security
 
 INSTALL_SECONDS = 5.0  # how long installing a firmware image takes, station time
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
@@ -42,12 +48,17 @@ class Transfer:
     job: int = 0
     file_name: str = ""
     data: bytes = b""
+    request_id: int | None = None  # SignedUpdateFirmware / GetLog
+    signing_certificate: str = ""
+    signature: str = ""
 
 
-class Maintenance(StationCore):
+class Maintenance(Security):
     firmware_job: Transfer | None = None
     firmware_status = "Idle"
     diagnostics_job: Transfer | None = None
+    firmware_request: int | None = None  # requestId of the last SignedUpdateFirmware
+    log_request: int | None = None  # requestId of the last GetLog
     _jobs = 0
     reboot_request: tuple[str, bool] | None = None  # (reason, after_reset)
 
@@ -65,8 +76,25 @@ class Maintenance(StationCore):
             1, retries if retries is not None else self.cfg_int("FirmwareDownloadRetries", 3)
         )
         self.firmware_job = Transfer(location, tries, _retry_interval(interval))
+        self.firmware_request = None
         self.set_timer("firmware", self.seconds_until(retrieve))
         self.log(f"firmware update from {location} at {utc_iso(retrieve)}")
+
+    def signed_update_firmware(
+        self,
+        request_id: int,
+        location: str,
+        retrieve: datetime,
+        signing_certificate: str,
+        signature: str,
+        retries: int | None,
+        interval: int | None,
+    ) -> None:
+        self.update_firmware(location, retrieve, retries, interval)
+        job = self.firmware_job
+        assert job is not None
+        job.request_id, self.firmware_request = request_id, request_id
+        job.signing_certificate, job.signature = signing_certificate, signature
 
     def start_download(self) -> None:
         job = self.firmware_job
@@ -94,6 +122,9 @@ class Maintenance(StationCore):
         if "firmware_stops_at_downloaded" in self.defects:
             self.firmware_job = None
             return
+        if job.request_id is not None and not self._signature_verified(job, data):
+            self.firmware_job = None
+            return
         job.data = data
         self.notify_firmware("Installing")
         self.set_timer("install", INSTALL_SECONDS)
@@ -114,11 +145,47 @@ class Maintenance(StationCore):
         self.log(f"firmware {version} installed; reboot when no transaction runs")
         self.notify_firmware("Installed")
         self.reboot_request = self.reboot_request or ("firmware", False)
+        if job.request_id is not None:
+            self.security_event("FirmwareUpdated", f"firmware {version}")
+
+    def _signature_verified(self, job: Transfer, data: bytes) -> bool:
+        """Whitepaper A05: the signing certificate against the installed
+        ManufacturerRootCertificates, then the signature over the file; a failure is
+        reported and logged as the security event InvalidFirmwareSignature."""
+        roots = self.installed("ManufacturerRootCertificate")
+        problem = firmware_problem(
+            job.signing_certificate, job.signature, data, roots, self.now.utc
+        )
+        if problem is None or "installs_invalid_signature" in self.defects:
+            self.notify_firmware("SignatureVerified")
+            return True
+        self.log(f"signed firmware refused: {problem}")
+        if problem == "InvalidSignature":
+            self.notify_firmware(problem)
+            self.security_event("InvalidFirmwareSignature", problem)
+        else:  # its root was deleted, or it expired, since the request was Accepted
+            self.notify_firmware("InstallVerificationFailed")
+            self.security_event("InvalidFirmwareSigningCertificate", problem)
+        return False
 
     def notify_firmware(self, status: str) -> None:
         self.firmware_status = status
-        if self.may_report:
+        if not self.may_report:
+            return
+        if self.firmware_request is None:
             self.link.submit("FirmwareStatusNotification", {"status": status})
+        else:
+            payload = {"status": status, "requestId": self.firmware_request}
+            self.link.submit("SignedFirmwareStatusNotification", payload)
+
+    def send_signed_firmware_status(self) -> None:
+        """ExtendedTriggerMessage(FirmwareStatusNotification): the requestId only while
+        an update runs (whitepaper: "Idle ... requestId SHALL NOT be present")."""
+        running = self.firmware_job is not None
+        payload: dict[str, Any] = {"status": self.firmware_status if running else "Idle"}
+        if running and self.firmware_request is not None:
+            payload["requestId"] = self.firmware_request
+        self.link.submit("SignedFirmwareStatusNotification", payload)
 
     def triggered_firmware_status(self) -> str:
         # Section 4.5: Idle only in a triggered notification, when nothing is going on.
@@ -143,7 +210,28 @@ class Maintenance(StationCore):
         job = Transfer(location, tries, _retry_interval(interval), file_name=name)
         job.data = self.diagnostics_file(start, stop)
         self.diagnostics_job = job
+        self.log_request = None
         return name
+
+    def get_log(
+        self,
+        log_type: str,
+        request_id: int,
+        location: str,
+        start: datetime | None,
+        stop: datetime | None,
+        retries: int | None,
+        interval: int | None,
+    ) -> str:
+        """GetLog: build the file (the security log or the diagnostics log); its name."""
+        self.get_diagnostics(location, start, stop, retries, interval)
+        job = self.diagnostics_job
+        assert job is not None
+        job.file_name = self.log_file_name(log_type)
+        if log_type == "SecurityLog":
+            job.data = self.security_log_file()
+        job.request_id, self.log_request = request_id, request_id
+        return job.file_name
 
     def diagnostics_file(self, start: datetime | None, stop: datetime | None) -> bytes:
         first = utc_iso(start) if start else None
@@ -188,8 +276,27 @@ class Maintenance(StationCore):
             self.notify_diagnostics("Uploaded" if hidden else "UploadFailed")
 
     def notify_diagnostics(self, status: str) -> None:
-        if self.may_report:
+        if not self.may_report:
+            return
+        if self.log_request is None:
             self.link.submit("DiagnosticsStatusNotification", {"status": status})
+            return
+        # UploadStatusEnumType of the whitepaper names the failure UploadFailure.
+        payload: dict[str, Any] = {
+            "status": "UploadFailure" if status == "UploadFailed" else status,
+            "requestId": self.log_request,
+        }
+        if "log_status_without_request_id" in self.defects:
+            del payload["requestId"]
+        self.link.submit("LogStatusNotification", payload)
+
+    def send_log_status(self) -> None:
+        """ExtendedTriggerMessage(LogStatusNotification): Uploading with the requestId
+        while an upload runs, else Idle (no requestId)."""
+        payload: dict[str, Any] = {"status": self.triggered_diagnostics_status()}
+        if self.diagnostics_job is not None and self.log_request is not None:
+            payload["requestId"] = self.log_request
+        self.link.submit("LogStatusNotification", payload)
 
     def triggered_diagnostics_status(self) -> str:
         return "Uploading" if self.diagnostics_job is not None else "Idle"

@@ -49,7 +49,13 @@ from chargecheck.sim.core import StationSettings
 from chargecheck.sim.station import Station
 from chargecheck.sim.station_clock import Now, StationClock
 from chargecheck.sim.store import StationStore
-from chargecheck.sim.tls import tls_problem
+from chargecheck.sim.tls import (
+    basic_auth,
+    failure_event,
+    secured_connection,
+    tls_problem,
+    tls_url,
+)
 from chargecheck.sim.transfers import TransferError, download, upload
 
 SUBPROTOCOL = Subprotocol("ocpp1.6")
@@ -91,12 +97,16 @@ class StationShell:
         password: str | None = None,
         tls: ssl.SSLContext | None = None,
         say: Callable[[str], None] | None = None,
+        secure_url: str | None = None,
     ) -> None:
         self.url = station_url(url, settings.identity)
+        # Where to connect on SecurityProfile 2 or 3 (``sim.tls.secured_connection``).
+        self.secure_url = station_url(secure_url or tls_url(url), settings.identity)
         # wss:// (sim/tls.py); a failed TLS attempt is told to ``say`` once per reason.
         self._tls = tls
         self._say = say
         self._told: str | None = None
+        self._failure_events: set[tuple[str, str]] = set()  # told the model since connected
         self.settings = settings
         self.clock = clock
         self.store = StationStore(state_file(Path(state_dir), settings.identity))
@@ -187,6 +197,7 @@ class StationShell:
             self._fail(exc)
             return
         self._physical = self.model.physical
+        self.model.connects_with(2 if self._tls is not None else 1 if self._headers else 0)
         self.last_model = self.model
         self._collect(self.model)
 
@@ -431,26 +442,37 @@ class StationShell:
         ping = None
         if self.model is not None:
             ping = float(self.model.cfg_int("WebSocketPingInterval", 60)) or None
+        # Security profile 2 or 3, a new AuthorizationKey: as the Central System set them.
+        url, tls = self.url, self._tls
+        if self.model is not None:
+            cert_file = self.store.path.with_suffix(".client.pem")
+            url, tls = secured_connection(self.model, url, tls, self.secure_url, cert_file)
+        tls_options: dict[str, Any] = {} if tls is None else {"ssl": tls}
         try:
             ws = await connect(
-                self.url,
+                url,
                 subprotocols=[SUBPROTOCOL],
-                additional_headers=self._headers,
+                additional_headers=basic_auth(self.model, self._headers),
                 open_timeout=OPEN_TIMEOUT,
                 ping_interval=ping,
                 ping_timeout=ping,
                 close_timeout=2.0,
                 compression=None,
                 max_queue=8,
-                **self._tls_options(),
+                **tls_options,
             )
         except (OSError, InvalidHandshake, InvalidURI, TimeoutError) as exc:
             self.attempts += 1
-            self._log(f"connection to {self.url} failed: {exc}")
+            self._log(f"connection to {url} failed: {exc}")
             self._tell(tls_problem(exc))
+            event = failure_event(exc)
+            if event is not None and event not in self._failure_events:
+                self._failure_events.add(event)  # one event per reason until connected
+                self.feed(lambda m, now: m.step(now, m.security_event, *event))
             self._notify()
             return None
         self.attempts += 1
+        self._failure_events.clear()
         if self._stopping or not self._online_wanted or self.model is None:
             ws.transport.abort()
             await ws.wait_closed()
@@ -481,9 +503,6 @@ class StationShell:
                     self.feed(lambda m, now: m.disconnected(now))
             self._notify()
         return heard
-
-    def _tls_options(self) -> dict[str, Any]:
-        return {} if self._tls is None else {"ssl": self._tls}
 
     def _tell(self, line: str | None) -> None:
         if line is not None and line != self._told and self._say is not None:

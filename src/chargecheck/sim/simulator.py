@@ -65,8 +65,12 @@ class Simulator:
         ev_connected: Iterable[int] = (),
         clock: Clock | None = None,
         variants: Iterable[str] = frozenset(),
+        secure_url: str | None = None,
     ) -> None:
-        """Raises ``ValueError`` if ``ev_connected`` names a connector the profile does
+        """``secure_url``: the wss:// address to use once the Central System raises the
+        SecurityProfile to 2 or 3 (default: ``url`` with the scheme wss).
+
+        Raises ``ValueError`` if ``ev_connected`` names a connector the profile does
         not have (and ``ConfigurationError`` if the profile cannot be read to tell), or
         if a defect or a variant does not exist."""
         self.identity = identity
@@ -87,7 +91,14 @@ class Simulator:
         self._slow_acts = "slow_acts" in chosen
         self._backup_power = "backup_power" in chosen
         self._shell = StationShell(
-            url, settings, Path(state_dir), self.clock, password=password, tls=tls, say=say
+            url,
+            settings,
+            Path(state_dir),
+            self.clock,
+            password=password,
+            tls=tls,
+            say=say,
+            secure_url=secure_url,
         )
         self._task: asyncio.Task[None] | None = None
         self._back_online: asyncio.TimerHandle | None = None  # go_offline(seconds)

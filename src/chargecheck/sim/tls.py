@@ -9,8 +9,15 @@ key it can prove who it is (profile 3).
 
 from __future__ import annotations
 
+import base64
 import ssl
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from websockets.exceptions import InvalidStatus
+
+if TYPE_CHECKING:
+    from chargecheck.sim.security import Security
 
 
 class TlsOptionError(ValueError):
@@ -39,6 +46,80 @@ def client_context(
                 f"{client_cert}: not a PEM certificate and matching key ({_words(exc)})"
             ) from None
     return context
+
+
+def secured_context(
+    base: ssl.SSLContext | None,
+    roots: list[str],
+    chain: str | None,
+    key: str | None,
+    cert_file: Path,
+) -> ssl.SSLContext:
+    """The context of security profile 2 or 3 from what the Central System installed on
+    the station (security whitepaper): its CentralSystemRootCertificates (PEM) trusted,
+    besides whatever ``base`` (the context the station was started with, if any: it is
+    extended) trusts, and, for profile 3, the chain CertificateSigned gave with the
+    station's key, written to ``cert_file`` (the ssl module loads a client certificate
+    from a file only)."""
+    if base is None:
+        context = ssl.create_default_context(cadata="".join(roots))
+        context.minimum_version = ssl.TLSVersion.TLSv1_2
+    else:
+        context = base
+        if roots:
+            context.load_verify_locations(cadata="".join(roots))
+    if chain is not None and key is not None:
+        cert_file.write_text(chain + key)
+        cert_file.chmod(0o600)
+        context.load_cert_chain(cert_file)
+    return context
+
+
+def secured_connection(
+    model: Security, url: str, tls: ssl.SSLContext | None, secure_url: str, cert_file: Path
+) -> tuple[str, ssl.SSLContext | None]:
+    """The URL and TLS context of the next connection: those the station was started
+    with (``url``, ``tls``), or, once the Central System raised its SecurityProfile to 2
+    or 3 (security whitepaper), ``secure_url`` trusting the CentralSystemRootCertificates
+    installed on the station and (profile 3) presenting the client certificate
+    CertificateSigned gave it."""
+    if model.security_profile < 2:
+        return url, tls
+    roots = model.installed("CentralSystemRootCertificate")
+    chain = model.client_chain if model.security_profile == 3 else None
+    if not roots and (chain is None or tls is None):
+        return url, tls
+    return secure_url, secured_context(tls, roots, chain, model.private_key, cert_file)
+
+
+def basic_auth(model: Security | None, started: dict[str, str]) -> dict[str, str]:
+    """The Authorization header: Basic Auth with the AuthorizationKey the Central
+    System set (security whitepaper), else the one the station was ``started`` with."""
+    key = None if model is None else model.authorization_key
+    if model is None or key is None:
+        return started
+    token = base64.b64encode(f"{model.settings.identity}:{key}".encode()).decode()
+    return {"Authorization": f"Basic {token}"}
+
+
+def failure_event(exc: BaseException) -> tuple[str, str] | None:
+    """The security event (whitepaper 2.3: type, techInfo) a failed connection attempt
+    is, if any: HTTP 401 FailedToAuthenticateAtCentralSystem, a server certificate that
+    does not verify InvalidCentralSystemCertificate."""
+    if isinstance(exc, InvalidStatus) and exc.response.status_code == 401:
+        return "FailedToAuthenticateAtCentralSystem", "HTTP 401 at the WebSocket upgrade"
+    seen: BaseException | None = exc
+    while seen is not None and not isinstance(seen, ssl.SSLCertVerificationError):
+        seen = seen.__cause__ or seen.__context__
+    if isinstance(seen, ssl.SSLCertVerificationError):
+        return "InvalidCentralSystemCertificate", str(seen.verify_message or seen)
+    return None
+
+
+def tls_url(url: str) -> str:
+    """``url`` with the scheme wss: a station raised to profile 2 or 3 keeps its Central
+    System's address and speaks TLS to it."""
+    return "wss://" + url.removeprefix("ws://") if url.startswith("ws://") else url
 
 
 def _words(exc: BaseException) -> str:

@@ -103,6 +103,11 @@ name                            what the station does                        OCP
                                 transaction is ignored (no Authorize.req),   that a card of the
                                 even one of the starter's parentIdTag: only  same parentIdTag
                                 the starting card stops it                   stops it); stopping
+``no_security_extension``       no security extension (whitepaper keys       the whitepaper is
+                                SecurityProfile, AuthorizationKey, CpoName,  an optional
+                                CertificateStore*, ... absent): its CALLs    extension of 1.6;
+                                answered CALLERROR NotSupported, no          shape,
+                                security events                              security_calls
 ==============================  ===========================================  ==================
 
 ``slow_answers`` and ``slow_acts`` count real seconds, not station seconds: they are about
@@ -137,6 +142,7 @@ VARIANTS: dict[str, str] = {
     "no_local_list": "no LocalAuthListManagement profile: list version -1, lists NotSupported",
     "invalid_id_keeps_charging": "an idTag StartTransaction.conf refuses charges on regardless",
     "no_group_stop": "another card during a transaction ignored, even one of the same parent",
+    "no_security_extension": "no security extension: no keys, its CALLs NotSupported",
 }
 
 SLOW_ANSWER_S = 1.5  # real seconds a slow answer waits (variant slow_answers)
@@ -161,6 +167,16 @@ CONNECTORS_KEY = "NumberOfConnectors"
 PHASE_ROTATION_KEY = "ConnectorPhaseRotation"
 RESERVE_ZERO_KEY = "ReserveConnectorZeroSupported"
 PROFILES_KEY = "SupportedFeatureProfiles"
+SECURITY_KEYS = frozenset(  # the security whitepaper's configuration keys
+    {
+        "securityprofile",
+        "authorizationkey",
+        "cponame",
+        "certificatestoremaxlength",
+        "additionalrootcertificatecheck",
+        "certificatesignedmaxchainsize",
+    }
+)
 
 
 def checked_variants(names: Iterable[str]) -> frozenset[str]:
@@ -246,6 +262,21 @@ def _with_cache(data: Data, profile: Data) -> None:
             _restore(data, profile, entry["name"])
 
 
+def _no_security(data: Data, profile: Data) -> None:
+    data["configuration"]["keys"] = [
+        e for e in _keys(data) if e["name"].lower() not in SECURITY_KEYS
+    ]
+    pending = data.get("pending", {})
+    for name in [n for n in pending if n.lower() in SECURITY_KEYS]:
+        del pending[name]
+
+
+def _with_security(data: Data, profile: Data) -> None:
+    for entry in _keys(profile):
+        if entry["name"].lower() in SECURITY_KEYS and not _entry(data, entry["name"]):
+            _restore(data, profile, entry["name"])
+
+
 def _set(data: Data, name: str, value: str, kind: str) -> None:
     """Key ``name`` read-only with ``value`` (added if the profile lacks it)."""
     entry = _entry(data, name)
@@ -313,4 +344,5 @@ _SHAPES: dict[str, tuple[Shape, Shape]] = {
         _feature("LocalAuthListManagement", False),
         _feature("LocalAuthListManagement", True),
     ),
+    "no_security_extension": (_no_security, _with_security),
 }
