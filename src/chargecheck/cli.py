@@ -158,6 +158,13 @@ def run(
         help="Require client certificates signed by this PEM CA (security profile 3; needs "
         "--tls or --tls-cert).",
     ),
+    ca_cert: Path = typer.Option(
+        None,
+        help="The PEM CA certificate that signs the station's certificate and the firmware "
+        "of the security cases (with --ca-key; default: a CA made for the run, kept in "
+        "OUT/pki/run-N).",
+    ),
+    ca_key: Path = typer.Option(None, help="The PEM private key of --ca-cert."),
     non_interactive: bool = typer.Option(
         False, "--non-interactive", help="Make every physical step NOT TESTED at once."
     ),
@@ -228,6 +235,7 @@ def run(
         strict=not lenient,
         show_frames=not quiet,
         web=web_view(web) if web is not None else None,
+        authority=run_authority(ca_cert, ca_key),
     )
     operator: Operator = (
         step_operator(step_command, non_interactive)
@@ -284,6 +292,20 @@ def step_operator(command: str, non_interactive: bool) -> Operator:
     if not argv or shutil.which(argv[0]) is None:
         usage_error(f"--step-command {command!r}: no program {argv[0] if argv else ''!r} found")
     return CommandOperator(argv)
+
+
+def run_authority(cert: Path | None, key: Path | None) -> Any:
+    """The user's CA (``--ca-cert``/``--ca-key``), checked; None: one is made for the run."""
+    from chargecheck.security.authority import AuthorityError, RunAuthority
+
+    if cert is None and key is None:
+        return None
+    if cert is None or key is None:
+        usage_error("--ca-cert and --ca-key go together: the CA certificate and its key")
+    try:
+        return RunAuthority.load(cert, key)
+    except AuthorityError as exc:
+        usage_error(f"--ca-cert/--ca-key: {exc}")
 
 
 def server_tls(

@@ -65,6 +65,9 @@ class RunOptions:
     strict: bool = True  # a violation of the specification fails the run
     show_frames: bool = False  # a line per frame and connection event on the console
     web: WebView | None = None  # the live web view of the run (--web)
+    # the CA of the security cases (--ca-cert/--ca-key: a security.authority.RunAuthority);
+    # None: one is made for the run when a case first needs it, kept in OUT/pki/run-N
+    authority: Any = None
 
 
 @dataclass
@@ -193,7 +196,10 @@ async def _run_bench(
                         await _wait_boot(session, settings)
                         if view is not None:
                             live.station(view.live, session, _security_profile(options))
-                        known = StationKnowledge()  # what one row learns, the next knows
+                        known = StationKnowledge(  # what one row learns, the next knows
+                            authority=options.authority,
+                            pki=options.out / "pki" / f"run-{run_id}",
+                        )
                         for case in cases:
                             verdicts.append(
                                 await _run_row(

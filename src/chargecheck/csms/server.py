@@ -117,6 +117,8 @@ class CentralSystem:
         self.run_id: int | None = None
         self._answers = answers
         self._refused_until: dict[str, float] = {}
+        # (identity, HTTP status, reason) of each refused handshake, as journaled
+        self.refusals: list[tuple[str | None, int, str]] = []
         self._server: asyncio.Server | None = None
         self._links: set[StationLink] = set()
         self._arrived = asyncio.Event()
@@ -369,6 +371,7 @@ class CentralSystem:
         status: int,
         reason: str,
     ) -> None:
+        self.refusals.append((identity, status, reason))
         self.writer.append(
             "refuse",
             run_id=self.run_id,

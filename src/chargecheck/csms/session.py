@@ -116,6 +116,7 @@ class Session:
         self.cursor = Cursor()
         self.connections = 0
         self.connect_entry_id = 0  # the journal entry of the latest connection
+        self.connect_detail: dict[str, Any] = {}  # what that entry says (remote, path, tls)
         self._closed_at: float | None = None
         self._writer = writer
         self._clock = clock
@@ -228,9 +229,8 @@ class Session:
         self.connections += 1
         if self._closed_at is not None:  # a reconnection: how long the station was away
             detail = {**detail, "gap_s": round(self._clock.mono() - self._closed_at, 3)}
-        self.connect_entry_id = self._journal_event(
-            "connect", {"connection": self.connections, **detail}
-        )
+        self.connect_detail = {"connection": self.connections, **detail}
+        self.connect_entry_id = self._journal_event("connect", self.connect_detail)
         self._notify()
 
     def detach(self, connection: Connection, code: int | None, reason: str) -> None:

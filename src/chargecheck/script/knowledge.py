@@ -10,6 +10,8 @@ misleads.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -34,3 +36,7 @@ class StationKnowledge:
     refused_stops: set[int] = field(default_factory=set)
     silent: Silence | None = None
     probe_works: bool = True  # TriggerMessage can ask for a message (chargecheck.script.silence)
+    # the run's CA (chargecheck.security.authority.RunAuthority): the user's, or made when a
+    # security case first needs one
+    authority: Any = None
+    pki: Path | None = None  # where a CA made for the run is kept (OUT/pki/run-N)

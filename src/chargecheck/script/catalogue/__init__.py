@@ -27,10 +27,15 @@ The modules, by area; the cases are written out in each module's ``CASES``:
 - ``power``: power failures;
 - ``outages``: connection loss during a transaction;
 - ``offline_transactions``: transactions started offline;
-- ``metering``: clock-aligned meter values, configuration value checks.
+- ``metering``: clock-aligned meter values, configuration value checks;
+- ``security``, ``security_profiles``, ``security_files``: the OCPP 1.6 security extension
+  (OCTT section 2.24; written from the "Improved security for OCPP 1.6-J" whitepaper):
+  certificates, security profiles and Basic Auth/TLS connections, the security log and
+  signed firmware.
 
 What they share: ``base`` (the case, calls and answers, transactions, outages),
-``session_steps`` (keys, ConnectionTimeOut, the EV side), ``profiles`` (charging profiles
+``session_steps`` (keys, ConnectionTimeOut, the EV side), ``security_steps`` (the
+extension's guard, the run's CA, certificates), ``profiles`` (charging profiles
 and the composite schedule); ``octt`` lists the official cases, ``pack_file`` writes the
 pack, ``coverage`` the coverage table.
 """
@@ -52,6 +57,9 @@ from chargecheck.script.catalogue import (
     power,
     profile_checks,
     reservation,
+    security,
+    security_files,
+    security_profiles,
     sessions,
     smart_charging,
     transactions,
@@ -83,6 +91,9 @@ _MODULES = (
     outages,
     offline_transactions,
     metering,
+    security,
+    security_profiles,
+    security_files,
 )
 
 _ORDER = {o.id: n for n, o in enumerate(OFFICIAL)}

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from chargecheck.script.verdict import Verdict
 
 OUTCOMES_FILE = "simulator_outcomes.json"
-SECURITY = "not in the catalogue yet: the OCPP 1.6 security extension (issue #24)"
+SECURITY = "not in this pack: the OCPP 1.6 security extension (the octt16-cs pack has it)"
 COLUMNS = ("Id", "Title", "Profile", "Manual steps (OCTT)", "Shipped simulator")
 
 

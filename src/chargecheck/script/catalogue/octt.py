@@ -5,7 +5,8 @@ feature profile they are for, and the manual steps they need (in our words). The
 the document's. ``OFFICIAL`` drives the pack ``octt16-cs``'s order and ``chargecheck scripts
 --cases octt16-cs``; the cases themselves are written from the OCPP 1.6 specification in
 the catalogue's modules. The 15 cases of OCTT's section 2.24 (security) are listed with
-``security=True``: the 1.6 security extension is not in the catalogue yet.
+``security=True``: the catalogue's ``security*`` modules write them from the 1.6 security
+whitepaper.
 
 A profile "X (absent)" marks a case for a station that does *not* support X.
 """

@@ -1,0 +1,299 @@
+# ruff: noqa: E501  (a criterion is one line: one bullet of the report)
+"""Files of the OCPP 1.6 security extension ("Improved security for OCPP 1.6-J", edition
+3, the whitepaper): the security log uploaded to the bench (use case N01, GetLog and
+LogStatusNotification) and the signed firmware update (use case L01, SignedUpdateFirmware
+and SignedFirmwareStatusNotification), its signing certificate from the run's CA, which
+the bench installs on the station as a ManufacturerRootCertificate first.
+
+A run without file services, or without a firmware file to serve, is NOT TESTED here, as
+is a station that does not implement the extension.
+"""
+
+from __future__ import annotations
+
+from contextlib import suppress
+
+from cryptography import x509
+
+from chargecheck.csms.errors import SessionError
+from chargecheck.csms.session import Cursor, Message, Predicate
+from chargecheck.script.catalogue.base import arrives, ask, watch
+from chargecheck.script.catalogue.firmware import served_firmware
+from chargecheck.script.catalogue.security_steps import (
+    WHITEPAPER,
+    authority,
+    install,
+    installed,
+    not_tested,
+    security_case,
+    security_event,
+)
+from chargecheck.script.context import CaseContext
+from chargecheck.script.steps import make_idle
+
+LOG_FINAL = ("Uploaded", "UploadFailure", "BadMessage", "NotSupportedOperation", "PermissionDenied")
+FIRMWARE_FINAL = (
+    "Installed",
+    "InstallationFailed",
+    "InstallVerificationFailed",
+    "InvalidCertificate",
+    "InvalidSignature",
+    "RevokedCertificate",
+    "DownloadFailed",
+    "InstallRebooting",
+)
+REQUEST_ID = 7301
+MANUFACTURER = "ManufacturerRootCertificate"
+
+
+def _of(request_id: int, final: tuple[str, ...]) -> Predicate:
+    return lambda p: p.get("requestId") == request_id and p.get("status") in final
+
+
+def _trail(ctx: CaseContext, action: str, cursor: Cursor) -> list[Message]:
+    return [m for m in ctx.session.received(action, cursor) if m.valid]
+
+
+def _text(messages: list[Message]) -> str:
+    return " -> ".join(m.payload["status"] for m in messages) or "none"
+
+
+@security_case(
+    "TC_079_CS",
+    "Get Security Log",
+    "whitepaper N01",
+    """
+GetLog SecurityLog with the bench's FTP location is Accepted with a filename (whitepaper N01; another answer is NOT TESTED)
+LogStatusNotifications with the requestId: Uploading, then Uploaded (whitepaper N01 SHALL send them); UploadFailure and the like are NOT TESTED
+Uploaded means the file is on the bench's server""",
+)
+async def security_log(ctx: CaseContext, level: int) -> str:
+    name = "GetLog SecurityLog is Accepted with a filename (whitepaper N01)"
+    if ctx.files is None:
+        not_tested(ctx, name, "the run has no file services")
+        return ""
+    cursor, since = ctx.mark(), ctx.files.mark()
+    payload = {
+        "logType": "SecurityLog",
+        "requestId": REQUEST_ID,
+        "log": {"remoteLocation": ctx.files.ftp_url},
+    }
+    result = await ask(ctx, name, "GetLog", payload)
+    if result is None:
+        return ""
+    evidence = (result.call_entry_id, result.entry_id)
+    file_name = result.get("filename")
+    if result.get("status") != "Accepted" or not file_name:
+        not_tested(ctx, name, f"answered {result.get('status')}, filename {file_name}", evidence)
+        return ""
+    ctx.check(True, name, str(file_name), evidence)
+    status_name = "LogStatusNotification Uploading then Uploaded (whitepaper N01 SHALL)"
+    final = await arrives(
+        ctx,
+        status_name,
+        "LogStatusNotification",
+        _of(REQUEST_ID, LOG_FINAL),
+        cursor,
+        ctx.settings.timeouts.diagnostics,
+    )
+    if final is None:
+        return ""
+    seen = [
+        m
+        for m in _trail(ctx, "LogStatusNotification", cursor)
+        if m.payload.get("requestId") == REQUEST_ID
+    ]
+    if final.payload["status"] != "Uploaded":
+        not_tested(
+            ctx,
+            status_name,
+            f"{_text(seen)}: the station could not upload to the bench",
+            (final.entry_id,),
+        )
+        return ""
+    ok = [m.payload["status"] for m in seen][:1] == ["Uploading"]
+    ctx.check(
+        ok,
+        status_name,
+        _text(seen) + ("" if ok else f": {WHITEPAPER} N01: Uploading SHALL come first"),
+        tuple(m.entry_id for m in seen),
+    )
+    upload_name = "the log is on the bench's server"
+    try:
+        upload = await ctx.files.wait_for_upload(
+            timeout=ctx.settings.timeouts.status, name_glob=str(file_name), since=since
+        )
+    except (SessionError, TimeoutError) as exc:
+        ctx.check(
+            False,
+            upload_name,
+            f"Uploaded reported, but {file_name} did not arrive ({exc})",
+            (final.entry_id,),
+        )
+        return ""
+    ctx.check(True, upload_name, f"{upload.name}, {upload.size} bytes", (final.entry_id,))
+    return f"OK, {upload.name} uploaded"
+
+
+async def _root_installed(ctx: CaseContext, certificate: x509.Certificate) -> bool:
+    """The run's CA among the station's ManufacturerRootCertificates: listed already (an
+    earlier case installed it), else installed now (not Accepted: NOT TESTED)."""
+    name = "the run's CA is installed as ManufacturerRootCertificate (whitepaper M05)"
+    seen = await installed(ctx, name, MANUFACTURER, certificate)
+    if seen is None:
+        return False
+    if seen[0] is not None:
+        ctx.check(True, name, "listed already", seen[1])
+        return True
+    return await install(ctx, name, MANUFACTURER, certificate)
+
+
+async def _signed_update(
+    ctx: CaseContext, name: str, corrupt: bool
+) -> tuple[Message, Cursor] | None:
+    """The run CA installed as ManufacturerRootCertificate, then SignedUpdateFirmware of the
+    served image (its signature over other bytes when ``corrupt``), and the
+    SignedFirmwareStatusNotification it ends in."""
+    location = served_firmware(ctx, name)
+    if location is None or ctx.firmware is None:
+        return None
+    ca = authority(ctx)
+    if not await _root_installed(ctx, ca.certificate):
+        return None
+    image = (ctx.files.sandbox.firmware_dir / ctx.firmware).read_bytes()
+    signer = ca.firmware_signer(ctx.session.clock.utc())
+    await make_idle(ctx)
+    cursor = ctx.mark()
+    payload = {
+        "requestId": REQUEST_ID,
+        "retries": 1,
+        "retryInterval": 0,
+        "firmware": {
+            "location": location,
+            "retrieveDateTime": ctx.session.clock.utc_text(),
+            "signingCertificate": signer.certificate_pem,
+            "signature": signer.sign(image + b"tampered" if corrupt else image),
+        },
+    }
+    result = await ask(ctx, name, "SignedUpdateFirmware", payload)
+    if result is None:
+        return None
+    if result.get("status") != "Accepted":
+        not_tested(
+            ctx, name, f"answered {result.get('status')}", (result.call_entry_id, result.entry_id)
+        )
+        return None
+    final = await arrives(
+        ctx,
+        name,
+        "SignedFirmwareStatusNotification",
+        _of(REQUEST_ID, FIRMWARE_FINAL),
+        cursor,
+        ctx.settings.timeouts.firmware,
+    )
+    return None if final is None else (final, cursor)
+
+
+async def _settled(ctx: CaseContext, cursor: Cursor) -> None:
+    """A station that installed reboots: its BootNotification and connection are waited for."""
+    if await watch(ctx, "BootNotification", None, cursor, ctx.settings.timeouts.reboot):
+        with suppress(SessionError):
+            await ctx.session.wait_connected(ctx.settings.timeouts.connect)
+
+
+@security_case(
+    "TC_080_CS",
+    "Secure Firmware Update",
+    "whitepaper L01",
+    """
+The run's CA is installed as ManufacturerRootCertificate (a refusal is NOT TESTED), then SignedUpdateFirmware of the bench's image, signed by a certificate of that CA, is Accepted (another answer is NOT TESTED)
+SignedFirmwareStatusNotifications with the requestId end in Installed, SignatureVerified before Installing (whitepaper L01: the Charge Point SHALL verify the certificate and the signature before installing); DownloadFailed or InstallationFailed is NOT TESTED""",
+    "FirmwareManagement",
+)
+async def signed_firmware(ctx: CaseContext, level: int) -> str:
+    name = "SignedFirmwareStatusNotification ends in Installed (whitepaper L01)"
+    ended = await _signed_update(ctx, name, corrupt=False)
+    if ended is None:
+        return ""
+    final, cursor = ended
+    seen = [
+        m
+        for m in _trail(ctx, "SignedFirmwareStatusNotification", cursor)
+        if m.payload.get("requestId") == REQUEST_ID
+    ]
+    statuses = [m.payload["status"] for m in seen]
+    evidence = tuple(m.entry_id for m in seen)
+    if final.payload["status"] in ("DownloadFailed", "InstallationFailed"):
+        not_tested(ctx, name, _text(seen), evidence)
+        return ""
+    rule = f"{WHITEPAPER} L01: the certificate and signature are valid, from the installed root"
+    ok = final.payload["status"] in ("Installed", "InstallRebooting")
+    ctx.check(ok, name, _text(seen) + ("" if ok else f": {rule}"), evidence)
+    if not ok:
+        return ""
+    verified = "SignatureVerified comes before Installing (whitepaper L01 SHALL verify first)"
+    order = "SignatureVerified" in statuses and (
+        "Installing" not in statuses
+        or statuses.index("SignatureVerified") < statuses.index("Installing")
+    )
+    ctx.check(
+        order,
+        verified,
+        _text(seen)
+        + ("" if order else f": {WHITEPAPER} L01: SHALL verify the signature before installing"),
+        evidence,
+    )
+    await _settled(ctx, cursor)
+    return f"OK, {_text(seen)}" if order else ""
+
+
+@security_case(
+    "TC_081_CS",
+    "Secure Firmware Update - Invalid Signature",
+    "whitepaper L01, 4 (security events)",
+    """
+As TC_080_CS, the signature made over other bytes: SignedFirmwareStatusNotification InvalidSignature (whitepaper L01: the Charge Point SHALL verify the signature and report InvalidSignature); Installing or Installed FAILs
+A SecurityEventNotification InvalidFirmwareSignature follows (whitepaper L01, 4: SHALL be sent)""",
+    "FirmwareManagement",
+)
+async def invalid_firmware_signature(ctx: CaseContext, level: int) -> str:
+    name = "SignedFirmwareStatusNotification InvalidSignature (whitepaper L01)"
+    ended = await _signed_update(ctx, name, corrupt=True)
+    if ended is None:
+        return ""
+    final, cursor = ended
+    seen = [
+        m
+        for m in _trail(ctx, "SignedFirmwareStatusNotification", cursor)
+        if m.payload.get("requestId") == REQUEST_ID
+    ]
+    statuses = [m.payload["status"] for m in seen]
+    evidence = tuple(m.entry_id for m in seen)
+    if final.payload["status"] == "DownloadFailed":
+        not_tested(ctx, name, _text(seen), evidence)
+        return ""
+    ok = final.payload["status"] == "InvalidSignature" and "Installing" not in statuses
+    ctx.check(
+        ok,
+        name,
+        _text(seen)
+        + (
+            ""
+            if ok
+            else f": {WHITEPAPER} L01: an invalid signature SHALL NOT be installed and SHALL be reported InvalidSignature"
+        ),
+        evidence,
+    )
+    event = await security_event(
+        ctx,
+        "SecurityEventNotification InvalidFirmwareSignature",
+        "InvalidFirmwareSignature",
+        cursor,
+        "whitepaper L01 SHALL",
+    )
+    if not ok:
+        await _settled(ctx, cursor)
+    return "OK, InvalidSignature reported" if ok and event is not None else ""
+
+
+CASES = [security_log, signed_firmware, invalid_firmware_signature]
