@@ -12,6 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pyftpdlib.authorizers import DummyAuthorizer
+from pyftpdlib.handlers import FTPHandler
+from pyftpdlib.servers import FTPServer
 
 from chargecheck.clock import Clock
 from chargecheck.csms import Answers, CentralSystem, Cursor, ServerSettings, Session
@@ -175,3 +178,21 @@ def http_files() -> Iterator[Files]:
     yield files
     files.server.shutdown()
     files.server.server_close()
+
+
+@pytest.fixture
+def ftp(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """A real FTP server on 127.0.0.1 (user u, password p): its URL and its folder."""
+    root = tmp_path / "ftp"
+    root.mkdir()
+    authorizer = DummyAuthorizer()
+    authorizer.add_user("u", "p", str(root), perm="elradfmwMT")
+    handler = type("Handler", (FTPHandler,), {"authorizer": authorizer})
+    server = FTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"timeout": 0.05, "handle_exit": False}, daemon=True
+    )
+    thread.start()
+    yield f"ftp://u:p@127.0.0.1:{server.socket.getsockname()[1]}/", root
+    server.close_all()
+    thread.join(5)

@@ -5,16 +5,12 @@ System, and checks what each one's frames show (``chargecheck.sim.defects``)."""
 from __future__ import annotations
 
 import asyncio
-import threading
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
-from pyftpdlib.authorizers import DummyAuthorizer
-from pyftpdlib.handlers import FTPHandler
-from pyftpdlib.servers import FTPServer
 
 from chargecheck.clock import utc_iso
 from chargecheck.csms import Answers, Session
@@ -514,23 +510,6 @@ CASES.update(  # the security extension's (tests/sim/security_defects.py)
 
 def test_every_defect_has_a_case() -> None:
     assert set(CASES) == set(DEFECTS)
-
-
-@pytest.fixture
-def ftp(tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    root = tmp_path / "ftp"
-    root.mkdir()
-    authorizer = DummyAuthorizer()
-    authorizer.add_user("u", "p", str(root), perm="elradfmwMT")
-    handler = type("Handler", (FTPHandler,), {"authorizer": authorizer})
-    server = FTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(
-        target=server.serve_forever, kwargs={"timeout": 0.05, "handle_exit": False}, daemon=True
-    )
-    thread.start()
-    yield f"ftp://u:p@127.0.0.1:{server.socket.getsockname()[1]}/", root
-    server.close_all()
-    thread.join(5)
 
 
 @pytest.mark.parametrize("defect", sorted(CASES))

@@ -5,16 +5,10 @@ SecurityProfile / AuthorizationKey rules; and the variant no_security_extension.
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
-from pyftpdlib.authorizers import DummyAuthorizer
-from pyftpdlib.handlers import FTPHandler
-from pyftpdlib.servers import FTPServer
 
 from chargecheck.clock import utc_iso
 from chargecheck.csms.errors import CallErrorReceived
@@ -156,23 +150,6 @@ async def test_a_security_profile_downgrade_is_rejected(bench):
     assert lower["status"] == "Rejected"
     tls = await session.call("ChangeConfiguration", {"key": "SecurityProfile", "value": "2"}, WAIT)
     assert tls["status"] == "Rejected"  # no CentralSystemRootCertificate installed
-
-
-@pytest.fixture
-def ftp(tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    root = tmp_path / "ftp"
-    root.mkdir()
-    authorizer = DummyAuthorizer()
-    authorizer.add_user("u", "p", str(root), perm="elradfmwMT")
-    handler = type("Handler", (FTPHandler,), {"authorizer": authorizer})
-    server = FTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(
-        target=server.serve_forever, kwargs={"timeout": 0.05, "handle_exit": False}, daemon=True
-    )
-    thread.start()
-    yield f"ftp://u:p@127.0.0.1:{server.socket.getsockname()[1]}/", root
-    server.close_all()
-    thread.join(5)
 
 
 async def test_get_log_uploads_the_security_log_with_its_request_id(bench, ftp):

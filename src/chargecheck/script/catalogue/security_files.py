@@ -194,6 +194,19 @@ async def _signed_update(
     return None if final is None else (final, cursor)
 
 
+def _notifications(
+    ctx: CaseContext, cursor: Cursor
+) -> tuple[list[Message], list[str], tuple[int, ...]]:
+    """The SignedFirmwareStatusNotifications of the update since ``cursor``: the messages,
+    their statuses and their journal entries."""
+    seen = [
+        m
+        for m in _trail(ctx, "SignedFirmwareStatusNotification", cursor)
+        if m.payload.get("requestId") == REQUEST_ID
+    ]
+    return seen, [m.payload["status"] for m in seen], tuple(m.entry_id for m in seen)
+
+
 async def _settled(ctx: CaseContext, cursor: Cursor) -> None:
     """A station that installed reboots: its BootNotification and connection are waited for."""
     if await watch(ctx, "BootNotification", None, cursor, ctx.settings.timeouts.reboot):
@@ -216,13 +229,7 @@ async def signed_firmware(ctx: CaseContext, level: int) -> str:
     if ended is None:
         return ""
     final, cursor = ended
-    seen = [
-        m
-        for m in _trail(ctx, "SignedFirmwareStatusNotification", cursor)
-        if m.payload.get("requestId") == REQUEST_ID
-    ]
-    statuses = [m.payload["status"] for m in seen]
-    evidence = tuple(m.entry_id for m in seen)
+    seen, statuses, evidence = _notifications(ctx, cursor)
     if final.payload["status"] in ("DownloadFailed", "InstallationFailed"):
         not_tested(ctx, name, _text(seen), evidence)
         return ""
@@ -262,13 +269,7 @@ async def invalid_firmware_signature(ctx: CaseContext, level: int) -> str:
     if ended is None:
         return ""
     final, cursor = ended
-    seen = [
-        m
-        for m in _trail(ctx, "SignedFirmwareStatusNotification", cursor)
-        if m.payload.get("requestId") == REQUEST_ID
-    ]
-    statuses = [m.payload["status"] for m in seen]
-    evidence = tuple(m.entry_id for m in seen)
+    seen, statuses, evidence = _notifications(ctx, cursor)
     if final.payload["status"] == "DownloadFailed":
         not_tested(ctx, name, _text(seen), evidence)
         return ""
