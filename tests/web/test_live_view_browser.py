@@ -303,10 +303,9 @@ async def test_the_frame_list_is_the_journal_s_frames_of_the_run(tmp_path, brows
     )
 
 
-async def test_a_second_tab_opened_mid_run_sees_the_same_state(tmp_path, browser):
-    # The run waits at its first step for an answer from the page: the second tab is
-    # opened while it is held there, mid-run whatever the machine's load.
-    view = WebView("127.0.0.1", 0)
+async def _held_at_a_step(tmp_path: Path, view: WebView) -> asyncio.Future[Any]:
+    """Row 11 with its steps on the page, once it waits there for the first answer (it is
+    held there, whatever the machine's load, until the page or the test answers)."""
     run = asyncio.ensure_future(
         run_demo(
             tmp_path / "out",
@@ -319,12 +318,20 @@ async def test_a_second_tab_opened_mid_run_sees_the_same_state(tmp_path, browser
         )
     )
     await asyncio.wait_for(view.serving.wait(), 60)
-    driver = await opened(browser, view.url)
     for _ in range(1200):
         if view.live.pending() or run.done():
             break
         await asyncio.sleep(0.05)
     assert view.live.pending(), "the run never asked the page for a step"
+    return run
+
+
+async def test_a_second_tab_opened_mid_run_sees_the_same_state(tmp_path, browser):
+    # The run waits at its first step for an answer from the page: the second tab is
+    # opened while it is held there, mid-run whatever the machine's load.
+    view = WebView("127.0.0.1", 0)
+    run = await _held_at_a_step(tmp_path, view)
+    driver = await opened(browser, view.url)
     first = await asyncio.to_thread(lambda: driver.current_window_handle)
     await asyncio.to_thread(driver.switch_to.new_window, "tab")  # opened mid-run
     await asyncio.to_thread(driver.get, view.url)
@@ -349,23 +356,8 @@ async def test_a_second_tab_opened_mid_run_sees_the_same_state(tmp_path, browser
 
 async def test_a_page_without_the_token_is_refused_and_journaled(tmp_path, browser):
     view = WebView("127.0.0.2", 0)
-    run = asyncio.ensure_future(  # waits at its first step for the page: time to knock
-        run_demo(
-            tmp_path / "out",
-            _quiet(),
-            settings=TESTER,
-            only=["11"],
-            script=load_pack(SEED),
-            web=view,
-            steps_on_page=True,
-        )
-    )
-    await asyncio.wait_for(view.serving.wait(), 60)
+    run = await _held_at_a_step(tmp_path, view)  # waiting for the page: time to knock
     assert view.token and view.url.endswith(f"/?token={view.token}")
-    for _ in range(600):
-        if view.live.pending() or run.done():
-            break
-        await asyncio.sleep(0.05)
     driver = await asyncio.to_thread(browser)
     bare = view.url.split("?")[0]
     for path in ("", "events"):
