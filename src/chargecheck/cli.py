@@ -165,6 +165,13 @@ def run(
         "OUT/pki/run-N).",
     ),
     ca_key: Path = typer.Option(None, help="The PEM private key of --ca-cert."),
+    secure_port: int = typer.Option(
+        None,
+        help="Also serve wss:// on this port (0: any free port), for a station raised to "
+        "security profile 2 or 3 during the run: its certificate is issued by the run's CA "
+        "(--ca-cert, else OUT/pki/run-N/ca.pem), client certificates verified when presented.",
+        callback=listen_port,
+    ),
     non_interactive: bool = typer.Option(
         False, "--non-interactive", help="Make every physical step NOT TESTED at once."
     ),
@@ -236,6 +243,7 @@ def run(
         show_frames=not quiet,
         web=web_view(web) if web is not None else None,
         authority=run_authority(ca_cert, ca_key),
+        secure_port=secure_port,
     )
     operator: Operator = (
         step_operator(step_command, non_interactive)

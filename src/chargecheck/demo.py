@@ -77,6 +77,7 @@ async def run_demo(
     web: WebView | None = None,
     steps_on_page: bool = False,
     on_simulator: Callable[[Simulator], Any] | None = None,
+    secure: bool | None = None,
 ) -> RunSummary:
     """Run the script against a fresh simulator; ``defects`` switch on simulator faults,
     ``variants`` legal behaviours of real chargers (``chargecheck.sim.variants``).
@@ -90,7 +91,9 @@ async def run_demo(
     lab runs it, instead of the same requests made in this process. With ``web``, the run
     serves its live view; with ``steps_on_page`` too, every physical step waits for Done or
     Skip on that page (whoever answers does the step on the simulator first).
-    ``on_simulator(sim)`` is called once the simulator runs."""
+    ``on_simulator(sim)`` is called once the simulator runs. With ``secure`` (default: when
+    the pack holds security cases) the run also serves a second, wss:// endpoint
+    (``--secure-port``) the simulator connects to once raised to profile 2 or 3."""
     chosen = settings or load("demo")
     password = secrets.token_urlsafe(12) if tls else None
     options = RunOptions(
@@ -106,6 +109,7 @@ async def run_demo(
         passwords={"*": password} if password else {},
         tls=ServerTls(self_signed=True) if tls else None,
         web=web,
+        secure_port=0 if (_has_security_cases(script) if secure is None else secure) else None,
     )
     holder: dict[str, Any] = {}
 
@@ -120,6 +124,7 @@ async def run_demo(
             ev_connected=chosen.ev_connected,  # the same cars as the bench is told of
             password=password,
             tls=_trusting(central),
+            secure_url=central.secure_url(""),
         )
         holder["sim"] = sim
         await sim.start()
@@ -153,6 +158,15 @@ async def run_demo(
             await holder["control"].__aexit__(None, None, None)
         if "sim" in holder:
             await holder["sim"].stop()
+
+
+def _has_security_cases(script: Pack | None) -> bool:
+    """The pack holds a case of the security extension: the run also serves wss:// (a
+    second endpoint) so that the station can be raised to profiles 2 and 3."""
+    from chargecheck.script.catalogue.octt import OFFICIAL
+
+    security = {o.id for o in OFFICIAL if o.security}
+    return script is not None and any(row.id in security for row in script.rows)
 
 
 class _Later:

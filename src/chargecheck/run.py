@@ -68,6 +68,9 @@ class RunOptions:
     # the CA of the security cases (--ca-cert/--ca-key: a security.authority.RunAuthority);
     # None: one is made for the run when a case first needs it, kept in OUT/pki/run-N
     authority: Any = None
+    # a second, wss:// listener for stations raised to profile 2 or 3 (security/endpoint.py):
+    # its port (0: any free); None: none
+    secure_port: int | None = None
 
 
 @dataclass
@@ -148,11 +151,15 @@ async def _run_bench(
     view = options.web
     if view is not None:
         live.run_started(view.live, run_id, options.kind, pack, cases)
+    pki = options.out / "pki" / f"run-{run_id}"
+    secure = _secure(journal, run_id, options, pki, clock)
     server = ServerSettings(
         host=options.host,
         port=options.port,
-        passwords=options.passwords,
+        passwords=dict(options.passwords),
         tls=_tls(journal, run_id, options, console),
+        secure=secure.context if secure is not None else None,
+        secure_port=options.secure_port or 0,
         **settings.limits.server_keys(),
     )
     verdicts: list[Verdict] = []
@@ -185,6 +192,8 @@ async def _run_bench(
                             f"Central System at [bold]{_station_url(central)}[/]; "
                             f"files at {files.where}"
                         )
+                        if secure is not None:
+                            _secure_printed(central, secure, journal, run_id, console)
                         if view is not None:
                             await stack.enter_async_context(
                                 live.served(view, central, journal, run_id, options.out, console)
@@ -197,8 +206,8 @@ async def _run_bench(
                         if view is not None:
                             live.station(view.live, session, _security_profile(options))
                         known = StationKnowledge(  # what one row learns, the next knows
-                            authority=options.authority,
-                            pki=options.out / "pki" / f"run-{run_id}",
+                            authority=secure.authority if secure else options.authority,
+                            pki=pki,
                         )
                         for case in cases:
                             verdicts.append(
@@ -299,6 +308,39 @@ def _tls(journal: Journal, run_id: int, options: RunOptions, console: Console) -
         soft_wrap=True,  # the fingerprint is copied as one line
     )
     return context
+
+
+def _secure(journal: Journal, run_id: int, options: RunOptions, pki: Path, clock: Clock) -> Any:
+    """The second, wss:// endpoint of ``--secure-port`` (None: the run has none)."""
+    if options.secure_port is None:
+        return None
+    from chargecheck.security.endpoint import secure_endpoint
+
+    client_ca = options.tls.client_ca if options.tls is not None else None
+    made = secure_endpoint(
+        options.authority,
+        pki,
+        clock.utc(),
+        options.host,
+        options.public_host,
+        client_ca=client_ca,
+    )
+    journal.update_run(run_id, secure=made.info)
+    return made
+
+
+def _secure_printed(
+    central: CentralSystem, secure: Any, journal: Journal, run_id: int, console: Console
+) -> None:
+    url = central.secure_url("<identity>")
+    journal.update_run(run_id, secure={**secure.info, "url": url})
+    console.print(
+        f"wss:// also at {url} (security profiles 2 and 3): certificate issued by the run's "
+        f"CA {secure.info['ca']}",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 def _station_url(central: CentralSystem) -> str:

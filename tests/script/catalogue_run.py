@@ -24,11 +24,13 @@ from rich.console import Console
 import chargecheck.demo as demo
 import chargecheck.run as run_module
 from chargecheck.script.catalogue import CATALOGUE
+from chargecheck.script.catalogue.octt import OFFICIAL
 from chargecheck.script.runner import Case
 from chargecheck.script.verdict import Criterion, Outcome, Verdict
 from chargecheck.sim.simulator import Simulator
 from tests.script.conftest import FAST
 
+SECURITY_IDS = {o.id for o in OFFICIAL if o.security}
 SHIPPED_PROFILE = resources.files("chargecheck.sim").joinpath("profiles", "alfen-ng920.toml")
 
 Edit = tuple[str, str]  # a text of the shipped profile, and what replaces it
@@ -95,9 +97,12 @@ async def run_cases(
     nobody: bool = False,
     step_hook: bool = False,
     edits: Iterable[Edit] = (),
+    secure: bool | None = None,
 ) -> dict[str, Verdict]:
     """The catalogue cases ``ids``, as the rows of a pack in that order, run against a fresh
-    simulator; the verdicts by case id. A bench error fails the test."""
+    simulator; the verdicts by case id. A bench error fails the test. ``secure``: the run
+    also serves its second, wss:// endpoint (default: when a security case is among
+    ``ids``, as the demo of a pack with them)."""
     cases = [
         Case(row, CATALOGUE[i].title, CATALOGUE[i].criteria, CATALOGUE[i].run, i)
         for row, i in enumerate(ids, 1)
@@ -115,6 +120,7 @@ async def run_cases(
         variants=list(variants),
         nobody=nobody,
         step_hook=step_hook,
+        secure=bool(set(ids) & SECURITY_IDS) if secure is None else secure,
     )
     assert not summary.bench_errors, summary.bench_errors
     return {v.id: v for v in summary.verdicts}

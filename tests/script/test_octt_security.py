@@ -29,26 +29,31 @@ from tests.script.catalogue_run import (
 from tests.script.conftest import FAST
 
 SECURITY = [o.id for o in OFFICIAL if o.security]
-# On a plain ws:// run (the demo's): what the bench cannot reach, and the option that would.
+# On a plain ws:// run with no second wss:// endpoint: what the bench cannot reach, and the
+# option that would.
 NOT_ON_PLAIN = {
-    "TC_073_CS": "the run takes no password (chargecheck run --password)",
-    "TC_074_CS": "a run with --tls and --client-ca and a station at profile 3",
-    "TC_086_CS": "a plain ws:// run: chargecheck run --tls reaches it",
-    "TC_087_CS": "chargecheck run --tls and --client-ca reaches it",
+    "TC_074_CS": "chargecheck run --secure-port, or --tls with --client-ca, reaches it",
+    "TC_086_CS": "chargecheck run --secure-port, or --tls, reaches it",
+    "TC_087_CS": "chargecheck run --secure-port, or --tls with --client-ca, reaches it",
 }
 
 
 async def over_tls(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ids: Sequence[str]
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ids: Sequence[str], secure: bool
 ) -> dict[str, Verdict]:
-    """``run_cases`` over wss:// with a password (``chargecheck demo --tls``: profile 2)."""
+    """``run_cases`` over wss:// with a password (``chargecheck demo --tls``: profile 2);
+    ``secure``: with the second endpoint too."""
     cases = [
         Case(n, CATALOGUE[i].title, CATALOGUE[i].criteria, CATALOGUE[i].run, i)
         for n, i in enumerate(ids, 1)
     ]
     monkeypatch.setattr(run_module, "pack_cases", lambda pack: cases)
     summary = await demo.run_demo(
-        tmp_path / "out", Console(file=io.StringIO(), width=200), settings=FAST, tls=True
+        tmp_path / "out",
+        Console(file=io.StringIO(), width=200),
+        settings=FAST,
+        tls=True,
+        secure=secure,
     )
     assert not summary.bench_errors, summary.bench_errors
     return {v.id: v for v in summary.verdicts}
@@ -61,26 +66,55 @@ def failed_on(verdict: Verdict, criterion: str) -> None:
     assert any(criterion in name for name in failed), (verdict.id, failed)
 
 
-async def test_the_healthy_simulator_passes_every_case_a_plain_run_reaches(tmp_path, monkeypatch):
+async def test_the_healthy_simulator_passes_all_15_with_the_second_endpoint(tmp_path, monkeypatch):
+    """The demo's run (ws:// and a second wss:// endpoint): every case PASSes; the station
+    is raised 0 -> 1 (TC_073), 1 -> 3 (TC_074, with its new certificate), set to 2 by the
+    operator's step and raised to 3 (TC_083), set to 2 again (TC_085)."""
     verdicts = await run_cases(tmp_path, monkeypatch, SECURITY)
     assert list(verdicts) == SECURITY
     assert len(list((tmp_path / "out" / "pki").glob("run-*/ca.pem"))) == 1  # the run's CA
+    passed_with_evidence(*verdicts.values())
+    client = [c for c in verdicts["TC_074_CS"].criteria if "new certificate" in c.name]
+    assert client and "CN=ALFEN-NG920-DEMO" in client[-1].detail, client
+    upgraded = [c for c in verdicts["TC_083_CS"].criteria if "reconnects on" in c.name]
+    assert upgraded and "client certificate CN=ALFEN-NG920-DEMO" in upgraded[0].detail, upgraded
+
+
+async def test_nobody_at_the_station_leaves_only_the_lowering_not_tested(tmp_path, monkeypatch):
+    """With no operator the station cannot be set to a lower profile: TC_083 and TC_085
+    (it is on 3 from TC_074 on) name the step."""
+    verdicts = await run_cases(tmp_path, monkeypatch, SECURITY, nobody=True)
+    lowered = {i for i, v in verdicts.items() if v.outcome is Outcome.NOT_TESTED}
+    assert lowered == {"TC_083_CS", "TC_085_CS"}, {i: not_passed(verdicts[i]) for i in lowered}
+    for i in lowered:
+        not_tested_because(verdicts[i], "the operator's step was not done")
+    passed_with_evidence(*(v for i, v in verdicts.items() if i not in lowered))
+
+
+async def test_a_plain_run_without_the_second_endpoint_names_the_option(tmp_path, monkeypatch):
+    verdicts = await run_cases(tmp_path, monkeypatch, SECURITY, secure=False)
     passed_with_evidence(*(v for i, v in verdicts.items() if i not in NOT_ON_PLAIN))
     for i, reason in NOT_ON_PLAIN.items():
         not_tested_because(verdicts[i], reason)
     # TC_074_CS judged all but the reconnection with the new certificate.
     judged = [c for c in verdicts["TC_074_CS"].criteria if c.outcome is Outcome.PASS]
     assert len(judged) == 4, not_passed(verdicts["TC_074_CS"])
+    # TC_083_CS: the station (on 1 after TC_073) set to 0 by the operator, raised to 1.
+    upgraded = [c for c in verdicts["TC_083_CS"].criteria if "reconnects on" in c.name]
+    assert upgraded and upgraded[0].detail == "plain ws://, valid Basic Auth", upgraded
 
 
-async def test_over_tls_with_a_password_the_profile_cases_pass(tmp_path, monkeypatch):
+@pytest.mark.parametrize("secure", [False, True], ids=["tls-only", "with-second-endpoint"])
+async def test_over_tls_with_a_password_the_profile_cases_pass(tmp_path, monkeypatch, secure):
     ids = ["TC_073_CS", "TC_083_CS", "TC_084_CS", "TC_085_CS", "TC_086_CS", "TC_087_CS"]
-    verdicts = await over_tls(tmp_path, monkeypatch, ids)
-    passed_with_evidence(
-        verdicts["TC_073_CS"], verdicts["TC_084_CS"], verdicts["TC_085_CS"], verdicts["TC_086_CS"]
-    )
-    not_tested_because(verdicts["TC_083_CS"], "the bench cannot serve profile 3 in this run")
-    not_tested_because(verdicts["TC_087_CS"], "chargecheck run --client-ca reaches it")
+    verdicts = await over_tls(tmp_path, monkeypatch, ids, secure)
+    if secure:
+        passed_with_evidence(*verdicts.values())
+        return
+    # The run's port is wss:// asking for no client certificate: no profile below 2 and no 3.
+    passed_with_evidence(*(verdicts[i] for i in ids if i not in ("TC_083_CS", "TC_087_CS")))
+    not_tested_because(verdicts["TC_083_CS"], "--secure-port beside ws:// reaches it")
+    not_tested_because(verdicts["TC_087_CS"], "--tls with --client-ca, reaches it")
 
 
 DEFECT_CASES = [
@@ -123,3 +157,28 @@ async def test_a_station_without_the_extension_is_not_tested_on_every_case(tmp_p
     for verdict in verdicts.values():
         not_tested_because(verdict, "no SecurityProfile key")
         assert all(c.outcome is Outcome.NOT_TESTED for c in verdict.criteria), verdict.id
+
+
+async def test_a_station_that_keeps_its_old_connection_after_a_raise_fails_tc_083(
+    tmp_path, monkeypatch
+):
+    """Accepting SecurityProfile 3 and then connecting without a client certificate breaks
+    A05 (it SHALL connect using the new profile): TC_083 FAILs on it, citing it. (The
+    station: the simulator whose profile-3 connection leaves its certificate out.)"""
+    import chargecheck.sim.shell as shell
+    from chargecheck.sim.tls import secured_connection
+
+    def without_certificate(model, url, tls, secure_url, cert_file):  # type: ignore[no-untyped-def]
+        chain = model.client_chain
+        model.store.put("security:chain", None)
+        try:
+            return secured_connection(model, url, tls, secure_url, cert_file)
+        finally:
+            model.store.put("security:chain", chain)
+
+    monkeypatch.setattr(shell, "secured_connection", without_certificate)
+    verdicts = await run_cases(tmp_path, monkeypatch, ["TC_074_CS", "TC_083_CS"])
+    failed_on(verdicts["TC_083_CS"], "reconnects on SecurityProfile 3")
+    assert "SHALL connect using SecurityProfile 3" in verdicts["TC_083_CS"].result
+    # TC_074's own judging rests on the connection it could not reach: NOT TESTED, not FAIL.
+    assert verdicts["TC_074_CS"].outcome is Outcome.NOT_TESTED, not_passed(verdicts["TC_074_CS"])

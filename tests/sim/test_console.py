@@ -32,7 +32,7 @@ from .conftest import FAST, WAIT, assert_simulate_refuses, seed_configuration
 CHARGECHECK = str(Path(sys.executable).parent / "chargecheck")
 VALID_VERBS = (
     "plug, unplug, card, fault, clear, evmax, offline, online, reboot, powercut, lockfail, "
-    "lockok, listfail, listok, status"
+    "lockok, secprofile, listfail, listok, status"
 )
 
 

@@ -7,6 +7,11 @@ HTTP Basic credentials with the identity as user (security profile 1). With a TL
 context the bench serves ``wss://`` (profiles 2 and 3, ``csms/tls.py``); a failed TLS
 handshake is a refusal too. Every refusal is journaled with its reason and the peer's
 address; nothing is refused silently.
+
+With ``secure`` the bench also listens on ``secure_port`` over TLS (the endpoint a station
+raised to security profile 2 or 3 connects to, beside a plain one in the same run): client
+certificates are asked for and verified when presented; a station that presents one the
+context verifies is not asked for Basic Auth (profile 3 authenticates by its certificate).
 """
 
 from __future__ import annotations
@@ -49,6 +54,10 @@ class ServerSettings:
     passwords: dict[str, str] = field(default_factory=dict)
     # wss:// (security profiles 2 and 3, csms/tls.py): the server context; None: ws://.
     tls: ssl.SSLContext | None = None
+    # A second, wss:// listener in the same run (profiles 2 and 3 beside a ws:// port):
+    # its context (client certificates optional, verified when given) and port (0: free).
+    secure: ssl.SSLContext | None = None
+    secure_port: int = 0
     ping_interval: float | None = 20.0  # keepalive WebSocket pings; None: none
     ping_timeout: float = 20.0  # no pong within this: the connection fails (1011)
     open_timeout: float = 10.0  # to complete the opening handshake
@@ -99,6 +108,12 @@ def basic_credentials(headers: Headers) -> tuple[str, str] | None:
     return (user, password) if sep else None
 
 
+def _certified(link: StationLink) -> bool:
+    """The station presented a client certificate the TLS context verified (profile 3)."""
+    tls = link.tls_info()
+    return tls is not None and tls.get("client_subject") is not None
+
+
 class CentralSystem:
     """The bench's Central System: ``async with CentralSystem(...) as cs:``."""
 
@@ -120,6 +135,7 @@ class CentralSystem:
         # (identity, HTTP status, reason) of each refused handshake, as journaled
         self.refusals: list[tuple[str | None, int, str]] = []
         self._server: asyncio.Server | None = None
+        self._secure_server: asyncio.Server | None = None
         self._links: set[StationLink] = set()
         self._arrived = asyncio.Event()
         self.fault_recorder = FaultRecorder(self._journal_fault)
@@ -152,9 +168,13 @@ class CentralSystem:
         self.writer.journal.background_checkpoints()
         if s.journal_process:
             self.writer.journal.background_writes()
-        self._server = await asyncio.get_running_loop().create_server(
-            self._new_link, s.host, s.port, backlog=s.backlog
-        )
+        loop = asyncio.get_running_loop()
+        self._server = await loop.create_server(self._new_link, s.host, s.port, backlog=s.backlog)
+        if s.secure is not None:
+            secure = s.secure
+            self._secure_server = await loop.create_server(
+                lambda: self._new_link(secure), s.host, s.secure_port, backlog=s.backlog
+            )
 
     async def stop(self) -> None:
         """Stop listening, answer what the stations already sent (its commits), close
@@ -162,6 +182,8 @@ class CentralSystem:
         way, the later steps still run and every journaled entry is committed or
         raised about."""
         try:
+            if self._secure_server is not None:
+                self._secure_server.close()
             if self._server is not None:
                 self._server.close()
                 try:
@@ -174,6 +196,9 @@ class CentralSystem:
                         await asyncio.wait([link.closed for link in links])
                     await self._server.wait_closed()
                     self._server = None
+                    if self._secure_server is not None:
+                        await self._secure_server.wait_closed()
+                        self._secure_server = None
             await self.writer.persisted()
         finally:
             try:
@@ -191,11 +216,27 @@ class CentralSystem:
         assert self._server is not None, "the server is not started"
         return int(self._server.sockets[0].getsockname()[1])
 
+    @property
+    def secure_port(self) -> int | None:
+        """The port of the second, wss:// listener (None: the run has none)."""
+        if self._secure_server is None:
+            return None
+        return int(self._secure_server.sockets[0].getsockname()[1])
+
     def url(self, identity: str = "") -> str:
         host = self.settings.host
         host = f"[{host}]" if ":" in host else host
         scheme = "ws" if self.settings.tls is None else "wss"
         return f"{scheme}://{host}:{self.port}/ocpp/{identity}"
+
+    def secure_url(self, identity: str = "") -> str | None:
+        """The address of the second, wss:// listener (None: the run has none)."""
+        port = self.secure_port
+        if port is None:
+            return None
+        host = self.settings.host
+        host = f"[{host}]" if ":" in host else host
+        return f"wss://{host}:{port}/ocpp/{identity}"
 
     # -- what the script uses -----------------------------------------------------
 
@@ -237,7 +278,7 @@ class CentralSystem:
 
     # -- transport ------------------------------------------------------------------
 
-    def _refusal(self, request: Request) -> tuple[HTTPStatus, str, str | None]:
+    def _refusal(self, request: Request, link: StationLink) -> tuple[HTTPStatus, str, str | None]:
         identity = identity_from_path(request.path)
         if identity is None:
             return HTTPStatus.NOT_FOUND, "no charge box identity in the URL", None
@@ -253,7 +294,7 @@ class CentralSystem:
                 identity,
             )
         password = self.settings.passwords.get(identity, self.settings.passwords.get("*"))
-        if password is not None:
+        if password and not _certified(link):  # "" for an identity: none required
             credentials = basic_credentials(request.headers)
             if credentials is None:
                 return HTTPStatus.UNAUTHORIZED, "missing HTTP Basic credentials", identity
@@ -267,7 +308,7 @@ class CentralSystem:
             return HTTPStatus.SERVICE_UNAVAILABLE, "refused: forced outage", identity
         return HTTPStatus.OK, "", identity
 
-    def _new_link(self) -> StationLink:
+    def _new_link(self, tls: ssl.SSLContext | None = None) -> StationLink:
         s = self.settings
         link = StationLink(
             self,
@@ -278,7 +319,7 @@ class CentralSystem:
             ping_interval=s.ping_interval,
             ping_timeout=s.ping_timeout,
             close_timeout=s.close_timeout,
-            tls=s.tls,
+            tls=tls or s.tls,
             max_frames_per_second=s.max_frames_per_second,
             frame_burst=s.frame_burst,
         )
@@ -288,7 +329,7 @@ class CentralSystem:
     # LinkOwner: what each station's link reports
 
     def admit(self, link: StationLink, request: Request) -> Response | None:
-        status, reason, identity = self._refusal(request)
+        status, reason, identity = self._refusal(request, link)
         if status is HTTPStatus.OK:
             return None
         self._journal_refusal(link, request, identity, int(status), reason)
@@ -325,6 +366,13 @@ class CentralSystem:
         tls = link.tls_info()
         if tls is not None:
             detail["tls"] = tls
+        credentials = basic_credentials(request.headers)
+        if credentials is not None:  # the user, and whether the password is the one required
+            password = self.settings.passwords.get(identity, self.settings.passwords.get("*"))
+            user, given = credentials
+            valid = bool(password) and user == identity
+            valid = valid and hmac.compare_digest(given.encode(), str(password).encode())
+            detail["basic_auth"] = {"user": user, "valid": valid}
         session.attach(link, detail)
         self._arrived.set()
         return session.receive

@@ -211,6 +211,12 @@ class Session:
     async def wait_connected(self, timeout: float) -> None:
         await self._wait_for(lambda: self.connected, timeout, "to connect")
 
+    async def wait_new_connection(self, after: int, timeout: float) -> None:
+        """Until the station is connected on a connection later than its ``after``-th."""
+        await self._wait_for(
+            lambda: self.connected and self.connections > after, timeout, "to connect again"
+        )
+
     async def wait_disconnected(self, timeout: float) -> None:
         await self._wait_for(lambda: not self.connected, timeout, "to disconnect")
 

@@ -40,3 +40,6 @@ class StationKnowledge:
     # security case first needs one
     authority: Any = None
     pki: Path | None = None  # where a CA made for the run is kept (OUT/pki/run-N)
+    certified: bool = False  # the station holds a certificate the run's CA signed (A02)
+    # serial numbers of the certificates the bench installed as CentralSystemRootCertificate
+    central_roots: set[int] = field(default_factory=set)

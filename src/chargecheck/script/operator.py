@@ -39,6 +39,8 @@ class StepKind(StrEnum):
     POWER_CYCLE = "power_cycle"  # the mains: cut, wait, restore
     LOCAL_LIST_FAILURE = "local_list_failure"  # the station cannot store a local list
     CLEAR_LOCAL_LIST_FAILURE = "clear_local_list_failure"
+    # the station's SecurityProfile set in its local configuration (id_tag: the profile)
+    SECURITY_PROFILE = "security_profile"
 
 
 _INSTRUCTIONS = {
@@ -62,6 +64,9 @@ _INSTRUCTIONS = {
     "Authorization List (e.g. fill or write-protect its storage) until told to undo it.",
     StepKind.CLEAR_LOCAL_LIST_FAILURE: "Make the charging station able to store a Local "
     "Authorization List again.",
+    StepKind.SECURITY_PROFILE: "Set SecurityProfile {tag} in the charging station's local "
+    "configuration (its web page or service tool), with the address and credentials the bench "
+    "printed, and let it connect again.",
 }
 
 

@@ -1,8 +1,8 @@
-"""The run's certificate authority (Improved security for OCPP 1.6-J, edition 3, section 3
+"""The run's certificate authority (Improved security for OCPP 1.6-J, edition 3, its
 "Certificate Management"): it signs the Charge Point's certificate from its request (use
 case A02), gives the Central System root and the Manufacturer root the station installs
-(use case M05), and a firmware signing certificate with its key (section 5 / use case L01
-"Secure Firmware Update"). ``hash_data`` is the CertificateHashDataType of a certificate
+(use case M05), and a firmware signing certificate with its key (use case L01 "Secure
+Firmware Update"). ``hash_data`` is the CertificateHashDataType of a certificate
 (GetInstalledCertificateIds, DeleteCertificate).
 
 A ``RunAuthority`` is made per run (``create``) and kept as PEM files (``save``:
@@ -41,7 +41,7 @@ def _name(common_name: str, organisation: str | None = None) -> x509.Name:
 
 
 def new_key() -> ec.EllipticCurvePrivateKey:
-    """An EC P-256 key: the whitepaper's minimum for EC (section 3.1)."""
+    """An EC P-256 key: the whitepaper's minimum for EC (its certificate properties)."""
     return ec.generate_private_key(ec.SECP256R1())
 
 
@@ -170,10 +170,13 @@ class RunAuthority:
         now: datetime,
         usage: x509.ObjectIdentifier,
         days: int = LEAF_DAYS,
+        names: list[x509.GeneralName] | None = None,
     ) -> x509.Certificate:
+        builder = x509.CertificateBuilder()
+        if names:
+            builder = builder.add_extension(x509.SubjectAlternativeName(names), critical=False)
         return (
-            x509.CertificateBuilder()
-            .subject_name(subject)
+            builder.subject_name(subject)
             .issuer_name(self.certificate.subject)
             .public_key(public_key)  # type: ignore[arg-type]
             .serial_number(x509.random_serial_number())
@@ -197,6 +200,28 @@ class RunAuthority:
             request.subject, request.public_key(), now, ExtendedKeyUsageOID.CLIENT_AUTH
         )
         return certificate_pem(leaf) + self.pem
+
+    def server_certificate(self, hosts: list[str], now: datetime) -> tuple[str, str]:
+        """A TLS server certificate for ``hosts`` (IP literals as IP addresses) and its
+        key, PEM: the chain (leaf, then this CA) and the key. A station that trusts this
+        CA (its CentralSystemRootCertificate) trusts the bench's wss:// endpoint."""
+        import ipaddress
+
+        names: list[x509.GeneralName] = []
+        for host in hosts:
+            try:
+                names.append(x509.IPAddress(ipaddress.ip_address(host)))
+            except ValueError:
+                names.append(x509.DNSName(host))
+        key = new_key()
+        subject = _name(hosts[0] if hosts else "localhost", "chargecheck bench")
+        leaf = self._leaf(
+            subject, key.public_key(), now, ExtendedKeyUsageOID.SERVER_AUTH, names=names
+        )
+        key_pem = key.private_bytes(
+            PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        ).decode("ascii")
+        return certificate_pem(leaf) + self.pem, key_pem
 
     def firmware_signer(self, now: datetime) -> FirmwareSigner:
         key = new_key()

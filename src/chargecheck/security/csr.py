@@ -1,5 +1,5 @@
 """A Charge Point's certificate signing request, judged against the whitepaper's
-certificate properties (Improved security for OCPP 1.6-J, edition 3, section 3.1
+certificate properties (Improved security for OCPP 1.6-J, edition 3, its
 "Certificate Properties" and use case A02 "Update Charge Point Certificate by request of
 Central System"): a PEM PKCS#10 request whose subject's commonName is the Charge Point's
 identity (its serial number), whose organizationName is the CPO's name (configuration key

@@ -129,7 +129,7 @@ def root_problem(pem: str, now: datetime) -> str | None:
 
 
 def hash_data(pem: str) -> dict[str, str]:
-    """CertificateHashDataType of a root certificate (whitepaper 2.4): SHA-256 of the
+    """The whitepaper's CertificateHashDataType of a root certificate: SHA-256 of the
     issuer's DER name and of the issuer's public key (a root is its own issuer), and the
     serial number in hex."""
     chain = parse_chain(pem)

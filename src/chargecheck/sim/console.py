@@ -83,6 +83,15 @@ AMPS = Arg("AMPS", "amps", _number("amperes", zero=True))
 SECONDS = Arg("SECONDS", "seconds", _number("seconds", zero=False), optional=True)
 
 
+def _profile(word: str) -> int:
+    if word not in ("0", "1", "2", "3"):
+        raise ValueError(f"{word!r} is not a SecurityProfile (0, 1, 2 or 3)")
+    return int(word)
+
+
+PROFILE = Arg("PROFILE", "profile", _profile)
+
+
 @dataclass(frozen=True, slots=True)
 class Verb:
     name: str
@@ -142,6 +151,13 @@ VERBS = (
     ),
     Verb(
         "lockok", (CONNECTOR,), "lockok 1", "let the cable lock move again", "/clear_lock_failure"
+    ),
+    Verb(
+        "secprofile",
+        (PROFILE,),
+        "secprofile 1",
+        "set SecurityProfile locally (0..3, a lower one too) and connect again",
+        "/security_profile",
     ),
     Verb(
         "listfail",

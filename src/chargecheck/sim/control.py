@@ -20,6 +20,8 @@ request                      body (JSON; ``station`` may be left out with one   
 ``POST /power_cycle``        ``{}`` (the mains: memory lost, disk kept)             its state
 ``POST /lock_failure``       ``{"connector": 1}`` (the cable lock jams)             its state
 ``POST /clear_lock_failure`` ``{"connector": 1}``                                   its state
+``POST /security_profile``   ``{"profile": 1}`` (set locally, a lower one too: the  its state
+                             station connects again on it)
 ===========================  =====================================================  =========
 
 ``POST /local_list_failure`` and ``POST /clear_local_list_failure``, body ``{}``, answer its
@@ -133,6 +135,7 @@ ACTIONS: dict[str, Action] = {
     "/clear_local_list_failure": lambda sim, b: sim.local_list_failure(False),
     "/lock_failure": lambda sim, b: sim.lock_failure(_int(b, "connector")),
     "/clear_lock_failure": lambda sim, b: sim.clear_lock_failure(_int(b, "connector")),
+    "/security_profile": lambda sim, b: sim.configure_security(_int(b, "profile")),
 }
 
 

@@ -227,6 +227,16 @@ class Simulator:
         broken, SendLocalList is answered Failed (OCPP 1.6 section 5.15)."""
         await self._act(lambda m, now: m.step(now, m.set_local_list_failure, broken))
 
+    async def configure_security(self, profile: int) -> None:
+        """Set the station's SecurityProfile locally (its web page or service tool, as a
+        lab does between security cases; a lower profile too, which no Central System may
+        set): it connects again on that profile (0, 1: its URL; 2, 3: its secure URL with
+        the CentralSystemRootCertificates it holds and, on 3, its client certificate). A
+        ``ValueError`` for a profile outside 0..3 or a station without the extension."""
+        if profile not in range(4):
+            raise ValueError(f"SecurityProfile {profile}: 0, 1, 2 or 3")
+        await self._act(lambda m, now: m.step(now, _set_security_profile, m, profile))
+
     async def go_offline(self, seconds: float | None = None) -> None:
         """Pull the network cable: the socket dies without a closing handshake. With
         ``seconds``, the cable goes back in by itself after that many station seconds."""
@@ -337,3 +347,11 @@ class Simulator:
         kick()
         await shell.wait_until(lambda: shell.attempts > before, None)
         await shell.performed(shell.queued)
+
+
+def _set_security_profile(station: Station, profile: int) -> None:
+    if not station.implements_security:
+        raise ValueError("the station does not implement the security extension")
+    station.config.set_internal("SecurityProfile", str(profile))
+    station.save_configuration()
+    station.reconnect()

@@ -3,7 +3,7 @@
 ``python -m chargecheck.sim.step --control http://127.0.0.1:PORT STEP CONNECTOR [ID_TAG]``
 does one step (plug, plug_in, unplug, present_card, present_invalid_card, create_error,
 clear_error, lock_failure, clear_lock_failure, power_cycle, local_list_failure,
-clear_local_list_failure:
+clear_local_list_failure, security_profile (ID_TAG: the profile, 0..3):
 ``chargecheck.script.operator.StepKind``) through a station's control
 interface (``chargecheck simulate --control-port PORT``), and exits 0 once the station
 took it. It is the hook ``chargecheck run --step-command`` calls for every step:
@@ -45,6 +45,7 @@ STEPS = (
     "power_cycle",
     "local_list_failure",
     "clear_local_list_failure",
+    "security_profile",
 )
 
 
@@ -74,6 +75,10 @@ def requests_for(step: str, connector: int, id_tag: str | None) -> list[tuple[st
         return [("/power_cycle", {})]
     if step in ("local_list_failure", "clear_local_list_failure"):  # the station itself
         return [(f"/{step}", {})]
+    if step == "security_profile":  # the station's local configuration: the profile
+        if id_tag not in ("0", "1", "2", "3"):
+            raise ValueError(f"security_profile takes the profile 0..3, not {id_tag!r}")
+        return [("/security_profile", {"profile": int(id_tag)})]
     raise ValueError(f"no step {step!r}; valid: {', '.join(STEPS)}")
 
 

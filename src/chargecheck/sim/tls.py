@@ -103,9 +103,9 @@ def basic_auth(model: Security | None, started: dict[str, str]) -> dict[str, str
 
 
 def failure_event(exc: BaseException) -> tuple[str, str] | None:
-    """The security event (whitepaper 2.3: type, techInfo) a failed connection attempt
-    is, if any: HTTP 401 FailedToAuthenticateAtCentralSystem, a server certificate that
-    does not verify InvalidCentralSystemCertificate."""
+    """The security event (the whitepaper's SecurityEventNotification: type, techInfo) a
+    failed connection attempt is, if any: HTTP 401 FailedToAuthenticateAtCentralSystem, a
+    server certificate that does not verify InvalidCentralSystemCertificate."""
     if isinstance(exc, InvalidStatus) and exc.response.status_code == 401:
         return "FailedToAuthenticateAtCentralSystem", "HTTP 401 at the WebSocket upgrade"
     seen: BaseException | None = exc

@@ -257,7 +257,7 @@ async def signed_firmware(ctx: CaseContext, level: int) -> str:
 @security_case(
     "TC_081_CS",
     "Secure Firmware Update - Invalid Signature",
-    "whitepaper L01, 4 (security events)",
+    "whitepaper L01, security events",
     """
 As TC_080_CS, the signature made over other bytes: SignedFirmwareStatusNotification InvalidSignature (whitepaper L01: the Charge Point SHALL verify the signature and report InvalidSignature); Installing or Installed FAILs
 A SecurityEventNotification InvalidFirmwareSignature follows (whitepaper L01, 4: SHALL be sent)""",

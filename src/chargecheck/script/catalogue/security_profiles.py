@@ -1,50 +1,42 @@
 # ruff: noqa: E501  (a criterion is one line: one bullet of the report)
 """Security profiles of the OCPP 1.6 security extension ("Improved security for OCPP
-1.6-J", edition 3, the whitepaper, section 2): the Basic Auth password updated (use case
-A01), the profile upgraded (A05) and a downgrade refused, and what the station's
-connection looks like on each profile: Basic Auth (2.1), TLS (2.2), a client certificate
-(2.3). What a case judges of the connection is read from the connection the station made
-to the bench (its connect event: Basic Auth admitted, TLS version, client subject); a run
-that does not serve the profile a case needs is NOT TESTED naming the option that would.
+1.6-J", edition 3, the whitepaper): the Basic Auth password updated (use case A01), the
+profile upgraded (A05) and a downgrade refused, and what the station's connection looks
+like on each profile: 1 Basic Auth, 2 TLS with Basic Auth, 3 TLS with a client
+certificate. Each case first brings the station to the profile it runs on
+(``security_levels.at_profile``: up over OCPP, down by the operator); what a case judges of
+the connection is read from the connection the station made to the bench (its connect
+event: Basic Auth admitted, TLS version, client subject); a profile not reached is NOT
+TESTED naming what would reach it.
 """
 
 from __future__ import annotations
 
-import secrets
 from contextlib import suppress
 
 from chargecheck.csms.errors import SessionError
 from chargecheck.script.catalogue.base import ask
+from chargecheck.script.catalogue.security_levels import (
+    at_profile,
+    back_on_new_connection,
+    bench_password,
+    connection_text,
+    meets,
+    new_key,
+    prepare_raise,
+    serves,
+)
 from chargecheck.script.catalogue.security_steps import (
     WHITEPAPER,
-    client_certificates,
     not_tested,
     reconnected,
     run_password,
-    run_tls,
     security_case,
 )
 from chargecheck.script.context import CaseContext
 from chargecheck.script.steps import change_configuration
 
-TLS_VERSIONS = ("TLSv1.2", "TLSv1.3")  # whitepaper 2.2: TLS 1.2 or above
-
-
-def new_key() -> str:
-    """A new AuthorizationKey: 40 hexadecimal characters (20 bytes; the whitepaper's 16..40)."""
-    return secrets.token_hex(20)
-
-
-def _bench_password(ctx: CaseContext, value: str | None) -> str | None:
-    """Set the password the bench requires of this station; the entry before (None: none)."""
-    assert ctx.central is not None
-    passwords = ctx.central.settings.passwords
-    before = passwords.get(ctx.session.identity)
-    if value is None:
-        passwords.pop(ctx.session.identity, None)
-    else:
-        passwords[ctx.session.identity] = value
-    return before
+TLS_VERSIONS = ("TLSv1.2", "TLSv1.3")  # whitepaper, profile 2: TLS 1.2 or above
 
 
 async def _key_changed(ctx: CaseContext, name: str, key: str) -> bool:
@@ -74,62 +66,76 @@ async def _settled(ctx: CaseContext) -> None:
 @security_case(
     "TC_073_CS",
     "Update Charge Point Password for HTTP Basic Authentication",
-    "whitepaper A01, 2.1",
+    "whitepaper A01",
     """
-ChangeConfiguration AuthorizationKey with a new key is Accepted (another answer is NOT TESTED); the run needs a password (chargecheck run --password) and the station profile 1 or 2
-After the bench closes the connection the station reconnects with HTTP Basic Auth, the new key as its password (whitepaper A01, 2.1 SHALL); refused for its credentials FAILs
-The bench puts the run's password back the same way afterwards""",
+The station on SecurityProfile 1 or 2 (OCTT's configuration; the bench raises a station on 0 to 1 over OCPP with a key it sets, or asks the operator to set it; otherwise NOT TESTED)
+ChangeConfiguration AuthorizationKey with a new key is Accepted (another answer is NOT TESTED)
+After the bench closes the connection the station reconnects with HTTP Basic Auth, the new key as its password (whitepaper A01 SHALL); refused for its credentials FAILs
+The bench puts the key it knew back the same way afterwards""",
 )
 async def password_updated(ctx: CaseContext, level: int) -> str:
     name = "the station reconnects with the new AuthorizationKey (whitepaper A01)"
+    if not await at_profile(ctx, level, (1, 2), name):
+        return ""
     old = run_password(ctx)
-    if old is None or level not in (1, 2):
-        why = "the run takes no password (chargecheck run --password)" if old is None else ""
+    if not old:
         not_tested(
-            ctx, name, why or f"SecurityProfile {level}: AuthorizationKey is for profiles 1 and 2"
+            ctx,
+            name,
+            "the bench knows no AuthorizationKey of the station (chargecheck run --password)",
         )
         return ""
     key = new_key()
     if not await _key_changed(ctx, "ChangeConfiguration AuthorizationKey is Accepted", key):
         return ""
-    before = _bench_password(ctx, key)
+    before = bench_password(ctx, key)
     rule = f"{WHITEPAPER} A01: the Charge Point SHALL use the new key on its next connection"
     if not await reconnected(ctx, name, "reconnect with the new password", rule):
-        _bench_password(ctx, before)
+        bench_password(ctx, before)
         return ""
     ctx.check(True, name, "Basic Auth with the new key admitted", (ctx.session.connect_entry_id,))
     if await change_configuration(ctx, "AuthorizationKey", old):
-        _bench_password(ctx, before)
-        await reconnected(ctx, "the run's password is back", "reconnect with the run's password")
+        bench_password(ctx, old)
+        await reconnected(ctx, "the key the bench knew is back", "reconnect with the key before")
     return "OK, reconnected with the new password"
 
 
 @security_case(
     "TC_083_CS",
     "Upgrade security profile",
-    "whitepaper A05, 2",
+    "whitepaper A05",
     """
-The bench serves the profile one above the station's in this run: 0 to 1 (Basic Auth with a key the bench sets first); 1 to 2 and 2 to 3 need a run served on the upgraded profile (NOT TESTED here)
-ChangeConfiguration SecurityProfile one up is Accepted (another answer is NOT TESTED)
-The station reconnects on the new profile (whitepaper A05: it SHALL then connect using it); refused for its credentials FAILs""",
+The station on the highest profile below 3 from which the run can serve the next one (one above it is set lower by the operator; otherwise NOT TESTED); what the next profile rests on is made ready: an AuthorizationKey the bench knows (1, 2), the run's CA installed as CentralSystemRootCertificate and a wss:// endpoint (2, 3; chargecheck run --secure-port or --tls), the station's certificate from the run's CA (3); what is missing is NOT TESTED
+ChangeConfiguration SecurityProfile one up is Accepted or RebootRequired (another answer is NOT TESTED)
+The station connects again on the new profile (whitepaper A05: it SHALL then connect using it); refused for its credentials, or connecting on a lower profile, FAILs""",
 )
 async def profile_upgraded(ctx: CaseContext, level: int) -> str:
-    name = f"the station reconnects on SecurityProfile {level + 1} (whitepaper A05)"
-    if level != 0 or run_tls(ctx) is not None or run_password(ctx) is not None:
+    # the highest profile below 3 the run serves, and the next one too
+    starts = [p for p in range(min(level, 2), -1, -1) if serves(ctx, p) and serves(ctx, p + 1)]
+    if not starts:
         not_tested(
             ctx,
-            name,
-            f"SecurityProfile {level}: the bench cannot serve profile {level + 1} in this run "
-            "(it serves one profile per run; an upgrade from 0 on a plain ws:// run without --password is judged)"
-            if level < 3
-            else "SecurityProfile 3 is the highest",
+            f"the station reconnects on SecurityProfile {level + 1} (whitepaper A05)",
+            f"SecurityProfile {level}: the run serves no profile below 3 together with the one above it (chargecheck run --secure-port beside ws:// reaches it)",
         )
         return ""
-    key = new_key()
-    if not await _key_changed(ctx, "ChangeConfiguration AuthorizationKey is Accepted", key):
+    start = starts[0]
+    if start != level:
+        if not await at_profile(ctx, level, (start,), f"the station is on SecurityProfile {start}"):
+            return ""
+        level = start
+    target = level + 1
+    name = f"the station reconnects on SecurityProfile {target} (whitepaper A05)"
+    problem = await prepare_raise(ctx, target)
+    if problem is not None:
+        not_tested(ctx, name, f"SecurityProfile {level}: {problem}")
         return ""
-    change = "ChangeConfiguration SecurityProfile 1 is Accepted"
-    result = await ask(ctx, change, "ChangeConfiguration", {"key": "SecurityProfile", "value": "1"})
+    change = f"ChangeConfiguration SecurityProfile {target} is Accepted"
+    before = ctx.session.connections
+    seen = len(ctx.central.refusals) if ctx.central is not None else 0
+    result = await ask(
+        ctx, change, "ChangeConfiguration", {"key": "SecurityProfile", "value": str(target)}
+    )
     if result is None:
         return ""
     got, evidence = result.get("status"), (result.call_entry_id, result.entry_id)
@@ -137,26 +143,39 @@ async def profile_upgraded(ctx: CaseContext, level: int) -> str:
         not_tested(ctx, change, f"answered {got}", evidence)
         return ""
     ctx.check(True, change, f"answered {got}", evidence)
-    _bench_password(ctx, key)  # from now on the bench requires Basic Auth (profile 1)
-    rule = f"{WHITEPAPER} A05: after the change the Charge Point SHALL connect with profile 1 (Basic Auth, the AuthorizationKey)"
-    if not await reconnected(ctx, name, "reconnect on the new profile", rule):
+    rule = f"{WHITEPAPER} A05: after the change the Charge Point SHALL connect using SecurityProfile {target}"
+    if not await back_on_new_connection(ctx, before):
+        refusals = ctx.central.refusals[seen:] if ctx.central is not None else []
+        mine = [r for r in refusals if r[0] == ctx.session.identity and r[1] == 401]
+        if mine:
+            ctx.check(False, name, f"refused {len(mine)} time(s): {mine[-1][2]}; {rule}")
+        else:
+            not_tested(ctx, name, "the station did not connect again")
         return ""
-    ctx.check(True, name, "Basic Auth admitted", (ctx.session.connect_entry_id,))
-    return "OK, upgraded to profile 1 (the bench keeps requiring its key)"
+    ok = ctx.check(
+        meets(ctx, target),
+        name,
+        connection_text(ctx) + ("" if meets(ctx, target) else f": {rule}"),
+        (ctx.session.connect_entry_id,),
+    )
+    return f"OK, upgraded to profile {target}" if ok else ""
 
 
 @security_case(
     "TC_084_CS",
     "Downgrade security profile - Rejected",
-    "whitepaper A05, 2",
+    "whitepaper A05",
     """
-ChangeConfiguration SecurityProfile one below the station's is Rejected (whitepaper A05: the Charge Point SHALL NOT accept a lower profile); a station at profile 0 has none below: NOT TESTED""",
+A station on SecurityProfile 0 is raised to 1 first (as TC_083_CS; not reached: NOT TESTED)
+ChangeConfiguration SecurityProfile one below the station's is Rejected (whitepaper A05: the Charge Point SHALL NOT accept a lower profile)""",
 )
 async def downgrade_rejected(ctx: CaseContext, level: int) -> str:
     name = f"ChangeConfiguration SecurityProfile {max(level - 1, 0)} is Rejected (whitepaper A05)"
     if level == 0:
-        not_tested(ctx, name, "SecurityProfile 0: there is no lower profile")
-        return ""
+        if not await at_profile(ctx, level, (1, 2, 3), name):
+            return ""
+        level = next((p for p in (3, 2, 1) if meets(ctx, p)), 1)
+        name = f"ChangeConfiguration SecurityProfile {level - 1} is Rejected (whitepaper A05)"
     result = await ask(
         ctx, name, "ChangeConfiguration", {"key": "SecurityProfile", "value": str(level - 1)}
     )
@@ -176,25 +195,29 @@ async def downgrade_rejected(ctx: CaseContext, level: int) -> str:
 @security_case(
     "TC_085_CS",
     "Basic Authentication - Valid username/password combination",
-    "whitepaper 2.1",
+    "whitepaper profile 1",
     """
-The run requires a password of the station (chargecheck run --password; otherwise NOT TESTED)
-After the bench closes the connection the station connects again with HTTP Basic Auth, its identity as the username and the key as the password (whitepaper 2.1 SHALL); refused for its credentials FAILs""",
+The station on SecurityProfile 1 or 2 (raised over OCPP, or set by the operator; otherwise NOT TESTED), the bench requiring its AuthorizationKey
+After the bench closes the connection the station connects again with HTTP Basic Auth, its identity as the username and the key as the password (whitepaper, profile 1 SHALL); refused for its credentials FAILs""",
 )
 async def basic_auth(ctx: CaseContext, level: int) -> str:
-    name = "the station connects with valid HTTP Basic Auth (whitepaper 2.1)"
-    if run_password(ctx) is None:
-        not_tested(ctx, name, "the run takes no password: chargecheck run --password reaches it")
+    name = "the station connects with valid HTTP Basic Auth (whitepaper, profile 1)"
+    if not await at_profile(ctx, level, (1, 2), name):
         return ""
-    rule = (
-        f"{WHITEPAPER} 2.1: the username SHALL be the identity, the password the AuthorizationKey"
-    )
+    if not run_password(ctx):
+        not_tested(
+            ctx,
+            name,
+            "the bench knows no AuthorizationKey of the station (chargecheck run --password)",
+        )
+        return ""
+    rule = f"{WHITEPAPER}, profile 1: the username SHALL be the identity, the password the AuthorizationKey"
     if not await reconnected(ctx, name, "reconnect with Basic Auth", rule):
         return ""
     ctx.check(
         True,
         name,
-        f"user {ctx.session.identity}, the run's password",
+        f"user {ctx.session.identity}, " + connection_text(ctx),
         (ctx.session.connect_entry_id,),
     )
     return "OK, Basic Auth admitted"
@@ -203,15 +226,14 @@ async def basic_auth(ctx: CaseContext, level: int) -> str:
 @security_case(
     "TC_086_CS",
     "TLS - server-side certificate - Valid certificate",
-    "whitepaper 2.2",
+    "whitepaper profile 2",
     """
-The run is served over TLS (chargecheck run --tls; a plain ws:// run is NOT TESTED)
-After the bench closes the connection the station connects again over TLS 1.2 or above (whitepaper 2.2 SHALL); the cipher suite is reported""",
+The station on SecurityProfile 2 or 3 (raised over OCPP to the run's wss:// endpoint, chargecheck run --secure-port or --tls; otherwise NOT TESTED)
+After the bench closes the connection the station connects again over TLS 1.2 or above (whitepaper, profile 2 SHALL); the cipher suite is reported""",
 )
 async def tls_server(ctx: CaseContext, level: int) -> str:
-    name = "the station connects over TLS 1.2 or above (whitepaper 2.2)"
-    if run_tls(ctx) is None:
-        not_tested(ctx, name, "a plain ws:// run: chargecheck run --tls reaches it")
+    name = "the station connects over TLS 1.2 or above (whitepaper, profile 2)"
+    if not await at_profile(ctx, level, (2, 3), name):
         return ""
     if not await reconnected(ctx, name, "reconnect over TLS"):
         return ""
@@ -219,7 +241,7 @@ async def tls_server(ctx: CaseContext, level: int) -> str:
     version = tls.get("version")
     ok = version in TLS_VERSIONS
     detail = f"{version}, {tls.get('cipher')}" + (
-        "" if ok else f": {WHITEPAPER} 2.2 SHALL use TLS 1.2 or above"
+        "" if ok else f": {WHITEPAPER}, profile 2: SHALL use TLS 1.2 or above"
     )
     ctx.check(ok, name, detail, (ctx.session.connect_entry_id,))
     return f"OK, {version}" if ok else ""
@@ -228,19 +250,15 @@ async def tls_server(ctx: CaseContext, level: int) -> str:
 @security_case(
     "TC_087_CS",
     "TLS - Client-side certificate - valid certificate",
-    "whitepaper 2.3, 3.1",
+    "whitepaper profile 3, certificate properties",
     """
-The run requires client certificates (chargecheck run --tls --client-ca; otherwise NOT TESTED)
-After the bench closes the connection the station connects again with a client certificate the bench's client CA verifies (whitepaper 2.3 SHALL)
-Its subject's commonName is the station's identity (whitepaper 3.1)""",
+The station on SecurityProfile 3 (raised over OCPP: its certificate signed by the run's CA, the CA installed as CentralSystemRootCertificate; the run's wss:// endpoint, chargecheck run --secure-port, or --tls --client-ca; otherwise NOT TESTED)
+After the bench closes the connection the station connects again with a client certificate the bench verifies (whitepaper, profile 3 SHALL)
+Its subject's commonName is the station's identity (whitepaper, certificate properties)""",
 )
 async def tls_client(ctx: CaseContext, level: int) -> str:
-    name = "the station presents a valid client certificate (whitepaper 2.3)"
-    if not client_certificates(ctx):
-        opts = "--client-ca" if run_tls(ctx) is not None else "--tls and --client-ca"
-        not_tested(
-            ctx, name, f"the run requires no client certificate: chargecheck run {opts} reaches it"
-        )
+    name = "the station presents a valid client certificate (whitepaper, profile 3)"
+    if not await at_profile(ctx, level, (3,), name):
         return ""
     if not await reconnected(ctx, name, "reconnect with the client certificate"):
         return ""
@@ -251,8 +269,8 @@ async def tls_client(ctx: CaseContext, level: int) -> str:
     ok = subject is not None and cn in subject.split(", ")
     ctx.check(
         ok,
-        "its commonName is the identity (whitepaper 3.1)",
-        f"{subject}" + ("" if ok else f", not {cn}: {WHITEPAPER} 3.1"),
+        "its commonName is the identity (whitepaper, certificate properties)",
+        f"{subject}" + ("" if ok else f", not {cn}: {WHITEPAPER}, certificate properties"),
         evidence,
     )
     return "OK, client certificate verified" if ok else ""

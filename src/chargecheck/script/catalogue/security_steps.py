@@ -112,12 +112,6 @@ def run_tls(ctx: CaseContext) -> ssl.SSLContext | None:
     return ctx.central.settings.tls if ctx.central is not None else None
 
 
-def client_certificates(ctx: CaseContext) -> bool:
-    """The run requires client certificates (security profile 3)."""
-    tls = run_tls(ctx)
-    return tls is not None and tls.verify_mode == ssl.CERT_REQUIRED
-
-
 async def reconnected(ctx: CaseContext, name: str, reason: str, rule: str = "") -> bool:
     """The bench closes the connection and the station connects again (within a boot and a
     connect). One refused for its credentials meanwhile FAILs ``name`` quoting ``rule``;
@@ -147,7 +141,7 @@ async def reconnected(ctx: CaseContext, name: str, reason: str, rule: str = "") 
 async def certificate_requested(ctx: CaseContext, name: str) -> tuple[Message, CsrCheck] | None:
     """ExtendedTriggerMessage SignChargePointCertificate (Accepted, else NOT TESTED: the
     station may refuse), then the SignCertificate.req it leads to, answered Accepted when
-    its CSR meets the whitepaper's certificate properties (section 3.1), else Rejected;
+    its CSR meets the whitepaper's certificate properties, else Rejected;
     the CSR judged on ``name`` (FAIL: a property it breaks)."""
     cpo_name = await configuration(ctx, "CpoName")
     identity = ctx.session.identity
@@ -190,7 +184,7 @@ async def certificate_requested(ctx: CaseContext, name: str) -> tuple[Message, C
         name,
         ", ".join(f.detail for f in check.findings)
         if not faults
-        else "; ".join(faults) + f" ({WHITEPAPER}, 3.1: the certificate properties SHALL hold)",
+        else "; ".join(faults) + f" ({WHITEPAPER}, certificate properties: they SHALL hold)",
         (request.entry_id,),
     )
     return (request, check) if not faults else None
