@@ -20,9 +20,8 @@ from chargecheck.clock import Clock
 from chargecheck.csms import Answers, CentralSystem, Cursor, ServerSettings, Session
 from chargecheck.journal import Journal
 from chargecheck.sim.configuration import Configuration
-from chargecheck.sim.shell import state_file
 from chargecheck.sim.simulator import Simulator
-from chargecheck.sim.store import StationStore
+from chargecheck.sim.store import StationStore, state_file
 
 SCALE = 40.0  # station seconds per real second
 WAIT = 5.0  # real seconds any single expectation may take at most

@@ -14,8 +14,7 @@ import pytest
 from chargecheck.csms import Cursor
 from chargecheck.sim.configuration import Configuration
 from chargecheck.sim.fleet import slot
-from chargecheck.sim.shell import state_file
-from chargecheck.sim.store import StationStore
+from chargecheck.sim.store import StationStore, state_file
 
 from .conftest import SCALE, WAIT, assert_simulate_refuses
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import random
-import re
 import ssl
 from collections import deque
 from collections.abc import Callable
@@ -30,7 +29,6 @@ from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, unquote, urlsplit
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
@@ -48,14 +46,8 @@ from chargecheck.sim.actions import (
 from chargecheck.sim.core import StationSettings
 from chargecheck.sim.station import Station
 from chargecheck.sim.station_clock import Now, StationClock
-from chargecheck.sim.store import StationStore
-from chargecheck.sim.tls import (
-    basic_auth,
-    failure_event,
-    secured_connection,
-    tls_problem,
-    tls_url,
-)
+from chargecheck.sim.store import StationStore, state_file
+from chargecheck.sim.tls import connection_target, failure_event, station_url, tls_problem, tls_url
 from chargecheck.sim.transfers import TransferError, download, upload
 
 SUBPROTOCOL = Subprotocol("ocpp1.6")
@@ -63,19 +55,6 @@ BACKOFF_FIRST = 1.0  # station seconds before the first reconnection attempt
 BOOT_SECONDS = 2.0  # how long a reboot keeps the station dark, station seconds
 STABLE_SECONDS = 30.0  # a connection that lived this long resets the backoff
 OPEN_TIMEOUT = 10.0  # real seconds for the TCP + WebSocket handshake
-_SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
-
-
-def station_url(url: str, identity: str) -> str:
-    """``url`` if its last path segment is already ``identity``, else ``url/identity``."""
-    segments = [s for s in urlsplit(url).path.split("/") if s]
-    if segments and unquote(segments[-1]) == identity:
-        return url
-    return url.rstrip("/") + "/" + quote(identity, safe="")
-
-
-def state_file(state_dir: Path, identity: str) -> Path:
-    return state_dir / f"{_SAFE.sub('_', identity)}.sqlite"
 
 
 @dataclass(frozen=True, slots=True)
@@ -443,23 +422,21 @@ class StationShell:
         if self.model is not None:
             ping = float(self.model.cfg_int("WebSocketPingInterval", 60)) or None
         # Security profile 2 or 3, a new AuthorizationKey: as the Central System set them.
-        url, tls = self.url, self._tls
-        if self.model is not None:
-            cert_file = self.store.path.with_suffix(".client.pem")
-            url, tls = secured_connection(self.model, url, tls, self.secure_url, cert_file)
-        tls_options: dict[str, Any] = {} if tls is None else {"ssl": tls}
+        cert_file = self.store.path.with_suffix(".client.pem")
+        url, options = connection_target(
+            self.model, self.url, self._tls, self.secure_url, cert_file, self._headers
+        )
         try:
             ws = await connect(
                 url,
                 subprotocols=[SUBPROTOCOL],
-                additional_headers=basic_auth(self.model, self._headers),
                 open_timeout=OPEN_TIMEOUT,
                 ping_interval=ping,
                 ping_timeout=ping,
                 close_timeout=2.0,
                 compression=None,
                 max_queue=8,
-                **tls_options,
+                **options,
             )
         except (OSError, InvalidHandshake, InvalidURI, TimeoutError) as exc:
             self.attempts += 1

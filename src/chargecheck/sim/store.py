@@ -18,6 +18,7 @@ SQLite memory (a load test runs thousands of stations in one process).
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,6 +46,13 @@ CREATE TABLE IF NOT EXISTS log (id INTEGER PRIMARY KEY, utc TEXT NOT NULL, text 
 
 LOG_KEEP = 20_000  # log lines kept; older ones are pruned
 _PRUNE_EVERY = 1_000
+
+_SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+def state_file(state_dir: Path, identity: str) -> Path:
+    """A station's SQLite file in ``state_dir``, named for its identity."""
+    return state_dir / f"{_SAFE.sub('_', identity)}.sqlite"
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,8 @@ from __future__ import annotations
 import base64
 import ssl
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, unquote, urlsplit
 
 from websockets.exceptions import InvalidStatus
 
@@ -114,6 +115,33 @@ def failure_event(exc: BaseException) -> tuple[str, str] | None:
     if isinstance(seen, ssl.SSLCertVerificationError):
         return "InvalidCentralSystemCertificate", str(seen.verify_message or seen)
     return None
+
+
+def station_url(url: str, identity: str) -> str:
+    """``url`` if its last path segment is already ``identity``, else ``url/identity``."""
+    segments = [s for s in urlsplit(url).path.split("/") if s]
+    if segments and unquote(segments[-1]) == identity:
+        return url
+    return url.rstrip("/") + "/" + quote(identity, safe="")
+
+
+def connection_target(
+    model: Security | None,
+    url: str,
+    tls: ssl.SSLContext | None,
+    secure_url: str,
+    cert_file: Path,
+    headers: dict[str, str],
+) -> tuple[str, dict[str, Any]]:
+    """The URL of the station's next connection attempt and its ``connect`` options (TLS
+    context, Authorization header): ``secured_connection`` and ``basic_auth`` for a
+    running station, what it was started with while it reboots (``model`` None)."""
+    if model is not None:
+        url, tls = secured_connection(model, url, tls, secure_url, cert_file)
+    options: dict[str, Any] = {"additional_headers": basic_auth(model, headers)}
+    if tls is not None:
+        options["ssl"] = tls
+    return url, options
 
 
 def tls_url(url: str) -> str:
