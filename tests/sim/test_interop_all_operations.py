@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 import random
 from collections.abc import AsyncIterator
 from contextlib import suppress
@@ -37,7 +36,13 @@ from chargecheck.protocol.schemas import validate
 from chargecheck.sim.simulator import Simulator
 
 from .conftest import SCALE, seed_configuration
-from .test_ocpp_interop import WAIT, PeerCentralSystem, status_of
+from .test_ocpp_interop import (
+    WAIT,
+    PeerCentralSystem,
+    status_of,
+    told_security_events,
+    unhandled_call_errors,
+)
 
 IDENTITY = "CP1"
 RUNNING = "4.4.0-3106"
@@ -83,16 +88,7 @@ CHARGE_POINT_MAX = {
 
 
 class FullPeer(PeerCentralSystem):
-    """``PeerCentralSystem`` that also takes the Firmware Management notifications and
-    keeps every frame it receives."""
-
-    def __init__(self, identity: str, connection: ServerConnection) -> None:
-        super().__init__(identity, connection)
-        self.frames_in: list[list[Any]] = []
-
-    async def route_message(self, raw_msg: str | bytes) -> None:
-        self.frames_in.append(json.loads(raw_msg))
-        await super().route_message(raw_msg)
+    """``PeerCentralSystem`` that also takes the Firmware Management notifications."""
 
     @on(Action.firmware_status_notification)
     async def on_firmware_status_notification(
@@ -147,8 +143,14 @@ class Interop:
         return out
 
     def call_errors(self) -> list[list[Any]]:
-        """Every CALLERROR the Central System sent: a station CALL invalid or unhandled."""
-        return [frame for peer in self.peers for frame in peer.sent if frame[0] == 4]
+        """Every CALLERROR the Central System sent: a station CALL invalid or unhandled
+        (but the NotImplemented of a SecurityEventNotification, which has no handler)."""
+        return unhandled_call_errors(self.peers)
+
+    def resent_security_events(self) -> list[tuple[str, str]]:
+        """Security events the station sent more than once (after NotImplemented)."""
+        told = told_security_events(self.peers)
+        return [event for event in set(told) if told.count(event) > 1]
 
 
 @pytest.fixture
@@ -180,6 +182,7 @@ async def interop(tmp_path: Path) -> AsyncIterator[Interop]:
             async with world.sim:
                 yield world
     assert world.call_errors() == []
+    assert world.resent_security_events() == []
 
 
 def later(sim: Simulator, seconds: float) -> str:

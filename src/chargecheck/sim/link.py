@@ -55,6 +55,7 @@ class Outcome:
     payload: dict[str, Any] | None
     failure: str | None = None
     dropped: bool = False  # a transaction message given up after its last attempt
+    error_code: str | None = None  # the CALLERROR's errorCode, if that was the answer
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,9 +220,8 @@ class Link:
             return Outcome(item, frame.payload)
         if isinstance(frame, CallError):
             failure = f"CALLERROR {frame.error_code}: {frame.error_description}"
-        else:
-            failure = f"invalid result: {inbound.error}"
-        return self._failed(item, failure, now)
+            return self._failed(item, failure, now, frame.error_code)
+        return self._failed(item, f"invalid result: {inbound.error}", now)
 
     def expire(self, now: float) -> list[Outcome]:
         outcomes = []
@@ -232,9 +232,11 @@ class Link:
                 outcomes.append(self._failed(item, "no answer in time", now))
         return outcomes
 
-    def _failed(self, item: Outgoing, failure: str, now: float) -> Outcome:
+    def _failed(
+        self, item: Outgoing, failure: str, now: float, error_code: str | None = None
+    ) -> Outcome:
         if item.seq is None:
-            return Outcome(item, None, failure)
+            return Outcome(item, None, failure, error_code=error_code)
         limits = self._limits()
         item.attempts += 1
         if item.attempts >= max(1, limits.attempts):
@@ -242,12 +244,19 @@ class Link:
             if item.action == "StartTransaction" and item.local_tx is not None:
                 self._store.mark_lost(item.local_tx)
             self._log(f"gave up {item.action} after {item.attempts} attempts: {failure}")
-            return Outcome(item, None, failure, dropped=True)
+            return Outcome(item, None, failure, dropped=True, error_code=error_code)
         self._store.set_attempts(item.seq, item.attempts)
         item.not_before = now + limits.retry_interval * item.attempts
         self._pending.appendleft(item)
         self._log(f"{item.action} attempt {item.attempts} failed ({failure}); will retry")
-        return Outcome(item, None, failure)
+        return Outcome(item, None, failure, error_code=error_code)
+
+    def give_up(self, item: Outgoing) -> None:
+        """Resend the queued ``item`` no more: it leaves the queue and the disk."""
+        if item in self._pending:
+            self._pending.remove(item)
+        if item.seq is not None:
+            self._store.dequeue(item.seq)
 
     def disconnected(self) -> list[Outgoing]:
         """The connection is gone: transaction messages wait, the others are returned."""

@@ -3,12 +3,13 @@
 UpdateFirmware (OCPP 1.6 section 5.19, FirmwareStatusNotification 4.5): at retrieveDate
 the station downloads the file for real (``Download`` action) and reports Downloading,
 Downloaded, Installing, Installed; then it reboots as soon as no transaction runs and
-boots with the new firmwareVersion. A try that cannot fetch the file, or fetches an
-empty one, is a failed download: after ``retries`` tries (FirmwareDownloadRetries when
-absent) ``retryInterval`` seconds apart (60 when absent) the station reports
-DownloadFailed. What installs, and the version it gives, is ``chargecheck.sim.firmware``'s
-rule: any file by default, InstallationFailed for a file without a manifest when the
-charger profile has ``firmware_check = "manifest"``.
+boots with the new firmwareVersion (with the security extension: the security event
+FirmwareUpdated at Installed, ResetOrReboot after the reboot). A try that cannot fetch the
+file, or fetches an empty one, is a failed download: after ``retries`` tries
+(FirmwareDownloadRetries when absent) ``retryInterval`` seconds apart (60 when absent) the
+station reports DownloadFailed. What installs, and the version it gives, is
+``chargecheck.sim.firmware``'s rule: any file by default, InstallationFailed for a file
+without a manifest when the charger profile has ``firmware_check = "manifest"``.
 
 GetDiagnostics (section 5.9, DiagnosticsStatusNotification 4.4): the station writes its
 own log of the asked time window into a file, answers with the file name and uploads it
@@ -145,8 +146,9 @@ class Maintenance(Security):
         self.log(f"firmware {version} installed; reboot when no transaction runs")
         self.notify_firmware("Installed")
         self.reboot_request = self.reboot_request or ("firmware", False)
-        if job.request_id is not None:
-            self.security_event("FirmwareUpdated", f"firmware {version}")
+        # Whitepaper list "Security Events": FirmwareUpdated, critical, whichever request
+        # (UpdateFirmware or SignedUpdateFirmware) brought the image.
+        self.security_event("FirmwareUpdated", f"firmware {version}")
 
     def _signature_verified(self, job: Transfer, data: bytes) -> bool:
         """Whitepaper A05: the signing certificate against the installed

@@ -12,8 +12,26 @@ answered with CALLERROR NotSupported). It keeps, on its flash (``StationStore``)
 - the AuthorizationKey (write-only: GetConfiguration never reports its value);
 - its security log: every security event, which GetLog(SecurityLog) uploads.
 
-Security events (whitepaper 2.3, SecurityEventNotification) go out as transaction
-messages do: on disk first, delivered in order, sent after a reconnection if offline.
+Security events (use case A04 and the whitepaper's list "Security Events"): every one goes
+to the security log (A04.FR.04, N01.FR.05); the critical ones of the list are also told to
+the Central System with SecurityEventNotification (A04.FR.01), and so are the few a use
+case says to send although the list does not mark them critical (``SENT_ANYWAY``). They
+go out as transaction messages do: on disk first, delivered in order after the boot is
+Accepted, sent after a reconnection if offline (A04.FR.02). The station raises:
+
+- StartupOfTheDevice at a power-on, ResetOrReboot at a boot after a reboot of its own (a
+  Reset, a firmware install): ``boot_security_event``;
+- FirmwareUpdated once a firmware is installed (``chargecheck.sim.maintenance``);
+- InvalidFirmwareSignature and InvalidFirmwareSigningCertificate (use case L01);
+- InvalidChargePointCertificate (A02/A03) and InvalidCentralSystemCertificate (M05, and
+  a server certificate that does not verify: ``chargecheck.sim.tls``);
+- FailedToAuthenticateAtCentralSystem (HTTP 401 at the WebSocket upgrade);
+- ReconfigurationOfSecurityParameters (SecurityProfile, AuthorizationKey changed);
+- InvalidMessages for a frame it refuses as malformed, or a result breaking the schema
+  (``invalid_message``).
+
+It never sets its clock (the simulator keeps the host's time: BootNotification.conf
+currentTime is not applied), so it has no SettingSystemTime to raise.
 """
 
 from __future__ import annotations
@@ -22,9 +40,12 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from chargecheck.protocol.endpoint import Inbound, InboundKind
+from chargecheck.protocol.errors import SchemaViolation
 from chargecheck.sim import certificates
 from chargecheck.sim.actions import CloseConnection
 from chargecheck.sim.core import StationCore
+from chargecheck.sim.link import Outcome
 
 CERTIFICATE_TYPES = ("CentralSystemRootCertificate", "ManufacturerRootCertificate")
 SECURITY_KEYS = (
@@ -36,8 +57,49 @@ SECURITY_KEYS = (
     "CertificateSignedMaxChainSize",
 )
 TECH_INFO_CHARS = 255  # SecurityEventNotification.req techInfo: CiString255
+# The whitepaper's list "Security Events" (edition 3), its CRITICAL column: "Security events
+# that are critical should be pushed to the Central System" (A04.FR.01: SHALL send them).
+SECURITY_EVENTS: dict[str, bool] = {
+    "FirmwareUpdated": True,
+    "FailedToAuthenticateAtCentralSystem": False,
+    "CentralSystemFailedToAuthenticate": False,
+    "SettingSystemTime": True,
+    "StartupOfTheDevice": True,
+    "ResetOrReboot": True,
+    "SecurityLogWasCleared": True,
+    "ReconfigurationOfSecurityParameters": False,
+    "MemoryExhaustion": True,
+    "InvalidMessages": False,
+    "AttemptedReplayAttacks": False,
+    "TamperDetectionActivated": True,
+    "InvalidFirmwareSignature": False,
+    "InvalidFirmwareSigningCertificate": False,
+    "InvalidCentralSystemCertificate": False,
+    "InvalidChargePointCertificate": False,
+    "InvalidTLSVersion": False,
+    "InvalidTLSCipherSuite": False,
+}
+# Not critical by the list, sent all the same, and why.
+SENT_ANYWAY: dict[str, str] = {
+    "InvalidFirmwareSignature": "L01.FR.03: SHALL send a SecurityEventNotification.req",
+    "InvalidFirmwareSigningCertificate": "L01.FR.02: SHALL send a SecurityEventNotification.req",
+    # A02.FR.07 / A03.FR.07 only say "trigger" the event (log it) and M05 names none, but
+    # the bench's TC_077_CS / TC_078_CS (after OCTT's "Invalid ... Security Event" cases)
+    # expect the notification; nothing forbids sending a non-critical event, so it goes.
+    "InvalidChargePointCertificate": "the bench's TC_077_CS expects the notification",
+    "InvalidCentralSystemCertificate": "the bench's TC_078_CS expects the notification",
+}
+REBOOT_KEY = "security:reboot"  # on flash: why the station is rebooting, until it is up
+UNKNOWN_ACTION_CODES = frozenset({"NotImplemented", "NotSupported"})
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 Change = tuple[str, Callable[[], None] | None]  # a ChangeConfiguration status, follow-up
+
+
+def sent_to_central_system(kind: str) -> bool:
+    """Is security event ``kind`` told to the Central System (not only logged)? Critical
+    by the whitepaper's list, or in ``SENT_ANYWAY``; an event the list does not name (a
+    vendor's own) is only logged."""
+    return SECURITY_EVENTS.get(kind, False) or kind in SENT_ANYWAY
 
 
 class Security(StationCore):
@@ -60,21 +122,61 @@ class Security(StationCore):
             self.config.set_internal("SecurityProfile", str(profile))
             self.save_configuration()
 
-    # -- security events (whitepaper 2.3) ------------------------------------------------
+    # -- security events (use case A04, the list "Security Events") ----------------------
 
     def security_event(self, kind: str, tech_info: str = "") -> None:
-        """Log the event in the security log and, if the station implements the
-        extension, tell the Central System (queued while offline)."""
+        """Log the event in the security log (A04.FR.04: every event, critical or not)
+        and, if the station implements the extension and the event is one it sends
+        (``sent_to_central_system``), tell the Central System (A04.FR.01; queued while
+        offline, A04.FR.02)."""
         events: list[list[str]] = self.store.get("security:events", [])
         events.append([self.now.text, kind, tech_info])
         self.store.put("security:events", events[-1000:])
-        self.log(f"security event {kind}: {tech_info}")
-        if not self.implements_security or "no_security_events" in self.defects:
+        sent = sent_to_central_system(kind)
+        self.log(f"security event {kind}: {tech_info}" + ("" if sent else " (logged only)"))
+        if not sent or not self.implements_security or "no_security_events" in self.defects:
             return
         payload: dict[str, Any] = {"type": kind, "timestamp": self.now.text}
         if tech_info:
             payload["techInfo"] = tech_info[:TECH_INFO_CHARS]
         self.link.submit_transaction("SecurityEventNotification", payload, None)
+
+    def boot_security_event(self) -> None:
+        """At every power-on: ResetOrReboot ("the Charge Point was rebooted or reset") if
+        the station rebooted itself (``note_reboot``: a Reset, a firmware install), else
+        StartupOfTheDevice ("the Charge Point has booted"); both critical, so they are
+        sent once the BootNotification is Accepted (OCPP 1.6 section 4.2: nothing else
+        before), in order with what the queue already holds."""
+        reason = self.store.get(REBOOT_KEY) or ("Reset" if self.after_reset else None)
+        if reason is not None:
+            self.store.put(REBOOT_KEY, None)
+            self.security_event("ResetOrReboot", str(reason))
+        else:
+            self.security_event("StartupOfTheDevice", "power on")
+
+    def note_reboot(self, reason: str) -> None:
+        """The station is about to reboot itself: the next power-on is a reboot (kept on
+        flash, so that a power cut after it is a startup again)."""
+        self.store.put(REBOOT_KEY, reason)
+
+    def security_event_answered(self, outcome: Outcome) -> None:
+        """A SecurityEventNotification.req came back. Answered CALLERROR NotImplemented or
+        NotSupported (OCPP-J 1.6 section 4.2.3: the Central System does not know or does
+        not support the action; the ``ocpp`` package's ChargePoint without a handler
+        answers NotImplemented), it is not resent: resending cannot help and would hold
+        up the transaction messages behind it. The event stays in the security log."""
+        if outcome.error_code in UNKNOWN_ACTION_CODES and not outcome.dropped:
+            self.link.give_up(outcome.item)
+            self.log(f"SecurityEventNotification not resent: {outcome.failure}")
+
+    def invalid_message(self, inbound: Inbound) -> None:
+        """A frame that is not a valid OCPP message (not OCPP-J, or a payload breaking the
+        schema): the security event InvalidMessages, logged only (not critical)."""
+        malformed = inbound.kind is InboundKind.BAD_FRAME or isinstance(
+            inbound.error, SchemaViolation
+        )
+        if malformed and inbound.error is not None:
+            self.security_event("InvalidMessages", str(inbound.error))
 
     def security_log_file(self) -> bytes:
         lines = [

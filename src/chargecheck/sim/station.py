@@ -16,7 +16,9 @@ seconds). The shell (``chargecheck.sim.shell``) owns the socket, the clock and t
 Boot (OCPP 1.6 section 4.2): BootNotification first; nothing else is sent until it is
 Accepted; Pending and Rejected retry after the given interval. After the boot, a
 StatusNotification for connector 0 and every connector (section 4.9), then heartbeats
-every HeartbeatInterval (section 4.6). A reconnection without reboot sends no
+every HeartbeatInterval (section 4.6). A station with the security extension queues the
+security event StartupOfTheDevice (ResetOrReboot after a reboot of its own) at power-on:
+it goes first once the boot is Accepted. A reconnection without reboot sends no
 BootNotification: it reports what changed while offline and delivers the queue.
 """
 
@@ -72,6 +74,7 @@ class Station(Transactions, Maintenance):
         self._tokens = itertools.count(1)
         self.link.load_queue()
         self.log(f"power on: {self.boot_payload()}")
+        self.boot_security_event()
         self._restore_transactions()
         self.refresh_statuses()
 
@@ -238,7 +241,9 @@ class Station(Transactions, Maintenance):
         elif inbound.answer_text is not None:
             self.log(f"refused: {inbound.error}")
             self._send_text(inbound.answer_text)
+            self.invalid_message(inbound)
         elif inbound.kind in (InboundKind.REPLY, InboundKind.INVALID_REPLY):
+            self.invalid_message(inbound)
             outcome = self.link.reply(inbound, self.now.mono)
             if outcome is not None:
                 self._outcome(outcome)
@@ -290,6 +295,8 @@ class Station(Transactions, Maintenance):
         elif item.action == "StartTransaction" and outcome.payload is not None:
             assert item.local_tx is not None
             self.transaction_started(item.local_tx, outcome.payload)
+        elif item.action == "SecurityEventNotification":
+            self.security_event_answered(outcome)
 
     # -- timers --------------------------------------------------------------------------------
 
@@ -389,4 +396,5 @@ class Station(Transactions, Maintenance):
         self.rebooting = True
         self.cancel_timer("reboot")
         self.log(f"rebooting: {request.reason}")
+        self.note_reboot(request.reason)
         self.actions.append(Reboot(request.reason, request.after_reset))
