@@ -123,10 +123,10 @@ SECURITY_CASES: dict[str, tuple[Any, Any, Any, dict[str, str]]] = {
         ("Rejected", []),
         {},
     ),
-    "no_event_on_invalid_certificate": (
+    "accepts_invalid_root": (
         events_on_invalid_root,
         ("Rejected", ["InvalidCentralSystemCertificate"]),
-        ("Rejected", []),
+        ("Accepted", []),
         {},
     ),
     "csr_wrong_common_name": (csr_common_name, "GOOD", "not-BAD", {}),

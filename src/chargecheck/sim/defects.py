@@ -94,9 +94,8 @@ name                                       what the station does wrong
                                            the Charge Point's identity
 ``accepts_any_client_certificate``         CertificateSigned with a chain that is not for its
                                            key or identity answered Accepted, and installed
-``no_event_on_invalid_certificate``        an invalid CentralSystemRootCertificate is Rejected
-                                           without the security event
-                                           InvalidCentralSystemCertificate
+``accepts_invalid_root``                   InstallCertificate of a root certificate that is
+                                           not valid (expired) answered Accepted, and kept
 ``installed_ids_ignore_type``              GetInstalledCertificateIds lists the certificates
                                            of every type, whatever certificateType asks
 ``delete_unknown_certificate_accepted``    DeleteCertificate of a certificate it does not hold
@@ -167,7 +166,7 @@ DEFECTS: dict[str, str] = {
     "no_security_events": "no SecurityEventNotification at all",
     "csr_wrong_common_name": "the CSR's CN is not the Charge Point's identity",
     "accepts_any_client_certificate": "CertificateSigned Accepted for a chain not its own",
-    "no_event_on_invalid_certificate": "invalid Central System root: no security event",
+    "accepts_invalid_root": "InstallCertificate of an expired root Accepted",
     "installed_ids_ignore_type": "GetInstalledCertificateIds lists every type",
     "delete_unknown_certificate_accepted": "DeleteCertificate of an unknown certificate Accepted",
     "security_profile_downgrade_accepted": "a lower SecurityProfile Accepted",

@@ -127,7 +127,8 @@ class Maintenance(Security):
             self.firmware_job = None
             return
         job.data = data
-        self.notify_firmware("Installing")
+        if job.request_id is None or "signed_update_no_installing" not in self.variants:
+            self.notify_firmware("Installing")
         self.set_timer("install", INSTALL_SECONDS)
 
     def install_firmware(self) -> None:

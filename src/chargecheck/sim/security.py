@@ -89,6 +89,9 @@ SENT_ANYWAY: dict[str, str] = {
     "InvalidChargePointCertificate": "the bench's TC_077_CS expects the notification",
     "InvalidCentralSystemCertificate": "the bench's TC_078_CS expects the notification",
 }
+# Not critical, sent by default (SENT_ANYWAY); the variant certificate_events_logged logs
+# them only, as the list allows.
+CERTIFICATE_EVENTS = frozenset({"InvalidChargePointCertificate", "InvalidCentralSystemCertificate"})
 REBOOT_KEY = "security:reboot"  # on flash: why the station is rebooting, until it is up
 UNKNOWN_ACTION_CODES = frozenset({"NotImplemented", "NotSupported"})
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
@@ -132,7 +135,9 @@ class Security(StationCore):
         events: list[list[str]] = self.store.get("security:events", [])
         events.append([self.now.text, kind, tech_info])
         self.store.put("security:events", events[-1000:])
-        sent = sent_to_central_system(kind)
+        sent = sent_to_central_system(kind) and not (
+            kind in CERTIFICATE_EVENTS and "certificate_events_logged" in self.variants
+        )
         self.log(f"security event {kind}: {tech_info}" + ("" if sent else " (logged only)"))
         if not sent or not self.implements_security or "no_security_events" in self.defects:
             return
@@ -254,9 +259,8 @@ class Security(StationCore):
         the security event InvalidCentralSystemCertificate) or Failed (the store is full,
         CertificateStoreMaxLength)."""
         problem = certificates.root_problem(pem, self.now.utc)
-        if problem is not None:
-            silent = "no_event_on_invalid_certificate" in self.defects
-            if certificate_type == "CentralSystemRootCertificate" and not silent:
+        if problem is not None and "accepts_invalid_root" not in self.defects:
+            if certificate_type == "CentralSystemRootCertificate":
                 self.security_event("InvalidCentralSystemCertificate", problem)
             return "Rejected"
         wanted = certificates.hash_data(pem)

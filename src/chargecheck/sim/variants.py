@@ -108,6 +108,14 @@ name                            what the station does                        OCP
                                 CertificateStore*, ... absent): its CALLs    extension of 1.6;
                                 answered CALLERROR NotSupported, no          shape,
                                 security events                              security_calls
+``certificate_events_logged``   InvalidChargePointCertificate and            whitepaper A04:
+                                InvalidCentralSystemCertificate only in the  only critical
+                                security log, never sent (they are not       events SHALL be
+                                critical)                                    sent; security
+``signed_update_no_installing`` a signed firmware update reports no          whitepaper L01 (it
+                                Installing (a bootloader that cannot send):  MAY leave
+                                Downloaded, SignatureVerified, Installed     Installing out);
+                                                                             maintenance
 ==============================  ===========================================  ==================
 
 ``slow_answers`` and ``slow_acts`` count real seconds, not station seconds: they are about
@@ -143,6 +151,8 @@ VARIANTS: dict[str, str] = {
     "invalid_id_keeps_charging": "an idTag StartTransaction.conf refuses charges on regardless",
     "no_group_stop": "another card during a transaction ignored, even one of the same parent",
     "no_security_extension": "no security extension: no keys, its CALLs NotSupported",
+    "certificate_events_logged": "invalid certificate security events logged, not sent",
+    "signed_update_no_installing": "a signed firmware update reports no Installing",
 }
 
 SLOW_ANSWER_S = 1.5  # real seconds a slow answer waits (variant slow_answers)

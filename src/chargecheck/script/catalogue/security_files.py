@@ -43,6 +43,7 @@ FIRMWARE_FINAL = (
     "InstallRebooting",
 )
 REQUEST_ID = 7301
+LOOK_UP_ID = 7302  # the GetLog that looks for a security event the station did not send
 MANUFACTURER = "ManufacturerRootCertificate"
 
 
@@ -135,6 +136,72 @@ async def security_log(ctx: CaseContext, level: int) -> str:
     return f"OK, {upload.name} uploaded"
 
 
+async def reported(ctx: CaseContext, name: str, kind: str, cursor: Cursor) -> bool:
+    """A security event the whitepaper's list does not mark critical (A04: only critical
+    ones SHALL be sent, every one SHALL be in the security log): sent, or found by its name
+    in the security log GetLog SecurityLog uploads, PASSes ``name``; neither is NOT
+    TESTED (the log's format is the station's), never FAIL."""
+    with suppress(SessionError):
+        event = await ctx.session.expect(
+            "SecurityEventNotification",
+            lambda p: p.get("type") == kind,
+            ctx.settings.timeouts.status,
+            cursor,
+        )
+        ctx.check(True, name, f"sent, type {kind}", (event.entry_id,))
+        return True
+    unsent = f"not sent ({kind} is not critical: the whitepaper does not require it)"
+    looked = await _security_log(ctx)
+    if isinstance(looked, str):
+        not_tested(ctx, name, f"{unsent}; the security log to look in: {looked}")
+        return False
+    text, file_name, evidence = looked
+    if kind in text:
+        ctx.check(True, name, f"{unsent}; in the security log {file_name}", evidence)
+        return True
+    not_tested(
+        ctx,
+        name,
+        f"{unsent}, nor found by its name in the security log {file_name} (its format is the station's)",
+        evidence,
+    )
+    return False
+
+
+async def _security_log(ctx: CaseContext) -> tuple[str, str, tuple[int, ...]] | str:
+    """The security log's text as GetLog SecurityLog uploads it to the bench, its name and
+    the journal ids of the exchange; else why there is none."""
+    if ctx.files is None:
+        return "the run has no file services"
+    cursor, since = ctx.mark(), ctx.files.mark()
+    payload = {
+        "logType": "SecurityLog",
+        "requestId": LOOK_UP_ID,
+        "log": {"remoteLocation": ctx.files.ftp_url},
+    }
+    try:
+        result = await ctx.call("GetLog", payload)
+        if result.get("status") != "Accepted" or not result.get("filename"):
+            return f"GetLog answered {result.get('status')}"
+        final = await ctx.session.expect(
+            "LogStatusNotification",
+            _of(LOOK_UP_ID, LOG_FINAL),
+            ctx.settings.timeouts.diagnostics,
+            cursor,
+        )
+        if final.payload["status"] != "Uploaded":
+            return f"LogStatusNotification {final.payload['status']}"
+        upload = await ctx.files.wait_for_upload(
+            timeout=ctx.settings.timeouts.status,
+            name_glob=str(result.get("filename")),
+            since=since,
+        )
+    except (SessionError, TimeoutError) as exc:
+        return f"GetLog SecurityLog gave none ({exc})"
+    text = upload.path.read_bytes().decode("utf-8", errors="replace")
+    return text, upload.name, (result.call_entry_id, result.entry_id, final.entry_id)
+
+
 async def _root_installed(ctx: CaseContext, certificate: x509.Certificate) -> bool:
     """The run's CA among the station's ManufacturerRootCertificates: listed already (an
     earlier case installed it), else installed now (not Accepted: NOT TESTED)."""
@@ -221,7 +288,8 @@ async def _settled(ctx: CaseContext, cursor: Cursor) -> None:
     """
 The run's CA is installed as ManufacturerRootCertificate (a refusal is NOT TESTED), then SignedUpdateFirmware of the bench's image, signed by a certificate of that CA, is Accepted (another answer is NOT TESTED)
 SignedFirmwareStatusNotifications with the requestId end in Installed; DownloadFailed or InstallationFailed is NOT TESTED
-SignatureVerified is among them, before Installing (whitepaper L01: the Charge Point SHALL verify the signature before installing, and SHALL send each new state of the update it enters; it MAY leave Installing out, a bootloader that cannot send)""",
+SignatureVerified is among them, before Installing (whitepaper L01: the Charge Point SHALL verify the signature before installing, and SHALL send each new state of the update it enters; it MAY leave Installing out, a bootloader that cannot send)
+A SecurityEventNotification FirmwareUpdated follows (whitepaper A04: a critical security event SHALL be sent)""",
     "FirmwareManagement",
 )
 async def signed_firmware(ctx: CaseContext, level: int) -> str:
@@ -255,8 +323,15 @@ async def signed_firmware(ctx: CaseContext, level: int) -> str:
         ),
         evidence,
     )
+    updated = await security_event(
+        ctx,
+        "SecurityEventNotification FirmwareUpdated",
+        "FirmwareUpdated",
+        cursor,
+        "whitepaper A04: critical, SHALL be sent",
+    )
     await _settled(ctx, cursor)
-    return f"OK, {_text(seen)}" if order else ""
+    return f"OK, {_text(seen)}" if order and updated is not None else ""
 
 
 @security_case(
