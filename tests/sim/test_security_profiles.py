@@ -39,23 +39,30 @@ async def central_system(journal: Any, settings: ServerSettings) -> AsyncIterato
         yield cs
 
 
-async def test_a_new_authorization_key_is_used_at_the_reconnection(journal, tmp_path: Path):
-    passwords = {"CP1": FIRST}
+@asynccontextmanager
+async def on_profile_1(
+    journal: Any, tmp_path: Path, passwords: dict[str, str]
+) -> AsyncIterator[tuple[Simulator, Any]]:
+    """Station CP1 booted over ws:// with Basic Auth (password FIRST): it and its session."""
     settings = ServerSettings(port=0, ping_interval=None, passwords=passwords)
     async with central_system(journal, settings) as cs:
         sim = Simulator(cs.url(""), "CP1", password=FIRST, state_dir=tmp_path, time_scale=20)
         async with sim:
             session = await cs.wait_for_station("CP1", WAIT)
             await session.expect("BootNotification", timeout=WAIT)
-            passwords["CP1"] = SECOND  # the Central System knows the new one from now on
-            change = {"key": "AuthorizationKey", "value": SECOND}
-            assert (await session.call("ChangeConfiguration", change, WAIT))["status"] == (
-                "Accepted"
-            )
-            await session.wait_disconnected(WAIT)
-            await session.wait_connected(WAIT)  # only the new password gets in
-            answer = await session.call("GetConfiguration", {"key": ["SecurityProfile"]}, WAIT)
-            assert answer["configurationKey"][0]["value"] == "1"
+            yield sim, session
+
+
+async def test_a_new_authorization_key_is_used_at_the_reconnection(journal, tmp_path: Path):
+    passwords = {"CP1": FIRST}
+    async with on_profile_1(journal, tmp_path, passwords) as (_, session):
+        passwords["CP1"] = SECOND  # the Central System knows the new one from now on
+        change = {"key": "AuthorizationKey", "value": SECOND}
+        assert (await session.call("ChangeConfiguration", change, WAIT))["status"] == ("Accepted")
+        await session.wait_disconnected(WAIT)
+        await session.wait_connected(WAIT)  # only the new password gets in
+        answer = await session.call("GetConfiguration", {"key": ["SecurityProfile"]}, WAIT)
+        assert answer["configurationKey"][0]["value"] == "1"
 
 
 async def install_central_root(session: Any, ca: Authority) -> None:
@@ -224,30 +231,25 @@ async def test_the_operator_sets_a_lower_profile_locally_and_the_station_reconne
     from chargecheck.sim.step import requests_for
 
     passwords = {"CP1": FIRST}
-    settings = ServerSettings(port=0, ping_interval=None, passwords=passwords)
-    async with central_system(journal, settings) as cs:
-        sim = Simulator(cs.url(""), "CP1", password=FIRST, state_dir=tmp_path, time_scale=20)
-        async with sim:
-            session = await cs.wait_for_station("CP1", WAIT)
-            await session.expect("BootNotification", timeout=WAIT)
-            change = {"key": "SecurityProfile", "value": "0"}
-            refused = await session.call("ChangeConfiguration", change, WAIT)
-            key = {"key": ["SecurityProfile"]}
-            assert refused["status"] == "Rejected"
-            before = session.connections
-            passwords["CP1"] = ""  # the Central System takes it without a password now
-            ((path, body),) = requests_for("security_profile", 0, "0")
-            await perform({"CP1": sim}, "POST", path, body)
-            await session.wait_new_connection(before, WAIT)
-            answer = await session.call("GetConfiguration", key, WAIT)
-            assert answer["configurationKey"][0]["value"] == "0"
-            for bad in ({"profile": 4}, {"profile": "1"}):
-                try:
-                    await perform({"CP1": sim}, "POST", path, bad)
-                except ControlError as exc:
-                    assert exc.status == 400, exc
-                else:
-                    raise AssertionError(f"{bad} was taken")
+    async with on_profile_1(journal, tmp_path, passwords) as (sim, session):
+        change = {"key": "SecurityProfile", "value": "0"}
+        refused = await session.call("ChangeConfiguration", change, WAIT)
+        key = {"key": ["SecurityProfile"]}
+        assert refused["status"] == "Rejected"
+        before = session.connections
+        passwords["CP1"] = ""  # the Central System takes it without a password now
+        ((path, body),) = requests_for("security_profile", 0, "0")
+        await perform({"CP1": sim}, "POST", path, body)
+        await session.wait_new_connection(before, WAIT)
+        answer = await session.call("GetConfiguration", key, WAIT)
+        assert answer["configurationKey"][0]["value"] == "0"
+        for bad in ({"profile": 4}, {"profile": "1"}):
+            try:
+                await perform({"CP1": sim}, "POST", path, bad)
+            except ControlError as exc:
+                assert exc.status == 400, exc
+            else:
+                raise AssertionError(f"{bad} was taken")
 
 
 def test_the_step_takes_only_a_profile():

@@ -140,19 +140,12 @@ def certificate_hosts(*extra: str | None) -> list[str]:
     return list(dict.fromkeys(h for h in hosts if h))
 
 
-def self_signed_certificate(
-    directory: Path, hosts: list[str], *, days: int = 30
-) -> tuple[Path, Path]:
-    """Write ``cert.pem`` and ``key.pem`` (mode 0600) into ``directory``: a self-signed
-    certificate whose subjectAltName names every one of ``hosts`` (IP literals as IP
-    addresses). A station trusts it by having it as its CA certificate."""
-    import datetime
+def alt_names(hosts: list[str]) -> list[Any]:
+    """The subjectAltName entries that name ``hosts``: IP literals as IP addresses, the
+    rest as DNS names."""
     import ipaddress
 
     from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
     names: list[x509.GeneralName] = []
     for host in hosts:
@@ -160,6 +153,23 @@ def self_signed_certificate(
             names.append(x509.IPAddress(ipaddress.ip_address(host)))
         except ValueError:
             names.append(x509.DNSName(host))
+    return names
+
+
+def self_signed_certificate(
+    directory: Path, hosts: list[str], *, days: int = 30
+) -> tuple[Path, Path]:
+    """Write ``cert.pem`` and ``key.pem`` (mode 0600) into ``directory``: a self-signed
+    certificate whose subjectAltName names every one of ``hosts`` (IP literals as IP
+    addresses). A station trusts it by having it as its CA certificate."""
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    names = alt_names(hosts)
     # RSA 2048: the key every charger's TLS stack takes (the whitepaper allows it).
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     subject = x509.Name(

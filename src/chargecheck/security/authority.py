@@ -205,14 +205,9 @@ class RunAuthority:
         """A TLS server certificate for ``hosts`` (IP literals as IP addresses) and its
         key, PEM: the chain (leaf, then this CA) and the key. A station that trusts this
         CA (its CentralSystemRootCertificate) trusts the bench's wss:// endpoint."""
-        import ipaddress
+        from chargecheck.csms.tls import alt_names
 
-        names: list[x509.GeneralName] = []
-        for host in hosts:
-            try:
-                names.append(x509.IPAddress(ipaddress.ip_address(host)))
-            except ValueError:
-                names.append(x509.DNSName(host))
+        names = alt_names(hosts)
         key = new_key()
         subject = _name(hosts[0] if hosts else "localhost", "chargecheck bench")
         leaf = self._leaf(

@@ -12,6 +12,7 @@ is a station that does not implement the extension.
 from __future__ import annotations
 
 from contextlib import suppress
+from typing import Any
 
 from cryptography import x509
 
@@ -47,6 +48,11 @@ LOOK_UP_ID = 7302  # the GetLog that looks for a security event the station did 
 MANUFACTURER = "ManufacturerRootCertificate"
 
 
+def _security_log_request(location: str, request_id: int) -> dict[str, Any]:
+    """GetLog of the security log, uploaded to ``location``."""
+    return {"logType": "SecurityLog", "requestId": request_id, "log": {"remoteLocation": location}}
+
+
 def _of(request_id: int, final: tuple[str, ...]) -> Predicate:
     return lambda p: p.get("requestId") == request_id and p.get("status") in final
 
@@ -74,12 +80,7 @@ async def security_log(ctx: CaseContext, level: int) -> str:
         not_tested(ctx, name, "the run has no file services")
         return ""
     cursor, since = ctx.mark(), ctx.files.mark()
-    payload = {
-        "logType": "SecurityLog",
-        "requestId": REQUEST_ID,
-        "log": {"remoteLocation": ctx.files.ftp_url},
-    }
-    result = await ask(ctx, name, "GetLog", payload)
+    result = await ask(ctx, name, "GetLog", _security_log_request(ctx.files.ftp_url, REQUEST_ID))
     if result is None:
         return ""
     evidence = (result.call_entry_id, result.entry_id)
@@ -174,13 +175,8 @@ async def _security_log(ctx: CaseContext) -> tuple[str, str, tuple[int, ...]] | 
     if ctx.files is None:
         return "the run has no file services"
     cursor, since = ctx.mark(), ctx.files.mark()
-    payload = {
-        "logType": "SecurityLog",
-        "requestId": LOOK_UP_ID,
-        "log": {"remoteLocation": ctx.files.ftp_url},
-    }
     try:
-        result = await ctx.call("GetLog", payload)
+        result = await ctx.call("GetLog", _security_log_request(ctx.files.ftp_url, LOOK_UP_ID))
         if result.get("status") != "Accepted" or not result.get("filename"):
             return f"GetLog answered {result.get('status')}"
         final = await ctx.session.expect(
