@@ -18,7 +18,24 @@ async def test_an_inbox_message_keeps_its_frame_and_parses_the_payload_once(cent
     found = await session.expect(
         "StatusNotification", where=lambda p: p["info"] == "été", timeout=UNIT
     )
-    assert found is message
+    assert found == message and found.payload is message.payload  # one parse, cached
+    await station.ws.close()
+
+
+async def test_the_inbox_holds_nothing_the_garbage_collector_walks(central):
+    """A fleet's CALLs stay in the inbox: kept as tuples of atomic values, which the
+    collector stops tracking, so a full collection does not walk them."""
+    import gc
+
+    station = await open_station(central)
+    session = await central.wait_for_station("CP1", 10 * UNIT)
+    for _ in range(3):
+        await station.call("StatusNotification", STATUS)
+    gc.collect()
+    rows = session.inbox._rows
+    assert len(rows) == 3 and not any(gc.is_tracked(row) for row in rows)
+    assert [m.action for m in session.inbox] == ["StatusNotification"] * 3
+    assert session.inbox[-1].index == 2 and session.inbox[1:][0].index == 1
     await station.ws.close()
 
 

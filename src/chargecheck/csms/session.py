@@ -8,10 +8,10 @@ reboot. Every frame goes through the journal before it is acted on.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, overload
 
 from websockets.exceptions import ConnectionClosed
 
@@ -52,10 +52,9 @@ class Connection(Protocol):
 class Message:
     """A CALL the station sent, as the cases see it.
 
-    Keeps the frame as received and parses ``payload`` from it on first use: an inbox
-    that holds frame text (one object each) rather than parsed trees (a MeterValues is
-    a dozen containers) takes a fifth of the memory, and the garbage collector, whose
-    full passes walk every container alive, stays fast under a fleet's load.
+    Keeps the frame as received and parses ``payload`` from it on first use (kept in its
+    inbox's cache): an inbox that holds frame text rather than parsed trees (a
+    MeterValues is a dozen containers) takes a fifth of the memory.
     """
 
     index: int
@@ -67,16 +66,81 @@ class Message:
     connection: int
     valid: bool = True
     violation: str | None = None
-    _payload: dict[str, Any] | None = field(default=None, repr=False, compare=False)
+    _parsed: dict[int, dict[str, Any]] | None = field(default=None, repr=False, compare=False)
 
     @property
     def payload(self) -> dict[str, Any]:
-        if self._payload is None:
-            call = decode_frame(self.frame)
-            assert isinstance(call, Call)  # it was decoded as this CALL when it arrived
-            object.__setattr__(self, "_payload", call.payload)
-            return call.payload
-        return self._payload
+        parsed = self._parsed
+        if parsed is not None and self.index in parsed:
+            return parsed[self.index]
+        call = decode_frame(self.frame)
+        assert isinstance(call, Call)  # it was decoded as this CALL when it arrived
+        if parsed is not None:
+            parsed[self.index] = call.payload
+        return call.payload
+
+
+class Inbox(Sequence[Message]):
+    """The CALLs a station sent, oldest first, indexed and sliced as a list of
+    ``Message``.
+
+    Each is kept as a tuple of atomic values (numbers, strings, None), which the garbage
+    collector stops tracking after its first young collection: a fleet under load sends
+    hundreds of thousands of CALLs, and a full collection that walked every one of them
+    (as it does a dataclass instance) stalled the loop for a fifth of a second. A
+    ``Message`` is made on access; the payloads parsed are cached by index.
+    """
+
+    __slots__ = ("_parsed", "_rows")
+
+    def __init__(self) -> None:
+        self._rows: list[tuple[Any, ...]] = []
+        self._parsed: dict[int, dict[str, Any]] = {}
+
+    def append(self, message: Message) -> None:
+        self._rows.append(
+            (
+                message.index,
+                message.entry_id,
+                message.unique_id,
+                message.action,
+                message.frame,
+                message.mono,
+                message.connection,
+                message.valid,
+                message.violation,
+            )
+        )
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    @overload
+    def __getitem__(self, index: int) -> Message: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Message]: ...
+    def __getitem__(self, index: int | slice) -> Message | list[Message]:
+        if isinstance(index, slice):
+            return [self._message(row) for row in self._rows[index]]
+        return self._message(self._rows[index])
+
+    def __iter__(self) -> Iterator[Message]:
+        return (self._message(row) for row in self._rows)
+
+    def _message(self, row: tuple[Any, ...]) -> Message:
+        index, entry_id, unique_id, action, frame, mono, connection, valid, violation = row
+        return Message(
+            index,
+            entry_id,
+            unique_id,
+            action,
+            frame,
+            mono,
+            connection,
+            valid,
+            violation,
+            self._parsed,
+        )
 
 
 class Result(dict[str, Any]):
@@ -111,7 +175,7 @@ class Session:
     ) -> None:
         self.identity = identity
         self.answers = answers
-        self.inbox: list[Message] = []
+        self.inbox = Inbox()
         self.replies: dict[int, dict[str, Any]] = {}  # inbox index -> the bench's answer
         self.cursor = Cursor()
         self.connections = 0
@@ -202,6 +266,19 @@ class Session:
             changed = self._change_event()
             with suppress(TimeoutError):
                 await asyncio.wait_for(changed.wait(), remaining)
+
+    @property
+    def away_for(self) -> float | None:
+        """Seconds since the station's connection closed while it is away; None while it
+        is connected, or before it ever was."""
+        if self._connection is not None or self._closed_at is None:
+            return None
+        return self._clock.mono() - self._closed_at
+
+    def changes(self) -> asyncio.Event:
+        """An event set at the next change (a CALL received, a connection made or
+        closed): what a wait kept outside the session sleeps on."""
+        return self._change_event()
 
     def received(self, action: str | None = None, cursor: Cursor | None = None) -> list[Message]:
         """Every CALL since ``cursor`` (default: the session's), of ``action`` if given."""
@@ -339,7 +416,7 @@ class Session:
         )
         self.inbox.append(message)
         self._notify()
-        return message
+        return self.inbox[-1]
 
     def _answer(self, call: Call, entry_id: int, frame: str | bytes) -> None:
         payload: dict[str, Any] | None = None
