@@ -210,3 +210,35 @@ async def test_a_signed_update_without_installing_passes(tmp_path, monkeypatch):
     )
     passed_with_evidence(verdicts["TC_080_CS"])
     assert "Installing" not in verdicts["TC_080_CS"].result
+
+
+async def test_the_reports_list_every_security_event_the_station_sent(tmp_path, monkeypatch):
+    """The bench reports every SecurityEventNotification (the issue's "journals and
+    reports every security event"): the JSON report lists each with its frame's entry,
+    the Markdown header counts them by type."""
+    import json
+
+    from chargecheck.clock import Clock
+    from chargecheck.journal import Journal
+
+    cases = [Case(1, CATALOGUE["TC_081_CS"].title, "", CATALOGUE["TC_081_CS"].run, "TC_081_CS")]
+    monkeypatch.setattr(run_module, "pack_cases", lambda pack: cases)
+    summary = await demo.run_demo(
+        tmp_path / "out", Console(file=io.StringIO(), width=200), settings=FAST
+    )
+    report = json.loads(summary.reports["json"].read_text(encoding="utf-8"))
+    events = report["security"]["security_events"]
+    assert {"StartupOfTheDevice", "InvalidFirmwareSignature"} <= {e["type"] for e in events}
+    clock = Clock()
+    journal = Journal(tmp_path / "out" / "journal.sqlite", clock.utc_text, clock.mono)
+    try:
+        sent = [
+            e.id
+            for e in journal.entries(summary.run_id)
+            if e.kind == "frame_in" and '"SecurityEventNotification"' in (e.raw or "")
+        ]
+    finally:
+        journal.close()
+    assert [e["entry"] for e in events] == sent
+    markdown = summary.reports["md"].read_text(encoding="utf-8")
+    assert "Security Events" in markdown and "InvalidFirmwareSignature" in markdown

@@ -90,6 +90,10 @@ def _security(security: ConnectionSecurity) -> dict[str, Any]:
             {"entry": r.entry, "remote": r.remote, "reason": r.reason, "station": r.station}
             for r in security.refusals
         ],
+        "security_events": [
+            {"entry": e.entry, "type": e.type, "timestamp": e.timestamp, "tech_info": e.tech_info}
+            for e in security.events
+        ],
     }
 
 

@@ -78,6 +78,7 @@ def _properties(report: RunReport) -> list[tuple[str, str]]:
         ("security.cipher", report.security.cipher or ""),
         ("security.client_subject", report.security.client_subject or ""),
         ("security.refused_connections", str(len(report.security.refusals))),
+        ("security.events", str(len(report.security.events))),
     ]
 
 

@@ -101,6 +101,16 @@ class Refusal:
 
 
 @dataclass(frozen=True)
+class SecurityEvent:
+    """A SecurityEventNotification the station sent (the OCPP 1.6 security extension)."""
+
+    entry: int
+    type: str
+    timestamp: str
+    tech_info: str = ""
+
+
+@dataclass(frozen=True)
 class ConnectionSecurity:
     """How the station was connected: the security profile the bench enforced (OCPP 1.6
     security whitepaper; ``chargecheck.csms.tls``), what its TLS connection negotiated, and
@@ -112,6 +122,7 @@ class ConnectionSecurity:
     client_subject: str | None = None  # the station's client certificate (profile 3)
     server_fingerprint: str | None = None  # SHA-256 of the certificate the bench served
     refusals: tuple[Refusal, ...] = ()
+    events: tuple[SecurityEvent, ...] = ()  # every SecurityEventNotification, in order
 
 
 @dataclass(frozen=True)
@@ -229,11 +240,29 @@ def connection_security(
     info: dict[str, Any], identity: str, entries: Iterable[LogEntry]
 ) -> ConnectionSecurity:
     """The profile and certificate from the run info; TLS version, cipher and client
-    subject from the station's first connection over TLS; every refusal in the run."""
+    subject from the station's first connection over TLS; every refusal in the run; every
+    security event the station sent."""
     tls: dict[str, Any] = {}
     refusals: list[Refusal] = []
+    events: list[SecurityEvent] = []
     for entry in entries:
-        if entry.kind == "refuse":
+        if (
+            entry.direction == "in"
+            and entry.message_type == "CALL"
+            and entry.action == "SecurityEventNotification"
+            and entry.station in (identity, None)
+            and isinstance(entry.payload, dict)
+        ):
+            payload = entry.payload
+            events.append(
+                SecurityEvent(
+                    entry.id,
+                    str(payload.get("type", "")),
+                    str(payload.get("timestamp", "")),
+                    str(payload.get("techInfo", "")),
+                )
+            )
+        elif entry.kind == "refuse":
             refusals.append(
                 Refusal(
                     entry.id,
@@ -255,6 +284,7 @@ def connection_security(
         client_subject=tls.get("client_subject"),
         server_fingerprint=served.get("fingerprint_sha256"),
         refusals=tuple(refusals),
+        events=tuple(events),
     )
 
 

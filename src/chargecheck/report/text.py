@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from typing import Any
 
 from chargecheck.protocol.actions import BOOT_NOTIFICATION_FIELDS as BOOT_FIELDS
@@ -88,12 +89,17 @@ def security_fields(security: ConnectionSecurity) -> list[tuple[str, str]]:
     shown = [f"{r.reason} (from {r.remote}, entry {r.entry})" for r in refused[:REFUSALS_SHOWN]]
     if len(refused) > REFUSALS_SHOWN:
         shown.append(f"and {len(refused) - REFUSALS_SHOWN} more")
-    return [
+    fields = [
         ("Security Profile", profile_text(security.profile)),
         ("TLS", tls),
         ("Client Certificate", security.client_subject or "none"),
         ("Refused Connections", f"{len(refused)}: " + "; ".join(shown) if refused else "none"),
     ]
+    if security.events:  # a station of the security extension: what it reported
+        counts = Counter(e.type for e in security.events)
+        kinds = ", ".join(f"{kind} x{n}" if n > 1 else kind for kind, n in counts.items())
+        fields.append(("Security Events", f"{len(security.events)}: {kinds}"))
+    return fields
 
 
 def _ev_connected(connectors: object) -> str:
