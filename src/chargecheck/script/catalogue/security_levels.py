@@ -178,11 +178,12 @@ async def _key_set(ctx: CaseContext) -> str | None:
     key = new_key()
     before = ctx.session.connections
     uses_key = meets(ctx, 1) or meets(ctx, 2)
+    earlier = bench_password(ctx, key) if uses_key else None  # taken from the change on
     got = await _quiet(ctx, "ChangeConfiguration", {"key": "AuthorizationKey", "value": key})
     if got != "Accepted":
+        if uses_key:
+            bench_password(ctx, earlier)
         return f"ChangeConfiguration AuthorizationKey answered {got}"
-    if uses_key:
-        bench_password(ctx, key)
     await _settled(ctx, before)
     if not uses_key:
         bench_password(ctx, key)

@@ -86,17 +86,22 @@ async def password_updated(ctx: CaseContext, level: int) -> str:
         )
         return ""
     key = new_key()
-    if not await _key_changed(ctx, "ChangeConfiguration AuthorizationKey is Accepted", key):
-        return ""
+    # The bench takes the new key from the change on: a station may connect again with it
+    # as soon as it has answered (and is refused nothing for being prompt).
     before = bench_password(ctx, key)
+    if not await _key_changed(ctx, "ChangeConfiguration AuthorizationKey is Accepted", key):
+        bench_password(ctx, before)
+        return ""
     rule = f"{WHITEPAPER} A01: the Charge Point SHALL use the new key on its next connection"
     if not await reconnected(ctx, name, "reconnect with the new password", rule):
         bench_password(ctx, before)
         return ""
     ctx.check(True, name, "Basic Auth with the new key admitted", (ctx.session.connect_entry_id,))
+    bench_password(ctx, old)
     if await change_configuration(ctx, "AuthorizationKey", old):
-        bench_password(ctx, old)
         await reconnected(ctx, "the key the bench knew is back", "reconnect with the key before")
+    else:
+        bench_password(ctx, key)
     return "OK, reconnected with the new password"
 
 
