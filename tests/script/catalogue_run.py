@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 import json
 import tomllib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 from importlib import resources
 from pathlib import Path
@@ -26,6 +26,7 @@ import chargecheck.run as run_module
 from chargecheck.script.catalogue import CATALOGUE
 from chargecheck.script.catalogue.octt import OFFICIAL
 from chargecheck.script.runner import Case
+from chargecheck.script.settings import Settings
 from chargecheck.script.verdict import Criterion, Outcome, Verdict
 from chargecheck.sim.simulator import Simulator
 from tests.script.conftest import FAST
@@ -98,11 +99,14 @@ async def run_cases(
     step_hook: bool = False,
     edits: Iterable[Edit] = (),
     secure: bool | None = None,
+    settings: Settings = FAST,
+    on_simulator: Callable[[Simulator], Any] | None = None,
 ) -> dict[str, Verdict]:
     """The catalogue cases ``ids``, as the rows of a pack in that order, run against a fresh
     simulator; the verdicts by case id. A bench error fails the test. ``secure``: the run
     also serves its second, wss:// endpoint (default: when a security case is among
-    ``ids``, as the demo of a pack with them)."""
+    ``ids``, as the demo of a pack with them). ``settings``: the bench's (default
+    ``FAST``); ``on_simulator(sim)``: called once the simulator runs."""
     cases = [
         Case(row, CATALOGUE[i].title, CATALOGUE[i].criteria, CATALOGUE[i].run, i)
         for row, i in enumerate(ids, 1)
@@ -115,12 +119,13 @@ async def run_cases(
     summary = await demo.run_demo(
         tmp_path / "out",
         Console(file=io.StringIO(), width=200),
-        settings=FAST,
+        settings=settings,
         defects=list(defects),
         variants=list(variants),
         nobody=nobody,
         step_hook=step_hook,
         secure=bool(set(ids) & SECURITY_IDS) if secure is None else secure,
+        on_simulator=on_simulator,
     )
     assert not summary.bench_errors, summary.bench_errors
     return {v.id: v for v in summary.verdicts}

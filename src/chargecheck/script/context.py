@@ -3,10 +3,12 @@ file services, and the list of criteria it records as it goes."""
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from chargecheck.csms.errors import ExpectTimeout, SessionError
 from chargecheck.csms.session import Cursor, Message, Predicate, Result, Session
@@ -14,6 +16,17 @@ from chargecheck.script.knowledge import Silence, StationKnowledge
 from chargecheck.script.operator import Operator, PhysicalStep, StepKind, StepNotDone
 from chargecheck.script.settings import Settings
 from chargecheck.script.verdict import Criterion, Outcome
+from chargecheck.script.waits import (
+    LONG_WAIT_S,
+    REPORT_EVERY_S,
+    StationAway,
+    Wanted,
+    described,
+    expect_first,
+    reconnect_window,
+)
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     from chargecheck.csms.server import CentralSystem
@@ -97,16 +110,77 @@ class CaseContext:
         where: Predicate | None = None,
         timeout: float | None = None,
         cursor: Cursor | None = None,
+        *,
+        ends: Sequence[Wanted] = (),
+        what: str = "",
+        quiet: bool = False,
     ) -> Message:
-        self.say(f"  waiting for {action}")
+        """The station's ``action`` that ``where`` accepts, or the first message one of
+        ``ends`` accepts (an answer that says it will not come: the caller tells which by
+        the message), within ``timeout`` (default ``timeouts.status``); a station that
+        closed its connection and is not back within the reconnect window ends it too
+        (``chargecheck.script.waits``). ``what`` names the wait on the console and the
+        live view; ``quiet`` leaves out the console line a short wait starts with."""
         seconds = self.settings.timeouts.status if timeout is None else timeout
-        if self.live is None:
-            return await self.session.expect(action, where, seconds, cursor)
-        self.live.publish("wait", row=self.row_id, what=action, seconds=seconds)
+        what = what or described(action, ends)
+        async with self.waiting(what, seconds, quiet=quiet):
+            try:
+                return await expect_first(
+                    self.session,
+                    ((action, where), *ends),
+                    seconds,
+                    cursor,
+                    away_limit=reconnect_window(self.settings),
+                )
+            except StationAway:  # the cases after this one do not wait for it again
+                self.known.gone_after = self.session.connections
+                raise
+
+    async def wait_connected(self, timeout: float, what: str = "the station to connect") -> None:
+        """Until the station is connected (``NotConnected`` after ``timeout``), shown as
+        every wait is (``waiting``)."""
+        if self.session.connected:
+            return
+        async with self.waiting(what, timeout, quiet=True):
+            await self.session.wait_connected(timeout)
+
+    async def waited(self, what: str, seconds: float, step: Awaitable[T]) -> T:
+        """Await ``step``, a wait of up to ``seconds`` for ``what`` that is no message of
+        the station (a file on the bench's server), shown as every wait is (``waiting``)."""
+        async with self.waiting(what, seconds, quiet=True):
+            return await step
+
+    @asynccontextmanager
+    async def waiting(
+        self, what: str, seconds: float, *, quiet: bool = False
+    ) -> AsyncIterator[None]:
+        """The block waits up to ``seconds`` for ``what``: the console says so (a long wait,
+        over ``LONG_WAIT_S``, with its length, then every ``REPORT_EVERY_S`` the time left;
+        ``quiet``: a short one says nothing) and the live view shows the wait while it
+        lasts. No time at all is a look at what came, not a wait: nothing is said."""
+        long = seconds > LONG_WAIT_S
+        if long or (seconds > 0 and not quiet):
+            self.say(f"  waiting for {what}" + (f", {seconds:.0f} s" if long else ""))
+        live = self.live if seconds > 0 else None
+        if live is not None:
+            live.publish("wait", row=self.row_id, what=what, seconds=seconds)
+        ticker = asyncio.create_task(self._time_left(what, seconds)) if long else None
         try:
-            return await self.session.expect(action, where, seconds, cursor)
+            yield
         finally:
-            self.live.publish("wait_end", row=self.row_id, what=action)
+            if ticker is not None:
+                ticker.cancel()
+                await asyncio.wait({ticker})
+            if live is not None:
+                live.publish("wait_end", row=self.row_id, what=what)
+
+    async def _time_left(self, what: str, seconds: float) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + seconds
+        every = REPORT_EVERY_S
+        while deadline - loop.time() > every:
+            await asyncio.sleep(every)
+            self.say(f"  waiting for {what}, {int(deadline - loop.time())} s left")
 
     async def attempt(
         self, name: str, step: Awaitable[Any], connector_id: int | None = None

@@ -35,6 +35,9 @@ class StationKnowledge:
     # clean-up does not ask again (one refusal is evidence enough)
     refused_stops: set[int] = field(default_factory=set)
     silent: Silence | None = None
+    # the session's connection count when a wait gave up on the station's coming back
+    # (base.connected, waits.StationAway): until it connects again, no case waits for it
+    gone_after: int | None = None
     probe_works: bool = True  # TriggerMessage can ask for a message (chargecheck.script.silence)
     # the run's CA (chargecheck.security.authority.RunAuthority): the user's, or made when a
     # security case first needs one

@@ -32,7 +32,13 @@ from chargecheck.csms.errors import SessionError
 from chargecheck.csms.session import Cursor, Message
 from chargecheck.script.context import CaseContext
 from chargecheck.script.operator import StepKind
-from chargecheck.script.steps import CHARGING_STATES, last_status, transaction_of, unplug_quietly
+from chargecheck.script.steps import (
+    CHARGING_STATES,
+    UNPLUGGED_STATES,
+    last_status,
+    transaction_of,
+    unplug_quietly,
+)
 from chargecheck.script.verdict import Outcome
 
 # Where a new session can begin: free, or a car in and waiting (section 4.9).
@@ -151,8 +157,8 @@ async def _card_start(ctx: CaseContext, c: int, name: str) -> Started | Refusal 
         return Refusal(f"card {tag} not presented")
     start = None
     with suppress(SessionError):
-        start = await ctx.session.expect(
-            "StartTransaction", _on(c), ctx.settings.timeouts.transaction, cursor
+        start = await ctx.expect(
+            "StartTransaction", _on(c), ctx.settings.timeouts.transaction, cursor, quiet=True
         )
     if start is None:
         return Refusal(f"card {tag} presented, no StartTransaction followed")
@@ -207,27 +213,31 @@ async def _started(
         return None
     charging = None
     with suppress(SessionError):
-        charging = await ctx.session.expect(
+        charging = await ctx.expect(
             "StatusNotification",
             lambda p: p["connectorId"] == c and p["status"] in CHARGING_STATES,
             ctx.settings.timeouts.status,
             Cursor(cursor.start),
+            quiet=True,
         )
     shown = (*evidence, start.entry_id, *([charging.entry_id] if charging else []))
     return Started(tx, start, charging, shown, how)
 
 
 async def _replug(ctx: CaseContext, c: int, name: str) -> bool:
-    """Pull the cable and plug it back in, each step waited out; whether both were done."""
-    cursor = ctx.mark()
+    """Pull the cable and plug it back in, each step waited out; whether both were done.
+    A step after which the connector stays in the status it was in (a reserved one stays
+    Reserved) is not waited for: a status is reported when it changes (4.9)."""
     why = "pulling the cable and plugging it back in, for the transaction " + name
-    if not await ctx.physical(StepKind.UNPLUG, c, name, otherwise=why):
-        return False
-    await _status_change(ctx, c, cursor, lambda s: s == "Available")
-    cursor = ctx.mark()
-    if not await ctx.physical(StepKind.PLUG, c, name, otherwise=why):
-        return False
-    await _status_change(ctx, c, cursor, lambda s: s != "Available")
+    for step, wanted in (
+        (StepKind.UNPLUG, lambda s: s in UNPLUGGED_STATES),
+        (StepKind.PLUG, lambda s: s != "Available"),
+    ):
+        cursor, before = ctx.mark(), last_status(ctx, c)
+        if not await ctx.physical(step, c, name, otherwise=why):
+            return False
+        if before is None or not wanted(before):
+            await _status_change(ctx, c, cursor, wanted)
     return True
 
 
@@ -252,11 +262,12 @@ def _unreached(
 async def _status_change(ctx: CaseContext, c: int, cursor: Cursor, wanted: Any) -> None:
     """Wait (bounded by ``timeouts.status``) for a status of ``c`` that ``wanted`` takes."""
     with suppress(SessionError):
-        await ctx.session.expect(
+        await ctx.expect(
             "StatusNotification",
             lambda p: p["connectorId"] == c and wanted(p["status"]),
             ctx.settings.timeouts.status,
             cursor,
+            quiet=True,
         )
 
 

@@ -76,11 +76,12 @@ async def await_statuses(
     while missing:
         remaining = deadline - loop.time()
         try:
-            message = await ctx.session.expect(
+            message = await ctx.expect(
                 "StatusNotification",
                 lambda p: p["connectorId"] in missing,
                 max(0.0, remaining),
                 own,
+                quiet=True,
             )
         except ExpectTimeout:
             break
@@ -271,6 +272,9 @@ async def stop_remote(ctx: CaseContext, transaction_id: int, connector_id: int) 
 
 # Where a connector is free of the car: the next case may begin (section 4.9).
 CABLE_OUT_STATES = frozenset({"Available", "Unavailable", "Faulted"})
+# What a connector reports once its cable is pulled: free, or held for a reservation
+# (4.9 Reserved); the answer an unplug is waited out for.
+UNPLUGGED_STATES = CABLE_OUT_STATES | {"Reserved"}
 
 
 async def unplug_quietly(ctx: CaseContext, connector_id: int) -> bool:
@@ -288,11 +292,12 @@ async def unplug_quietly(ctx: CaseContext, connector_id: int) -> bool:
         return False
     if occupied:
         with suppress(SessionError):
-            await ctx.session.expect(
+            await ctx.expect(
                 "StatusNotification",
-                lambda p: p["connectorId"] == connector_id and p["status"] in CABLE_OUT_STATES,
+                lambda p: p["connectorId"] == connector_id and p["status"] in UNPLUGGED_STATES,
                 ctx.settings.timeouts.status,
                 cursor,
+                quiet=True,
             )
     return True
 

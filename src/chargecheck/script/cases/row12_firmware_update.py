@@ -9,7 +9,9 @@ a new BootNotification, with the new firmwareVersion where the bench knows it.
 
 from __future__ import annotations
 
-from chargecheck.csms.session import Cursor
+from typing import Any
+
+from chargecheck.csms.session import Cursor, Message
 from chargecheck.script.context import CaseContext
 from chargecheck.script.runner import seed_case
 from chargecheck.script.steps import make_idle
@@ -34,15 +36,7 @@ async def run(ctx: CaseContext) -> str:
         "UpdateFirmware", {"location": url, "retrieveDate": now, "retries": 1, "retryInterval": 30}
     )
     timeout = ctx.settings.timeouts.firmware
-    downloading = await ctx.attempt(
-        "FirmwareStatusNotification Downloading",
-        ctx.expect(
-            "FirmwareStatusNotification",
-            lambda p: p["status"] == "Downloading",
-            timeout=timeout,
-            cursor=cursor,
-        ),
-    )
+    downloading = await _downloading(ctx, cursor, timeout)
     if downloading is not None:
         ctx.check(
             True,
@@ -54,9 +48,10 @@ async def run(ctx: CaseContext) -> str:
         "FirmwareStatusNotification Installed",
         ctx.expect(
             "FirmwareStatusNotification",
-            lambda p: p["status"] in FAILED | {"Installed"},
+            _ended,
             timeout=timeout,
             cursor=cursor,
+            what="FirmwareStatusNotification Installed (or a failure)",
         ),
     )
     statuses = [
@@ -64,8 +59,12 @@ async def run(ctx: CaseContext) -> str:
     ]
     fetched = await ctx.attempt(
         "the firmware file is fetched from the bench",
-        ctx.files.wait_for_download(
-            timeout=ctx.settings.timeouts.status, name_glob=ctx.firmware, since=since
+        ctx.waited(
+            f"{ctx.firmware} fetched from the bench",
+            ctx.settings.timeouts.status,
+            ctx.files.wait_for_download(
+                timeout=ctx.settings.timeouts.status, name_glob=ctx.firmware, since=since
+            ),
         ),
     )
     if fetched is not None:
@@ -116,6 +115,38 @@ async def run(ctx: CaseContext) -> str:
             (boot.entry_id,),
         )
     return f"OK, {' -> '.join(statuses)}, rebooted with firmware {version}"
+
+
+def _ended(payload: dict[str, Any]) -> bool:
+    return payload["status"] in FAILED | {"Installed"}
+
+
+async def _downloading(ctx: CaseContext, cursor: Cursor, timeout: float) -> Message | None:
+    """FirmwareStatusNotification Downloading since ``cursor`` (None: the criterion
+    FAILed). A status that ends the update (Installed or a failure) ends the wait: a
+    Downloading after it would come too late for this criterion anyway, which the
+    update's end status judges."""
+    name = "FirmwareStatusNotification Downloading"
+    found = await ctx.attempt(
+        name,
+        ctx.expect(
+            "FirmwareStatusNotification",
+            lambda p: p["status"] == "Downloading",
+            timeout,
+            Cursor(cursor.start),
+            ends=[("FirmwareStatusNotification", _ended)],
+            what="FirmwareStatusNotification Downloading (or the update's end)",
+        ),
+    )
+    if found is None or found.payload["status"] == "Downloading":
+        return found
+    ctx.record(
+        name,
+        Outcome.FAIL,
+        f"no Downloading before {found.payload['status']}",
+        (found.entry_id,),
+    )
+    return None
 
 
 CASE = seed_case(12, run)

@@ -58,10 +58,11 @@ async def run(ctx: CaseContext) -> str:
             (status.entry_id,),
         )
     try:
-        upload = await ctx.files.wait_for_upload(
-            timeout=ctx.settings.timeouts.status if status else timeout,
-            name_glob=name or "*",
-            since=since,
+        wait = ctx.settings.timeouts.status if status else timeout
+        upload = await ctx.waited(
+            f"{name or 'the diagnostics file'} on the bench's FTP server",
+            wait,
+            ctx.files.wait_for_upload(timeout=wait, name_glob=name or "*", since=since),
         )
     except TimeoutError as exc:  # shown by the request and what the station said of it
         said = (status.entry_id,) if status is not None else ()

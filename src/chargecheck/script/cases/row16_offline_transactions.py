@@ -116,7 +116,7 @@ async def _offline(ctx: CaseContext, interval: int | None) -> str:
         ctx.central.refuse(session.identity, outage - _since(session, offline_from))
     await asyncio.sleep(max(0.0, outage - _since(session, offline_from)))
     try:
-        await session.wait_connected(ctx.settings.timeouts.reboot)
+        await ctx.wait_connected(ctx.settings.timeouts.reboot, "the station to reconnect")
     except NotConnected as exc:  # judged once: not PASS as well if it comes back later
         ctx.record("the station reconnects by itself", Outcome.FAIL, str(exc))
         return ""

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager, contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -32,6 +32,7 @@ from chargecheck.script.context import CaseContext
 from chargecheck.script.operator import StepKind
 from chargecheck.script.steps import configuration, configured, transaction_of, unplug_quietly
 from chargecheck.script.verdict import Outcome
+from chargecheck.script.waits import Wanted
 
 CaseRun = Callable[[CaseContext], Awaitable[str]]
 
@@ -76,13 +77,25 @@ def case(
 async def connected(ctx: CaseContext) -> bool:
     """The station is connected, or connects within ``timeouts.connect`` (it may still be
     in its reconnection backoff after an earlier case's outage or reboot); if not, the
-    case is NOT TESTED: nothing of it was judged."""
-    if ctx.session.connected:
+    case is NOT TESTED: nothing of it was judged. A station an earlier wait already gave
+    up on (``timeouts.connect`` here, or the reconnect window of a wait for a message:
+    ``waits.StationAway``), and that has not connected since, is not waited for again:
+    each case after it is NOT TESTED at once."""
+    session, known = ctx.session, ctx.known
+    if session.connected:
         return True
+    name = "the station is connected"
+    if known.gone_after == session.connections:
+        away = session.away_for
+        since = "" if away is None else f" for {away:.0f} s"
+        said = f"{session.identity} has been away{since}, and an earlier wait gave up on it"
+        not_tested(ctx, name, said)
+        return False
     try:
-        await ctx.session.wait_connected(ctx.settings.timeouts.connect)
+        await ctx.wait_connected(ctx.settings.timeouts.connect)
     except NotConnected as exc:
-        not_tested(ctx, "the station is connected", str(exc))
+        known.gone_after = session.connections
+        not_tested(ctx, name, str(exc))
         return False
     return True
 
@@ -199,11 +212,14 @@ async def arrives(
     cursor: Cursor,
     timeout: float | None = None,
     connector_id: int | None = None,
+    *,
+    ends: Sequence[Wanted] = (),
+    what: str = "",
 ) -> Message | None:
-    """The station's ``action`` since ``cursor``; none in time FAILs ``name``."""
-    return await ctx.attempt(
-        name, ctx.expect(action, where, timeout, cursor=Cursor(cursor.start)), connector_id
-    )
+    """The station's ``action`` since ``cursor``, or the first message ``ends`` accepts
+    (``CaseContext.expect``); none in time FAILs ``name``."""
+    waited = ctx.expect(action, where, timeout, Cursor(cursor.start), ends=ends, what=what)
+    return await ctx.attempt(name, waited, connector_id)
 
 
 async def stop_arrives(
@@ -226,10 +242,14 @@ async def watch(
     where: Predicate | None,
     cursor: Cursor,
     timeout: float | None = None,
+    *,
+    ends: Sequence[Wanted] = (),
+    what: str = "",
 ) -> Message | None:
-    """The station's ``action`` since ``cursor`` if one comes in time (nothing recorded)."""
+    """The station's ``action`` since ``cursor`` if one comes in time, or the first message
+    ``ends`` accepts (``CaseContext.expect``; nothing recorded)."""
     try:
-        return await ctx.expect(action, where, timeout, cursor=Cursor(cursor.start))
+        return await ctx.expect(action, where, timeout, Cursor(cursor.start), ends=ends, what=what)
     except SessionError:
         return None
 
@@ -386,8 +406,9 @@ async def outage(ctx: CaseContext, name: str) -> AsyncIterator[bool]:
     finally:
         await asyncio.sleep(max(0.0, ctx.settings.outage - (loop.time() - began)))
         try:  # a reconnection backoff may add to the outage: up to a boot and a connect
-            await session.wait_connected(
-                ctx.settings.timeouts.reboot + ctx.settings.timeouts.connect
+            await ctx.wait_connected(
+                ctx.settings.timeouts.reboot + ctx.settings.timeouts.connect,
+                "the station to reconnect after the outage",
             )
         except NotConnected as exc:
             not_tested(ctx, name, f"the station did not reconnect after the outage: {exc}")

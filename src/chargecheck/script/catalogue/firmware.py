@@ -67,10 +67,11 @@ async def final_status(ctx: CaseContext, name: str, location: str) -> tuple[Mess
         lambda p: p["status"] in FINAL,
         cursor,
         ctx.settings.timeouts.firmware,
+        what=f"FirmwareStatusNotification {' or '.join(FINAL)}",
     )
     if final is None:
         return None
-    await _settled(ctx, cursor)
+    await _settled(ctx, cursor, final)
     return final, cursor
 
 
@@ -112,19 +113,25 @@ async def diagnostics_requested(
         lambda p: p["status"] in ("Uploaded", "UploadFailed"),
         cursor,
         ctx.settings.timeouts.diagnostics,
+        what="DiagnosticsStatusNotification Uploaded or UploadFailed",
     )
     return None if final is None else (str(file_name), final)
 
 
-async def _settled(ctx: CaseContext, cursor: Cursor) -> None:
+async def _settled(ctx: CaseContext, cursor: Cursor, final: Message) -> None:
     """The next case starts with a settled station: one that reported Installing or
     Installed reboots to run the new image (it may before or after the notification),
-    so its BootNotification and its connection are waited for (``timeouts.reboot``)."""
+    so its BootNotification and its connection are waited for (``timeouts.reboot``).
+    An update that ended in a failure while the station stayed connected leaves nothing
+    to reboot for: InstallationFailed is the end of it (4.5), so nothing is waited for."""
     if not any(m.payload["status"] in ("Installing", "Installed") for m in statuses(ctx, cursor)):
+        return
+    rebooted = ctx.session.received("BootNotification", cursor)
+    if final.payload["status"] != "Installed" and ctx.session.connected and not rebooted:
         return
     if await watch(ctx, "BootNotification", None, cursor, ctx.settings.timeouts.reboot):
         with suppress(SessionError):
-            await ctx.session.wait_connected(ctx.settings.timeouts.connect)
+            await ctx.wait_connected(ctx.settings.timeouts.connect)
 
 
 @case(
@@ -216,8 +223,11 @@ async def _fetched(ctx: CaseContext, since: int, final: Message) -> bool:
     System of the progress (4.5 SHALL inform)."""
     name = "the firmware file is fetched from the bench before Installed (4.5 SHALL inform)"
     try:
-        got = await ctx.files.wait_for_download(
-            ctx.settings.timeouts.status, name_glob=ctx.firmware, since=since
+        wait = ctx.settings.timeouts.status
+        got = await ctx.waited(
+            f"{ctx.firmware} fetched from the bench",
+            wait,
+            ctx.files.wait_for_download(wait, name_glob=ctx.firmware, since=since),
         )
     except TimeoutError:
         ctx.record(
@@ -267,8 +277,11 @@ async def diagnostics(ctx: CaseContext) -> str:
     ctx.check(True, status_name, "Uploaded", (final.entry_id,))
     upload_name = "the file is on the bench's server (5.9 SHALL upload)"
     try:
-        upload = await ctx.files.wait_for_upload(
-            timeout=ctx.settings.timeouts.status, name_glob=file_name, since=since
+        wait = ctx.settings.timeouts.status
+        upload = await ctx.waited(
+            f"{file_name} on the bench's server",
+            wait,
+            ctx.files.wait_for_upload(timeout=wait, name_glob=file_name, since=since),
         )
     except (SessionError, TimeoutError) as exc:
         ctx.check(

@@ -223,7 +223,7 @@ async def _delivered(
 
     while (left := deadline - loop.time()) > 0:
         try:
-            message = await ctx.session.expect("MeterValues", of_tx, left, own)
+            message = await ctx.expect("MeterValues", of_tx, left, own, quiet=True)
         except SessionError:
             break
         if message.connection == old or not (is_periodic(message) or _clock(message)):

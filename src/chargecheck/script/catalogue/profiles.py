@@ -15,12 +15,13 @@ from datetime import timedelta
 from typing import Any
 
 from chargecheck.clock import utc_iso
-from chargecheck.csms.session import Message, Result
+from chargecheck.csms.errors import SessionError
+from chargecheck.csms.session import Cursor, Message, Result
 from chargecheck.script.catalogue.base import (
     answered,
     ask,
-    call_quietly,
     claims_quietly,
+    key_int,
     not_tested,
     watch,
 )
@@ -203,12 +204,20 @@ async def judge_drawn(ctx: CaseContext, name: str, c: int, unit: str, limit: flo
     deadline = loop.time() + ctx.settings.timeouts.status
     trigger = await claims_quietly(ctx, "RemoteTrigger")
     last: tuple[Message, float] | None = None
+    unasked = ""  # why no MeterValues can come in the time left, once none will
+    sampling: tuple[int, int] | None = None
     while loop.time() < deadline:
         since = ctx.mark()
         if trigger:
-            await call_quietly(
-                ctx, "TriggerMessage", {"requestedMessage": "MeterValues", "connectorId": c}
+            trigger = await _triggered(ctx, c)
+        if not trigger and sampling is None:
+            sampling = await _sampling(ctx)
+        if sampling is not None and not _sampled_within(ctx, c, deadline - loop.time(), sampling):
+            unasked = (
+                " (TriggerMessage(MeterValues) not Accepted, and the station samples none "
+                "in the time left: MeterValueSampleInterval and ClockAlignedDataInterval)"
             )
+            break
         message = await watch(
             ctx,
             "MeterValues",
@@ -224,16 +233,59 @@ async def judge_drawn(ctx: CaseContext, name: str, c: int, unit: str, limit: flo
                 return
         await asyncio.sleep(0.2)
     if last is None:
-        not_tested(ctx, name, f"no MeterValues with {DRAWN[unit]} for the connector", c=c)
+        said = f"no MeterValues with {DRAWN[unit]} for the connector{unasked}"
+        not_tested(ctx, name, said, c=c)
         return
     ctx.check(
         False,
         name,
-        f"{DRAWN[unit]} {last[1]:g} {unit}, above the limit {limit:g} for "
-        f"{ctx.settings.timeouts.status:g} s; 5.16 SHALL apply the profile",
+        f"{DRAWN[unit]} {last[1]:g} {unit}, above the limit {limit:g} "
+        + (unasked.strip() or f"for {ctx.settings.timeouts.status:g} s")
+        + "; 5.16 SHALL apply the profile",
         (last[0].entry_id,),
         c,
     )
+
+
+async def _triggered(ctx: CaseContext, c: int) -> bool:
+    """TriggerMessage(MeterValues) for connector ``c``: Accepted? Only then is the message
+    to come (5.17); a station that refuses is not asked again."""
+    try:
+        result = await ctx.session.call(
+            "TriggerMessage",
+            {"requestedMessage": "MeterValues", "connectorId": c},
+            ctx.settings.timeouts.call,
+        )
+    except SessionError:
+        return False
+    return result.get("status") == "Accepted"
+
+
+async def _sampling(ctx: CaseContext) -> tuple[int, int]:
+    """The station's own meter value intervals (9.1): MeterValueSampleInterval (during a
+    transaction) and ClockAlignedDataInterval; 0 (or not reported): none."""
+    periodic = await key_int(ctx, "MeterValueSampleInterval")
+    aligned = await key_int(ctx, "ClockAlignedDataInterval")
+    return periodic or 0, aligned or 0
+
+
+def _sampled_within(ctx: CaseContext, c: int, seconds: float, sampling: tuple[int, int]) -> bool:
+    """May the station send a MeterValues of connector ``c`` of its own within ``seconds``:
+    a periodic sample due by then (from its last MeterValues of the connector), or a
+    clock-aligned one (from midnight UTC)? ``sampling``: the intervals (``_sampling``)."""
+    periodic, aligned = sampling
+    clock = ctx.session.clock
+    if periodic > 0:
+        sent = [m for m in ctx.session.received("MeterValues", Cursor()) if m.valid]
+        last = next((m for m in reversed(sent) if m.payload.get("connectorId") == c), None)
+        if last is None or last.mono + periodic - clock.mono() <= seconds:
+            return True
+    if aligned > 0:
+        now = clock.utc()
+        midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+        if aligned - (now - midnight).total_seconds() % aligned <= seconds:
+            return True
+    return False
 
 
 COMBINE = "3.13.3: the composite SHALL be at most the lowest limit of the merged profiles"

@@ -170,11 +170,12 @@ async def reported(
 async def back_from(ctx: CaseContext, c: int, status: str, cursor: Cursor) -> None:
     """Clean-up: wait (``timeouts.status``) for ``c`` to leave ``status``."""
     with suppress(SessionError):
-        await ctx.session.expect(
+        await ctx.expect(
             "StatusNotification",
             lambda p: p["connectorId"] == c and p["status"] != status,
             ctx.settings.timeouts.status,
             cursor,
+            quiet=True,
         )
 
 

@@ -95,8 +95,11 @@ async def installation_failed(ctx: CaseContext) -> str:
         )
         return ""
     try:
-        got = await ctx.files.wait_for_download(
-            ctx.settings.timeouts.status, name_glob=NOT_AN_IMAGE, since=since
+        wait = ctx.settings.timeouts.status
+        got = await ctx.waited(
+            f"{NOT_AN_IMAGE} fetched from the bench",
+            wait,
+            ctx.files.wait_for_download(wait, name_glob=NOT_AN_IMAGE, since=since),
         )
     except TimeoutError:
         not_tested(
