@@ -3,23 +3,30 @@
     python -m bench.bare [--port 0] [--engine asyncio|wire]
 
 No validation, no journal, no session: the floor a Central System written on the same
-stack (websockets, orjson, uvloop) cannot go below. ``--engine asyncio`` (the
-reference of issue #8) is websockets' asyncio server, a task per connection;
-``--engine wire`` is websockets' sans-I/O protocol driven from a plain asyncio
-protocol, the transport ``chargecheck.csms.transport`` uses: the floor for that
-transport. Same process settings as the real
-entry (uvloop, the collector thresholds of ``chargecheck.csms.gc_tuning``), so that
-the comparison is between the code, not the process. Prints ``{"port": N}`` once
+stack (websockets, orjson, uvloop) cannot go below. ``--engine asyncio`` (the reference
+of issue #8) is websockets' asyncio server, a task per connection; ``--engine wire`` is
+websockets' sans-I/O protocol driven from a plain asyncio protocol, the transport
+``chargecheck.csms.transport`` uses: the floor for that transport. Same process settings
+as the real entry (uvloop, the collector thresholds of ``chargecheck.csms.gc_tuning``),
+so that the comparison is between the code, not the process. Prints ``{"port": N}`` once
 listening; stops on SIGTERM or SIGINT.
+
+The fixed answers are valid OCPP 1.6 (BootNotification Accepted, Authorize and
+StartTransaction Accepted, a new transactionId each, an empty payload for the rest), so
+that simulated stations boot and charge against it (the fleet section). It counts the
+CALLs it answers per action; SIGUSR1 prints the counts as one JSON line
+``{"calls": {"MeterValues": N, ...}}``.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import signal
 import sys
+from collections import Counter
 
 import orjson
 from websockets.asyncio.server import ServerConnection, serve
@@ -38,6 +45,24 @@ _FIXED: dict[str, dict[str, object]] = {
     "Heartbeat": {"currentTime": _NOW},
 }
 _EMPTY: dict[str, object] = {}
+_ACCEPTED = {"status": "Accepted"}
+_CALLS: Counter[str] = Counter()  # CALLs answered, per action
+_TRANSACTION_IDS = itertools.count(1)
+
+
+def _payload(action: str) -> object:
+    """The fixed answer to a CALL of ``action``, counted."""
+    _CALLS[action] += 1
+    if action == "StartTransaction":
+        return {"idTagInfo": _ACCEPTED, "transactionId": next(_TRANSACTION_IDS)}
+    if action == "Authorize":
+        return {"idTagInfo": _ACCEPTED}
+    return _FIXED.get(action, _EMPTY)
+
+
+def _print_calls() -> None:
+    sys.stdout.write(json.dumps({"calls": dict(_CALLS)}) + "\n")
+    sys.stdout.flush()
 
 
 async def _handle(ws: ServerConnection) -> None:
@@ -45,7 +70,7 @@ async def _handle(ws: ServerConnection) -> None:
         while True:
             message = orjson.loads(await ws.recv(decode=False))
             if message[0] == 2:
-                answer = [3, message[1], _FIXED.get(message[2], _EMPTY)]
+                answer = [3, message[1], _payload(message[2])]
                 await ws.send(orjson.dumps(answer), text=True)
     except ConnectionClosed:
         pass
@@ -55,7 +80,7 @@ def _answer(data: bytes) -> bytes | None:
     message = orjson.loads(data)
     if message[0] != 2:
         return None
-    return orjson.dumps([3, message[1], _FIXED.get(message[2], _EMPTY)])
+    return orjson.dumps([3, message[1], _payload(message[2])])
 
 
 class _WireLink(asyncio.Protocol):
@@ -99,6 +124,7 @@ async def serve_until_stopped(host: str, port: int, engine: str = "asyncio") -> 
     stop = loop.create_future()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set_result, None)
+    loop.add_signal_handler(signal.SIGUSR1, _print_calls)
     if engine == "wire":
         server = await loop.create_server(_WireLink, host, port, backlog=1024)
         sys.stdout.write(json.dumps({"port": server.sockets[0].getsockname()[1]}) + "\n")

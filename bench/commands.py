@@ -40,11 +40,11 @@ def available(command: str) -> bool:
     return done.returncode == 0
 
 
-def _missing(command: str) -> list[Row]:
+def missing(command: str) -> list[Row]:
     return [{"command": f"chargecheck {command}", "status": "not in this checkout"}]
 
 
-def _reap(process: subprocess.Popen[str], timeout: float) -> tuple[int, float, float]:
+def reap(process: subprocess.Popen[str], timeout: float) -> tuple[int, float, float]:
     """Wait for ``process`` (SIGKILL after ``timeout``): exit code, CPU s, peak RSS MB."""
     watchdog = threading.Timer(timeout, process.kill)
     watchdog.start()
@@ -58,7 +58,7 @@ def _reap(process: subprocess.Popen[str], timeout: float) -> tuple[int, float, f
 
 def run_demo(opts: Options) -> list[Row]:
     if not available("demo"):
-        return _missing("demo")
+        return missing("demo")
     with tempfile.TemporaryDirectory(prefix="chargecheck-bench-demo-") as out:
         started = time.monotonic()
         demo = subprocess.Popen(
@@ -67,7 +67,7 @@ def run_demo(opts: Options) -> list[Row]:
             stderr=subprocess.DEVNULL,
             text=True,
         )
-        code, cpu, peak = _reap(demo, opts.demo_timeout)
+        code, cpu, peak = reap(demo, opts.demo_timeout)
         wall = time.monotonic() - started
     row = {
         "command": "chargecheck demo",
@@ -82,11 +82,11 @@ def run_demo(opts: Options) -> list[Row]:
 
 def run_simulate(opts: Options) -> list[Row]:
     if not available("simulate"):
-        return _missing("simulate")
-    return _per_count(opts.simulate_counts, lambda n: _simulate(n, opts), "", "sim_peak_rss_mb")
+        return missing("simulate")
+    return per_count(opts.simulate_counts, lambda n: _simulate(n, opts), "", "sim_peak_rss_mb")
 
 
-def _per_count(
+def per_count(
     counts: list[int], measure: Callable[[int], Row], label: str, rss_key: str
 ) -> list[Row]:
     """``measure`` each count, and 1 (the process's own RSS); KB per station from the
@@ -143,9 +143,9 @@ def _simulate(count: int, opts: Options) -> Row:
 
 def run_simulate_charging(opts: Options) -> list[Row]:
     if not available("simulate"):
-        return _missing("simulate")
+        return missing("simulate")
     counts = opts.simulate_charging_counts
-    return _per_count(counts, lambda n: _simulate_charging(n, opts), " --charging", "sim_rss_mb")
+    return per_count(counts, lambda n: _simulate_charging(n, opts), " --charging", "sim_rss_mb")
 
 
 def _simulate_charging(count: int, opts: Options) -> Row:
@@ -227,7 +227,7 @@ def _run_simulator(
             window = (time.monotonic(), time.monotonic() + window_s)
             time.sleep(window_s)
         sim.send_signal(signal.SIGINT)
-        code, cpu, peak = _reap(sim, reap_timeout)
+        code, cpu, peak = reap(sim, reap_timeout)
     finally:
         if sim.poll() is None:
             sim.kill()

@@ -20,12 +20,13 @@ from pathlib import Path
 from typing import Any
 
 from bench.commands import COMMAND_SECTIONS
+from bench.fleet import FLEET_SECTION
 from bench.options import RESULTS, Options
 from bench.procfs import raise_open_files_limit
 from bench.report import machine, render
 from bench.sections import LOAD_SECTIONS, Section
 
-SECTIONS: list[Section] = [*LOAD_SECTIONS, *COMMAND_SECTIONS]
+SECTIONS: list[Section] = [*LOAD_SECTIONS, *COMMAND_SECTIONS, FLEET_SECTION]
 
 
 def run(opts: Options) -> dict[str, Any]:
@@ -69,6 +70,10 @@ def parse_args(argv: list[str] | None = None) -> Options:
     parser.add_argument("--simulate-charging-counts", help="comma list of charging station counts")
     parser.add_argument("--simulate-charging-interval", type=int, help="meter interval, s")
     parser.add_argument("--simulate-charging-window", type=float, help="sampled window, s")
+    parser.add_argument("--fleet-count", type=int, help="stations of the fleet section")
+    parser.add_argument("--fleet-interval", type=int, help="fleet meter interval, s")
+    parser.add_argument("--fleet-window", type=float, help="fleet sampled window, s")
+    parser.add_argument("--fleet-ramp", type=float, help="fleet stations started per second")
     parser.add_argument("--out", type=Path, help=f"directory for the report ({RESULTS})")
     parser.add_argument("--name", help="report file name without suffix (latest; quick)")
     parser.add_argument("--no-uvloop", action="store_true")
@@ -88,10 +93,21 @@ def parse_args(argv: list[str] | None = None) -> Options:
             simulate_charging_counts=[3],
             simulate_charging_interval=1,
             simulate_charging_window=2.0,
+            fleet_count=3,
+            fleet_interval=1,
+            fleet_window=2.0,
             repeat=1,
             # the demo takes minutes
             tls_sizes=[3],
-            sections=["throughput", "memory", "client", "tls", "simulate", "simulate_charging"],
+            sections=[
+                "throughput",
+                "memory",
+                "client",
+                "tls",
+                "simulate",
+                "simulate_charging",
+                "fleet",
+            ],
             name="quick",
         )
     for key in ("sections", "servers"):
@@ -112,6 +128,10 @@ def parse_args(argv: list[str] | None = None) -> Options:
         "simulate_duration",
         "simulate_charging_interval",
         "simulate_charging_window",
+        "fleet_count",
+        "fleet_interval",
+        "fleet_window",
+        "fleet_ramp",
         "out",
         "name",
     ):

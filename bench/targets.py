@@ -18,6 +18,7 @@ from bench.procfs import Sampler, status_kb
 
 START_TIMEOUT = 20.0
 STOP_TIMEOUT = 30.0
+CALLS_TIMEOUT = 10.0
 
 
 class TargetError(RuntimeError):
@@ -118,6 +119,18 @@ class Target:
         if self.process is not None and self.process.poll() is None:
             self.process.kill()
             self.process.wait()
+
+    def calls(self) -> dict[str, int]:
+        """CALLs the bare server has answered so far, per action (it prints them on
+        SIGUSR1; ``bench.bare``)."""
+        if self.process is None or self.kind not in ("bare", "bare-wire"):
+            raise TargetError(f"the {self.kind} server does not count its calls")
+        assert self.process.stdout is not None
+        self.process.send_signal(signal.SIGUSR1)
+        line = wait_line(self.process.stdout, time.monotonic() + CALLS_TIMEOUT)
+        if not line:
+            raise TargetError(f"the {self.kind} server did not print its counts")
+        return {str(action): int(n) for action, n in json.loads(line)["calls"].items()}
 
     def journal_counts(self) -> dict[str, int]:
         """Entries per kind in the real server's journal (empty for the bare server)."""

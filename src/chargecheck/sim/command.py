@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import signal
 import ssl
 import sys
@@ -12,15 +13,20 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from chargecheck.option_checks import central_system_url, finite_number, listen_port
-from chargecheck.sim.fleet import ChargingPlan
+from chargecheck.sim.fleet import RAMP_DEFAULT, ChargingPlan
 
 if TYPE_CHECKING:
     from chargecheck.sim.console import Console
+    from chargecheck.sim.simulator import Simulator
 
 DEFAULT_STATE_DIR = Path("runs/sim-state")
 DEFAULT_ID_TAG = "SIMFLEET"
 ID_TAG_MAX = 20
-START_SPACING = 0.005  # real seconds between two stations' first connections
+# The collector's thresholds for a process of many live stations (each a model, a
+# configuration, a socket, tasks): CPython's (700, 10, 10) walks the young generation
+# every 700 allocations and the whole heap ever more often as the fleet grows; 10,000
+# stations booting spent 15 % of the process's CPU in it, 5 % with these.
+COLLECTOR_THRESHOLDS = (10_000, 10, 10)
 
 
 def _check_id_tag(value: str | None) -> str | None:
@@ -84,6 +90,15 @@ def simulate(
     count: Annotated[
         int, typer.Option(min=1, help="Stations to run: STATION_ID-0001, -0002, ...")
     ] = 1,
+    ramp: Annotated[
+        float,
+        typer.Option(
+            min=0.001,
+            help="Stations of --count started per second, the boot storm's pace: --count "
+            "10000 --ramp 250 starts the last one after 40 s",
+            callback=finite_number,
+        ),
+    ] = RAMP_DEFAULT,
     control_port: Annotated[
         int | None,
         typer.Option(
@@ -181,6 +196,8 @@ def simulate(
     tls = _check_tls(url, ca_file, client_cert, client_key)
     if secure_url is not None and not secure_url.startswith("wss://"):
         raise typer.BadParameter("must be a wss:// URL", param_hint="'--secure-url'")
+    _check_open_files(count)
+    gc.set_threshold(*COLLECTOR_THRESHOLDS)
     ids = [station_id] if count == 1 else [f"{station_id}-{n:04d}" for n in range(1, count + 1)]
     failed = asyncio.run(
         _run(
@@ -197,6 +214,7 @@ def simulate(
             tls=tls,
             variants=variants,
             secure_url=secure_url,
+            ramp=ramp,
         )
     )
     if failed:
@@ -218,10 +236,11 @@ async def _run(
     tls: ssl.SSLContext | None = None,
     variants: frozenset[str] = frozenset(),
     secure_url: str | None = None,
+    ramp: float = RAMP_DEFAULT,
 ) -> bool:
     from chargecheck.sim.console import Console
     from chargecheck.sim.control import ControlServer
-    from chargecheck.sim.fleet import charge_fleet
+    from chargecheck.sim.fleet import SLOTS_AT_LATEST_S, charge_fleet, report_connected, set_once
     from chargecheck.sim.simulator import Simulator
 
     stop = asyncio.Event()
@@ -249,16 +268,20 @@ async def _run(
     if console is not None:
         console.attach()  # before the start: the BootNotification has its line too
     epoch = loop.time()
-    for sim in stations.values():
-        await sim.start()
-        await asyncio.sleep(START_SPACING if len(stations) > 1 else 0)
-    print(f"{len(stations)} station(s) -> {url} (state in {state_dir})", flush=True)
     failed = False
     try:
         async with asyncio.TaskGroup() as group:
+            started = group.create_task(_start(stations, ramp, epoch, url, state_dir))
+            # The slots' epoch: every station connected, or a while after the ramp's end.
+            slots: asyncio.Future[float] = loop.create_future()
+            latest = epoch + (len(stations) - 1) / ramp + SLOTS_AT_LATEST_S
+            timer = loop.call_at(latest, lambda: set_once(slots, loop.time()))
+            connected = group.create_task(
+                report_connected(stations, epoch, say if len(stations) > 1 else None, slots)
+            )
             charging = None
             if plan is not None:
-                charging = group.create_task(charge_fleet(stations, plan, epoch, say))
+                charging = group.create_task(charge_fleet(stations, plan, slots, say))
             if control_port is None:
                 reading = _read_console(group, console)
                 await stop.wait()
@@ -267,19 +290,55 @@ async def _run(
                     say(f"control: http://127.0.0.1:{control.port}")
                     reading = _read_console(group, console)
                     await stop.wait()
-            if reading is not None:
-                reading.cancel()  # stopped by a signal, not by quit
+            timer.cancel()
+            for task in (reading, started, connected):
+                if task is not None:
+                    task.cancel()  # stopped by a signal, not by quit; or before the end
             if charging is not None:
                 charging.cancel()  # stopped before every station was charging: no failure
         failed = charging is not None and not charging.cancelled() and not charging.result()
     finally:
-        for identity, sim in stations.items():
-            try:
-                await sim.stop()
-            except Exception as exc:  # one broken station must not hide the others
-                print(f"station {identity} failed: {type(exc).__name__}: {exc}", flush=True)
+        # Together: a fleet of 10,000 closes in about one closing handshake, not 10,000.
+        outcomes = await asyncio.gather(
+            *(sim.stop() for sim in stations.values()), return_exceptions=True
+        )
+        for identity, outcome in zip(stations, outcomes, strict=True):
+            if isinstance(outcome, Exception):  # one broken station must not hide the others
+                print(f"station {identity} failed: {type(outcome).__name__}: {outcome}", flush=True)
                 failed = True
+            elif isinstance(outcome, BaseException):
+                raise outcome
     return failed
+
+
+async def _start(
+    stations: dict[str, Simulator],
+    rate: float,
+    epoch: float,
+    url: str,
+    state_dir: Path,
+) -> None:
+    """Start the stations at ``rate`` a second (``--ramp``), then say where they went."""
+    from chargecheck.sim.fleet import ramp
+
+    await ramp(stations.values(), rate, epoch)
+    print(f"{len(stations)} station(s) -> {url} (state in {state_dir})", flush=True)
+
+
+def _check_open_files(count: int) -> None:
+    """Raise the soft RLIMIT_NOFILE to the hard one if ``count`` stations need it (a
+    socket each); one line and exit code 2 if even the hard limit is too low."""
+    import resource
+
+    from chargecheck.sim.fleet import soft_limit_for
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    try:
+        wanted = soft_limit_for(count, soft, hard, resource.RLIM_INFINITY)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="'--count'") from None
+    if wanted is not None:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
 
 
 def _check_tls(

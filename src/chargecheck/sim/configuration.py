@@ -37,6 +37,7 @@ import re
 import tomllib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -125,7 +126,16 @@ class KeySpec:
         return None if self.allowed is None else _choice(self.allowed)
 
     def to_dict(self) -> dict[str, Any]:
-        """The profile form of this key (defaults left out), without its value."""
+        """The profile form of this key (defaults left out), without its value: a new dict
+        each time, worked out once per spec (a station saves all its keys at every change,
+        and a fleet of stations shares the specs of its profile)."""
+        form = self._profile_form
+        if isinstance(self.allowed, tuple):
+            return {**form, "allowed": list(self.allowed)}
+        return dict(form)
+
+    @cached_property
+    def _profile_form(self) -> dict[str, Any]:
         out: dict[str, Any] = {"name": self.name, "type": self.type}
         optional = {
             "readonly": (self.readonly, False),

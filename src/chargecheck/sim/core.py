@@ -9,7 +9,6 @@ with ``next_deadline``); the only thing it touches besides memory is its
 
 from __future__ import annotations
 
-import json
 import secrets
 import sys
 from collections.abc import Iterable
@@ -18,6 +17,8 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from chargecheck.protocol.actions import BOOT_NOTIFICATION_FIELDS as BOOT_FIELDS
 from chargecheck.protocol.endpoint import Endpoint, Role
@@ -87,7 +88,7 @@ def shared_configuration(saved: dict[str, Any], source: str) -> Configuration:
     same charger profile: a thousand stations in one process hold one copy of the 125
     key definitions, and each only its own values."""
     keys = saved["configuration"]["keys"]
-    specs = _key_specs(json.dumps([{k: v for k, v in e.items() if k != "value"} for e in keys]))
+    specs = _key_specs(orjson.dumps([{k: v for k, v in e.items() if k != "value"} for e in keys]))
     if specs is None:
         return Configuration.from_dict(saved, source=source)
     values = {e["name"]: None if e.get("value") is None else sys.intern(e["value"]) for e in keys}
@@ -97,9 +98,9 @@ def shared_configuration(saved: dict[str, Any], source: str) -> Configuration:
 
 
 @lru_cache(maxsize=32)
-def _key_specs(definitions: str) -> tuple[KeySpec, ...] | None:
+def _key_specs(definitions: bytes) -> tuple[KeySpec, ...] | None:
     """The KeySpecs of these key definitions (JSON), made once; None if unreadable."""
-    entries = json.loads(definitions)
+    entries = orjson.loads(definitions)
     try:
         template = Configuration.from_dict(
             {

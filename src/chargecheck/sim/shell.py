@@ -88,7 +88,7 @@ class StationShell:
         self._failure_events: set[tuple[str, str]] = set()  # told the model since connected
         self.settings = settings
         self.clock = clock
-        self.store = StationStore(state_file(Path(state_dir), settings.identity))
+        self.store = StationStore(state_file(Path(state_dir), settings.identity), bursts=True)
         self.model: Station | None = None  # None while rebooting
         self.last_model: Station | None = None  # the latest model, for reading its state
         self.failure: BaseException | None = None
@@ -247,7 +247,11 @@ class StationShell:
         if self._out:
             self._out_ready.set()
         self._reschedule(model)
-        self.store.release()
+        try:
+            self.store.release()  # the burst's writes committed before its actions are performed
+        except Exception as exc:  # the station's disk failed: it cannot go on
+            self._fail(exc)
+            raise
         self._notify()
 
     def _reschedule(self, model: Station) -> None:
@@ -426,6 +430,7 @@ class StationShell:
         url, options = connection_target(
             self.model, self.url, self._tls, self.secure_url, cert_file, self._headers
         )
+        self.store.release()  # read the key it may send: no file open through the handshake
         try:
             ws = await connect(
                 url,

@@ -300,6 +300,11 @@ class Simulator:
         return self._shell.connected
 
     @property
+    def connection_attempts(self) -> int:
+        """Connections tried so far (opened or failed, reconnections too)."""
+        return self._shell.attempts
+
+    @property
     def station(self) -> Station:
         """The station model of the present power cycle (read it, do not drive it)."""
         return self._model

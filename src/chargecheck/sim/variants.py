@@ -130,6 +130,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from chargecheck.sim.defects import checked_switches
 
 VARIANTS: dict[str, str] = {
@@ -218,7 +220,7 @@ def shape_configuration(saved: Data, profile: Data, variants: Iterable[str]) -> 
     applies its change; each one switched off takes back what it changed (the profile's
     entries). ``saved`` itself is not changed; the result equals it if nothing changed."""
     chosen = frozenset(variants)
-    data = copy.deepcopy(saved)
+    data = orjson.loads(orjson.dumps(saved))  # a deep copy of JSON data, ~10x deepcopy's pace
     for name, (on, off) in _SHAPES.items():
         (on if name in chosen else off)(data, profile)
     return data
