@@ -42,6 +42,8 @@ TRIGGERABLE = {
     "StatusNotification",
 }
 
+BOOT_TURNS = 50  # 10 ms turns a command waits for the boot answer to be taken
+
 
 class PeerChargePoint(ChargePoint):
     def __init__(self, station: PeerStation, ws: ClientConnection, timeout: float) -> None:
@@ -137,13 +139,19 @@ class PeerChargePoint(ChargePoint):
         self._after(**kwargs)
 
     @on(Action.remote_start_transaction)
-    def on_remote_start_transaction(
+    async def on_remote_start_transaction(
         self,
         id_tag: str,
         connector_id: int | None = None,
         charging_profile: dict[str, Any] | None = None,
         **_: Any,
     ) -> Any:
+        # A CALL read right behind the BootNotification.conf is handled before the boot
+        # coroutine resumes to mark the station booted: give it that turn (bounded).
+        for _turn in range(BOOT_TURNS):
+            if self.station.booted:
+                break
+            await asyncio.sleep(0.01)
         c = self.sessions.choose(connector_id) if self.station.booted else None
         purpose = (charging_profile or {}).get("charging_profile_purpose", "TxProfile")
         if c is None or purpose != "TxProfile":  # 5.11: only a TxProfile may come along
