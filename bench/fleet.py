@@ -21,12 +21,12 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
-from bench.commands import CHARGECHECK, available, missing, per_count, reap
+from bench.commands import CHARGECHECK, available, judge_charging_fleet, missing, per_count, reap
 from bench.options import Options, Row
 from bench.procfs import Sampler
-from bench.sections import Section, verdict
+from bench.sections import Section
 from bench.targets import Target, wait_line
 
 ALONE_WINDOW_S = 10.0  # the window of the one-station run: only its RSS is wanted
@@ -118,38 +118,19 @@ def judge_fleet(rows: list[Row]) -> list[Row]:
     """Issue #25: 10,000 stations charging, MeterValues every 60 s, in one process under
     one core and 100 KB per station, all connected within a minute (binding at 10,000+
     stations and 60 s)."""
-    verdicts = []
-    for row in rows:
-        if "stations" not in row or row["stations"] < 2:
-            continue
-        binding = row["stations"] >= 10_000 and row["meter_interval_s"] == 60
-        kb, connected = row["sim_kb_per_station"], row["connected_s"]
-        checks = [
-            ("simulator CPU % of one core", row["sim_cpu_pct"], "< 100", row["sim_cpu_pct"] < 100),
-            ("simulator KB per station", kb, "< 100", kb is not None and kb < 100),
-            (
-                "seconds until all connected",
-                connected,
-                "<= 60",
-                connected is not None and connected <= 60,
-            ),
-            (
-                "transactions started",
-                row["transactions"],
-                f"= {row['stations']}",
-                row["transactions"] == row["stations"],
-            ),
-            (
-                "MeterValues/s / (stations / interval)",
-                round(row["meter_values_per_s"] * row["meter_interval_s"] / row["stations"], 3),
-                None,
-                None,
-            ),
+
+    def connected(row: Row) -> list[Any]:
+        seconds = row["connected_s"]
+        return [
+            ("seconds until all connected", seconds, "<= 60", seconds is not None and seconds <= 60)
         ]
-        for what, value, target, met in checks:
-            met = met if binding and target is not None else None
-            verdicts.append(verdict(row["stations"], what, value, target if binding else None, met))
-    return verdicts
+
+    return judge_charging_fleet(
+        rows,
+        lambda row: row["stations"] >= 10_000 and row["meter_interval_s"] == 60,
+        100,
+        connected,
+    )
 
 
 FLEET_SECTION = Section(
