@@ -9,6 +9,8 @@ import asyncio
 from dataclasses import replace
 from typing import Any
 
+import pytest
+
 from chargecheck.csms.session import Cursor
 from chargecheck.script import context
 from chargecheck.script.context import CaseContext
@@ -84,21 +86,18 @@ async def test_an_upload_reported_and_never_made_fails_as_soon_as_it_is_reported
 # -- a refused request -----------------------------------------------------------------------
 
 
-async def test_a_rejected_remote_start_ends_the_wait_for_a_transaction(tmp_path, monkeypatch):
-    settings = waiting(transaction=LONG)
+# A connector reserved for another idTag stays Reserved as the cable is pulled and plugged
+# back in (TC_046_2): no status change is due there, none is waited for.
+@pytest.mark.parametrize(
+    ("case", "timeouts"),
+    [("TC_010_CS", {"transaction": LONG}), ("TC_046_2_CS", {"status": LONG, "transaction": LONG})],
+)
+async def test_a_rejected_remote_start_ends_the_waits_for_its_transaction(
+    tmp_path, monkeypatch, case, timeouts
+):
+    settings = waiting(**timeouts)
     verdict = await run_case(
-        tmp_path, monkeypatch, "TC_010_CS", ("remote_start_rejected",), settings=settings
-    )
-    not_tested_because(verdict, "5.11 allows it")
-    assert quick(verdict.duration_s), verdict.duration_s
-
-
-async def test_a_rejected_remote_start_at_a_reserved_connector_ends_at_once(tmp_path, monkeypatch):
-    # The reserved connector stays Reserved as the cable is pulled and plugged back in:
-    # no status change is due, none is waited for.
-    settings = waiting(status=LONG, transaction=LONG)
-    verdict = await run_case(
-        tmp_path, monkeypatch, "TC_046_2_CS", ("remote_start_rejected",), settings=settings
+        tmp_path, monkeypatch, case, ("remote_start_rejected",), settings=settings
     )
     not_tested_because(verdict, "5.11 allows it")
     assert quick(verdict.duration_s), verdict.duration_s
