@@ -15,10 +15,13 @@ from __future__ import annotations
 
 import secrets
 import ssl
+from collections.abc import Awaitable, Callable
 from contextlib import suppress
+from functools import partial
 from typing import Any
 
 from chargecheck.csms.errors import SessionError
+from chargecheck.csms.session import Result
 from chargecheck.script.catalogue.base import not_tested
 from chargecheck.script.catalogue.security_steps import authority, run_password, run_tls
 from chargecheck.script.context import CaseContext
@@ -118,12 +121,17 @@ def _text(wanted: tuple[int, ...]) -> str:
     return " or ".join(str(w) for w in wanted)
 
 
+async def _result(ctx: CaseContext, action: str, payload: dict[str, Any]) -> Result | None:
+    """A preparing call: its result (None: no answer or a CALLERROR)."""
+    with suppress(SessionError):
+        return await ctx.session.call(action, payload, ctx.settings.timeouts.call)
+    return None
+
+
 async def _quiet(ctx: CaseContext, action: str, payload: dict[str, Any]) -> Any:
     """A preparing call: its result's status (None: no answer or a CALLERROR)."""
-    with suppress(SessionError):
-        result = await ctx.session.call(action, payload, ctx.settings.timeouts.call)
-        return result.get("status")
-    return None
+    result = await _result(ctx, action, payload)
+    return None if result is None else result.get("status")
 
 
 async def _reconnected_after(ctx: CaseContext, before: int) -> bool:
@@ -135,17 +143,34 @@ async def _reconnected_after(ctx: CaseContext, before: int) -> bool:
     return False
 
 
+TAKEN = ("Accepted", "RebootRequired")  # a SecurityProfile change the station takes
+
+
+async def change_profile(
+    ctx: CaseContext, target: int, send: Callable[[str, dict[str, Any]], Awaitable[Result | None]]
+) -> tuple[Result | None, bool]:
+    """ChangeConfiguration SecurityProfile ``target`` sent by ``send`` (the result, None
+    when there is none); when the station takes it, the station back on a new connection
+    (use case A05; one that stays on its connection is asked to by the bench closing it).
+    The result, and whether the station came back."""
+    before = ctx.session.connections
+    result = await send("ChangeConfiguration", {"key": "SecurityProfile", "value": str(target)})
+    if result is None or result.get("status") not in TAKEN:
+        return result, False
+    return result, await back_on_new_connection(ctx, before)
+
+
 async def raise_profile(ctx: CaseContext, level: int, target: int) -> str | None:
     """Raise the station from ``level`` to ``target`` over OCPP; None when it reconnected
     on it, else why not."""
     problem = await prepare_raise(ctx, target)
     if problem is not None:
         return problem
-    before = ctx.session.connections
-    got = await _quiet(ctx, "ChangeConfiguration", {"key": "SecurityProfile", "value": str(target)})
-    if got not in ("Accepted", "RebootRequired"):
+    result, back = await change_profile(ctx, target, partial(_result, ctx))
+    got = None if result is None else result.get("status")
+    if got not in TAKEN:
         return f"ChangeConfiguration SecurityProfile {target} answered {got}"
-    if not await back_on_new_connection(ctx, before):
+    if not back:
         return f"no connection on SecurityProfile {target} after it was {got}"
     return _on(ctx, target)
 
@@ -184,7 +209,7 @@ async def _key_set(ctx: CaseContext) -> str | None:
         if uses_key:
             bench_password(ctx, earlier)
         return f"ChangeConfiguration AuthorizationKey answered {got}"
-    await _settled(ctx, before)
+    await settled(ctx, before)
     if not uses_key:
         bench_password(ctx, key)
     return None
@@ -209,11 +234,17 @@ def _on(ctx: CaseContext, target: int) -> str | None:
     return f"its connection ({connection_text(ctx)}) is not one of profile {target}"
 
 
-async def _settled(ctx: CaseContext, before: int) -> None:
-    """After a security parameter change a station may connect again: wait a little for
-    it (it need not)."""
-    with suppress(SessionError):
-        await ctx.session.wait_new_connection(before, ctx.settings.timeouts.status)
+async def settled(ctx: CaseContext, before: int) -> None:
+    """After a security parameter change a station may close its connection to connect
+    again with it (it need not): a little wait for it to go (the status timeout), and once
+    gone, one for it to come back (its reboot and connect time). ``before``: the station's
+    connections before the change."""
+    session = ctx.session
+    if session.connections == before:
+        with suppress(SessionError):
+            await session.wait_disconnected(ctx.settings.timeouts.status)
+    if not session.connected:
+        await _reconnected_after(ctx, before)
 
 
 async def _root_installed(ctx: CaseContext) -> str | None:

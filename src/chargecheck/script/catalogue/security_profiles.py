@@ -12,19 +12,20 @@ TESTED naming what would reach it.
 
 from __future__ import annotations
 
-from contextlib import suppress
+from functools import partial
 
-from chargecheck.csms.errors import SessionError
 from chargecheck.script.catalogue.base import ask
 from chargecheck.script.catalogue.security_levels import (
+    TAKEN,
     at_profile,
-    back_on_new_connection,
     bench_password,
+    change_profile,
     connection_text,
     meets,
     new_key,
     prepare_raise,
     serves,
+    settled,
 )
 from chargecheck.script.catalogue.security_steps import (
     WHITEPAPER,
@@ -40,6 +41,7 @@ TLS_VERSIONS = ("TLSv1.2", "TLSv1.3")  # whitepaper, profile 2: TLS 1.2 or above
 
 
 async def _key_changed(ctx: CaseContext, name: str, key: str) -> bool:
+    before = ctx.session.connections
     result = await ask(ctx, name, "ChangeConfiguration", {"key": "AuthorizationKey", "value": key})
     if result is None:
         return False
@@ -48,19 +50,8 @@ async def _key_changed(ctx: CaseContext, name: str, key: str) -> bool:
         not_tested(ctx, name, f"answered {got}: the station keeps its key", evidence)
         return False
     ctx.check(True, name, "Accepted", evidence)
-    await _settled(ctx)
+    await settled(ctx, before)
     return True
-
-
-async def _settled(ctx: CaseContext) -> None:
-    """A station may close its connection after answering a security parameter change, to
-    connect again with it: the case goes on once it is back (or did not go)."""
-    with suppress(SessionError):
-        await ctx.session.wait_disconnected(ctx.settings.timeouts.status)
-    with suppress(SessionError):
-        await ctx.session.wait_connected(
-            ctx.settings.timeouts.reboot + ctx.settings.timeouts.connect
-        )
 
 
 @security_case(
@@ -136,20 +127,17 @@ async def profile_upgraded(ctx: CaseContext, level: int) -> str:
         not_tested(ctx, name, f"SecurityProfile {level}: {problem}")
         return ""
     change = f"ChangeConfiguration SecurityProfile {target} is Accepted"
-    before = ctx.session.connections
     seen = len(ctx.central.refusals) if ctx.central is not None else 0
-    result = await ask(
-        ctx, change, "ChangeConfiguration", {"key": "SecurityProfile", "value": str(target)}
-    )
+    result, back = await change_profile(ctx, target, partial(ask, ctx, change))
     if result is None:
         return ""
     got, evidence = result.get("status"), (result.call_entry_id, result.entry_id)
-    if got not in ("Accepted", "RebootRequired"):
+    if got not in TAKEN:
         not_tested(ctx, change, f"answered {got}", evidence)
         return ""
     ctx.check(True, change, f"answered {got}", evidence)
     rule = f"{WHITEPAPER} A05: after the change the Charge Point SHALL connect using SecurityProfile {target}"
-    if not await back_on_new_connection(ctx, before):
+    if not back:
         refusals = ctx.central.refusals[seen:] if ctx.central is not None else []
         mine = [r for r in refusals if r[0] == ctx.session.identity and r[1] == 401]
         if mine:
