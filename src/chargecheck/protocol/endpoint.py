@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from chargecheck.protocol.actions import CENTRAL_ACTIONS, STATION_ACTIONS
 from chargecheck.protocol.errors import (
     ChargecheckError,
     FrameError,
@@ -35,6 +34,7 @@ from chargecheck.protocol.frames import (
 )
 from chargecheck.protocol.schemas import validate
 from chargecheck.protocol.tracker import CallTracker, PendingCall
+from chargecheck.protocol.versions import OCPP16, OcppVersion
 
 
 class Role(Enum):
@@ -43,13 +43,13 @@ class Role(Enum):
     CENTRAL_SYSTEM = "central"
     CHARGE_POINT = "station"
 
-    @property
-    def peer_actions(self) -> frozenset[str]:
-        return STATION_ACTIONS if self is Role.CENTRAL_SYSTEM else CENTRAL_ACTIONS
+    def peer_actions(self, version: OcppVersion = OCPP16) -> frozenset[str]:
+        central = self is Role.CENTRAL_SYSTEM
+        return version.station_actions if central else version.central_actions
 
-    @property
-    def own_actions(self) -> frozenset[str]:
-        return CENTRAL_ACTIONS if self is Role.CENTRAL_SYSTEM else STATION_ACTIONS
+    def own_actions(self, version: OcppVersion = OCPP16) -> frozenset[str]:
+        central = self is Role.CENTRAL_SYSTEM
+        return version.central_actions if central else version.station_actions
 
 
 class InboundKind(Enum):
@@ -81,13 +81,18 @@ class Inbound:
 RECENT_CALL_IDS = 1024
 
 
-def _call_error(error: PeerProtocolError, unique_id: str | None) -> CallError:
-    return CallError(unique_id or UNKNOWN_UNIQUE_ID, error.code, error.description)
+def _call_error(
+    error: PeerProtocolError, unique_id: str | None, version: OcppVersion = OCPP16
+) -> CallError:
+    code = version.wire_code(error.code, getattr(error, "kind", None))
+    return CallError(unique_id or UNKNOWN_UNIQUE_ID, code, error.description)
 
 
-def _validate_own(action: str, payload: dict[str, Any], *, response: bool) -> None:
+def _validate_own(
+    action: str, payload: dict[str, Any], *, response: bool, version: OcppVersion
+) -> None:
     try:
-        validate(action, payload, response=response)
+        validate(action, payload, response=response, version=version)
     except SchemaViolation as exc:
         raise LocalProtocolError(f"refusing to send an invalid {exc.description}") from exc
 
@@ -95,10 +100,20 @@ def _validate_own(action: str, payload: dict[str, Any], *, response: bool) -> No
 class Endpoint:
     """Codec + validation + call tracking for one side of one station's link."""
 
-    def __init__(self, role: Role, new_id: Callable[[], str], *, recent_call_ids: int = 0) -> None:
+    def __init__(
+        self,
+        role: Role,
+        new_id: Callable[[], str],
+        *,
+        recent_call_ids: int = 0,
+        version: OcppVersion = OCPP16,
+    ) -> None:
         """``recent_call_ids``: how many of the peer's latest CALL ids to check new ones
-        against (0: none)."""
+        against (0: none); ``version``: the OCPP version the link was negotiated for."""
         self.role = role
+        self.version = version
+        self._peer_actions = role.peer_actions(version)
+        self._own_actions = role.own_actions(version)
         self.tracker = CallTracker(new_id)
         self._recent = recent_call_ids
         # The peer's recent CALL ids, oldest first (popitem(last=False) is O(1); deleting
@@ -115,7 +130,8 @@ class Endpoint:
         try:
             frame = decode_frame(text)
         except FrameError as exc:
-            return Inbound(InboundKind.BAD_FRAME, answer=_call_error(exc, exc.unique_id), error=exc)
+            answer = _call_error(exc, exc.unique_id, self.version)
+            return Inbound(InboundKind.BAD_FRAME, answer=answer, error=exc)
         if isinstance(frame, Call):
             return self._receive_call(frame)
         return self._receive_reply(frame)
@@ -124,14 +140,20 @@ class Endpoint:
         error = self._reused_id(call) or self._unknown_action(call)
         if error is None:
             try:
-                validate(call.action, call.payload, unique_id=call.unique_id, plain=call.plain)
+                validate(
+                    call.action,
+                    call.payload,
+                    unique_id=call.unique_id,
+                    plain=call.plain,
+                    version=self.version,
+                )
             except SchemaViolation as exc:
                 error = exc
         if error is not None:
             return Inbound(
                 InboundKind.REJECTED_CALL,
                 call,
-                answer=_call_error(error, call.unique_id),
+                answer=_call_error(error, call.unique_id, self.version),
                 error=error,
             )
         return Inbound(InboundKind.CALL, call)
@@ -155,11 +177,11 @@ class Endpoint:
         return None
 
     def _unknown_action(self, call: Call) -> PeerProtocolError | None:
-        if call.action in self.role.peer_actions:
+        if call.action in self._peer_actions:
             return None
         # OCPP-J 1.6 4.2.3: NotImplemented "Requested Action is not known by receiver",
         # NotSupported "Requested Action is recognized but not supported".
-        if call.action in self.role.own_actions:
+        if call.action in self._own_actions:
             what = f"{call.action} is not an action the {self.role.name} answers"
             return PeerProtocolError("NotSupported", what, call.unique_id)
         return PeerProtocolError(
@@ -175,7 +197,7 @@ class Endpoint:
             return Inbound(InboundKind.UNEXPECTED_REPLY, reply, error=exc)
         if isinstance(reply, CallResult):
             try:
-                validate(pending.call.action, reply.payload, response=True)
+                validate(pending.call.action, reply.payload, response=True, version=self.version)
             except SchemaViolation as exc:
                 return Inbound(InboundKind.INVALID_REPLY, reply, pending, error=exc)
         return Inbound(InboundKind.REPLY, reply, pending)
@@ -184,10 +206,10 @@ class Endpoint:
 
     def call(self, action: str, payload: dict[str, Any], now: float, timeout: float) -> Call:
         """A new CALL, validated: ``LocalProtocolError`` if this side's payload is bad."""
-        _validate_own(action, payload, response=False)
+        _validate_own(action, payload, response=False, version=self.version)
         return self.tracker.new_call(action, payload, now, timeout)
 
     def result(self, call: Call, payload: dict[str, Any]) -> CallResult:
         """The CALLRESULT answering ``call``, validated against the response schema."""
-        _validate_own(call.action, payload, response=True)
+        _validate_own(call.action, payload, response=True, version=self.version)
         return CallResult(call.unique_id, payload)

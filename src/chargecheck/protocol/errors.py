@@ -15,21 +15,11 @@ children, answered on the wire with the OCPP-J error code they carry) or this si
 
 from __future__ import annotations
 
-# OCPP-J 1.6 section 4.2.3, table "Valid Error Codes".
-ERROR_CODES = frozenset(
-    {
-        "NotImplemented",
-        "NotSupported",
-        "InternalError",
-        "ProtocolError",
-        "SecurityError",
-        "FormationViolation",
-        "PropertyConstraintViolation",
-        "OccurenceConstraintViolation",
-        "TypeConstraintViolation",
-        "GenericError",
-    }
-)
+from chargecheck.protocol.versions import ERROR_CODES_16, ERROR_CODES_201
+
+# Every CALLERROR code of the versions spoken (OCPP-J 1.6 section 4.2.3, 2.0.1 part 4
+# section 4.3): what the codec lets out; which one a peer gets is its version's choice.
+ERROR_CODES = ERROR_CODES_16 | ERROR_CODES_201
 
 
 class ChargecheckError(Exception):
@@ -51,7 +41,17 @@ class PeerProtocolError(ChargecheckError):
 
 
 class FrameError(PeerProtocolError):
-    """Raised by ``decode_frame`` for text that is not a valid OCPP-J message."""
+    """Raised by ``decode_frame`` for text that is not a valid OCPP-J message.
+
+    ``kind`` says what a version with finer codes answers it with (``OcppVersion.wire_code``):
+    "rpc" for content that is no RPC message at all (not JSON, not an array, no readable
+    MessageId or Action), "message_type" for an unknown MessageTypeId, None otherwise."""
+
+    def __init__(
+        self, code: str, description: str, unique_id: str | None = None, kind: str | None = None
+    ) -> None:
+        super().__init__(code, description, unique_id)
+        self.kind = kind
 
 
 class SchemaViolation(PeerProtocolError):

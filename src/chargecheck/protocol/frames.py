@@ -115,7 +115,7 @@ def _loads(text: str | bytes) -> tuple[Any, bool]:
                     raise
         return _exact_loads(data), False
     except (ValueError, RecursionError) as exc:
-        raise FrameError("FormationViolation", f"not valid JSON: {exc}") from None
+        raise FrameError("FormationViolation", f"not valid JSON: {exc}", kind="rpc") from None
 
 
 def decode_frame(text: str | bytes) -> Frame:
@@ -127,15 +127,22 @@ def decode_frame(text: str | bytes) -> Frame:
     """
     message, plain = _loads(text)
     if not isinstance(message, list) or not message:
-        raise FrameError("FormationViolation", "an OCPP-J message must be a non-empty JSON array")
+        raise FrameError(
+            "FormationViolation", "an OCPP-J message must be a non-empty JSON array", kind="rpc"
+        )
     type_id = message[0]
     if not isinstance(type_id, int) or isinstance(type_id, bool):
-        raise FrameError("FormationViolation", f"MessageTypeId must be an integer, got {type_id!r}")
+        raise FrameError(
+            "FormationViolation", f"MessageTypeId must be an integer, got {type_id!r}", kind="rpc"
+        )
     unique_id = _read_unique_id(message)
     message_type = _TYPES.get(type_id)
     if message_type is None:
         raise FrameError(
-            "ProtocolError", f"unknown MessageTypeId {type_id} (2, 3 or 4 expected)", unique_id
+            "ProtocolError",
+            f"unknown MessageTypeId {type_id} (2, 3 or 4 expected)",
+            unique_id,
+            kind="message_type",
         )
     expected = _LENGTHS[message_type]
     if len(message) != expected:
@@ -143,12 +150,14 @@ def decode_frame(text: str | bytes) -> Frame:
             "ProtocolError",
             f"{message_type.name} must have {expected} elements, got {len(message)}",
             unique_id,
+            kind="rpc",
         )
     if unique_id is None:
         raise FrameError(
             "FormationViolation",
             f"UniqueId must be a string of 1 to {MAX_UNIQUE_ID_LENGTH} characters, "
             f"got {message[1]!r}",
+            kind="rpc",
         )
     if message_type is MessageType.CALL:
         return _decode_call(message, unique_id, plain)
@@ -180,7 +189,7 @@ def _decode_call(message: list[Any], unique_id: str, plain: bool) -> Call:
     action = message[2]
     if not isinstance(action, str) or not action:
         raise FrameError(
-            "FormationViolation", f"Action must be a string, got {action!r}", unique_id
+            "FormationViolation", f"Action must be a string, got {action!r}", unique_id, kind="rpc"
         )
     return Call(unique_id, action, _payload(message[3], f"{action} payload", unique_id), plain)
 

@@ -1,4 +1,5 @@
-"""Validation of OCPP 1.6 payloads against the JSON schemas of the ``ocpp`` package.
+"""Validation of OCPP payloads (1.6 and 2.0.1, ``versions``) against the JSON schemas of
+the ``ocpp`` package.
 
 Each schema is compiled once with fastjsonschema, on first use, and kept, together with
 fast yes/no checks that let a valid payload through without the fastjsonschema validator:
@@ -26,10 +27,10 @@ from typing import Any
 
 import fastjsonschema
 
-from chargecheck.protocol.actions import ALL_ACTIONS
 from chargecheck.protocol.errors import LocalProtocolError, SchemaViolation
 from chargecheck.protocol.rs_check import RsCheck, compile_rs_check, has_object_array
 from chargecheck.protocol.schema_check import Check, compile_check
+from chargecheck.protocol.versions import OCPP16, OcppVersion
 
 _CODE_BY_RULE = {
     "required": "OccurenceConstraintViolation",
@@ -41,35 +42,38 @@ _DEFAULT_CODE = "PropertyConstraintViolation"
 Validator = Callable[[Any], Any]
 
 
-def schema_text(action: str, response: bool) -> str:
+def schema_text(action: str, response: bool, version: OcppVersion = OCPP16) -> str:
     """The JSON text of the schema of ``action``'s request or response."""
-    if action not in ALL_ACTIONS:
-        raise LocalProtocolError(f"{action!r} is not an OCPP 1.6 action")
-    name = f"{action}Response.json" if response else f"{action}.json"
-    return resources.files("ocpp.v16").joinpath("schemas", name).read_text(encoding="utf-8")
+    if action not in version.all_actions:
+        raise LocalProtocolError(f"{action!r} is not an OCPP {version.name} action")
+    name = version.schema_file(action, response)
+    package = resources.files(version.schema_package)
+    return package.joinpath("schemas", name).read_text(encoding="utf-8")
 
 
 @cache
-def compiled(action: str, response: bool) -> Validator:
+def compiled(action: str, response: bool, version: OcppVersion = OCPP16) -> Validator:
     """The compiled validator of ``action``'s request (or response) schema."""
-    schema = json.loads(schema_text(action, response))
+    schema = json.loads(schema_text(action, response, version))
     return fastjsonschema.compile(schema)
 
 
 @cache
-def rs_check(action: str, response: bool) -> RsCheck | None:
+def rs_check(action: str, response: bool, version: OcppVersion = OCPP16) -> RsCheck | None:
     """The jsonschema-rs check of ``action``'s request (or response) schema, if it has one
     and an array of objects (elsewhere the Python check is as fast)."""
-    schema = json.loads(schema_text(action, response))
+    schema = json.loads(schema_text(action, response, version))
     return compile_rs_check(schema) if has_object_array(schema) else None
 
 
 @cache
-def integral_numbers_are_integers(action: str, response: bool) -> bool:
+def integral_numbers_are_integers(
+    action: str, response: bool, version: OcppVersion = OCPP16
+) -> bool:
     """True for a schema of draft 06 or later (the security extension's), where
     "integer" is any number with a zero fractional part (``1.0``, ``2e1``, ``1e400``),
     not only one written without fraction or exponent as in draft 04."""
-    declared = json.loads(schema_text(action, response)).get("$schema", "")
+    declared = json.loads(schema_text(action, response, version)).get("$schema", "")
     return "draft-04" not in declared
 
 
@@ -87,9 +91,9 @@ def _integral_as_int(value: Any) -> Any:
 
 
 @cache
-def quick_check(action: str, response: bool) -> Check | None:
+def quick_check(action: str, response: bool, version: OcppVersion = OCPP16) -> Check | None:
     """The fast check of ``action``'s request (or response) schema, if it has one."""
-    return compile_check(json.loads(schema_text(action, response)))
+    return compile_check(json.loads(schema_text(action, response, version)))
 
 
 def validate(
@@ -99,21 +103,23 @@ def validate(
     response: bool = False,
     unique_id: str | None = None,
     plain: bool = False,
+    version: OcppVersion = OCPP16,
 ) -> None:
-    """Check ``payload`` against the 1.6 schema; raise ``SchemaViolation`` if it fails.
+    """Check ``payload`` against ``version``'s schema; raise ``SchemaViolation`` if it
+    fails (its code in 1.6's spelling: ``OcppVersion.wire_code`` gives the version's).
 
     ``plain``: the payload holds only exact JSON types (orjson parsed it), so the
     jsonschema-rs check may skip its type gate (see ``rs_check``)."""
-    rs = rs_check(action, response)
+    rs = rs_check(action, response, version)
     if rs is not None and rs(payload, plain):
         return
-    quick = quick_check(action, response)
+    quick = quick_check(action, response, version)
     if quick is not None and quick(payload):
         return
-    if not plain and integral_numbers_are_integers(action, response):
+    if not plain and integral_numbers_are_integers(action, response, version):
         payload = _integral_as_int(payload)
     try:
-        compiled(action, response)(payload)
+        compiled(action, response, version)(payload)
     except fastjsonschema.JsonSchemaValueException as exc:
         path = ".".join(str(part) for part in exc.path[1:]) if exc.path else ""
         what = f"{action}{'Response' if response else ''}"
