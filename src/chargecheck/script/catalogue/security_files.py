@@ -270,8 +270,16 @@ def _notifications(
     return seen, [m.payload["status"] for m in seen], tuple(m.entry_id for m in seen)
 
 
+INSTALLED = ("Installing", "Installed", "InstallRebooting")  # the image is going in: a reboot
+
+
 async def _settled(ctx: CaseContext, cursor: Cursor) -> None:
-    """A station that installed reboots: its BootNotification and connection are waited for."""
+    """A station that installed reboots: its BootNotification and connection are waited
+    for. An update whose last status so far says otherwise (InvalidSignature, a failure)
+    brings no reboot: nothing is waited for."""
+    statuses = _notifications(ctx, cursor)[1]
+    if not statuses or statuses[-1] not in INSTALLED:
+        return
     if await watch(ctx, "BootNotification", None, cursor, ctx.settings.timeouts.reboot):
         with suppress(SessionError):
             await ctx.session.wait_connected(ctx.settings.timeouts.connect)
