@@ -1,8 +1,9 @@
 """How the Central System answers the station's own CALLs: a table of defaults that
 a run configures and a test case can override for its duration.
 
-Pure: ``answer`` takes the call and the current UTC time text and returns the
-CALLRESULT payload; nothing here touches a socket.
+Pure: ``answer`` takes the call, the current UTC time text and the OCPP version the
+station speaks, and returns the CALLRESULT payload; nothing here touches a socket. The
+settings serve both versions; the 2.0.1 defaults are in ``answers201``.
 """
 
 from __future__ import annotations
@@ -13,13 +14,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from chargecheck.csms.answers201 import DEFAULTS_201
+from chargecheck.protocol.versions import OCPP16, OCPP201, OcppVersion
+
 Payload = dict[str, Any]
 Override = Callable[[Payload], Payload]
 
 
 @dataclass
 class Answers:
-    """Answers to station-initiated calls (OCPP 1.6 chapter 4), per run."""
+    """Answers to station-initiated calls (OCPP 1.6 chapter 4; OCPP 2.0.1 part 2 through
+    ``answers201``), per run."""
 
     boot_status: str = "Accepted"  # Accepted / Pending / Rejected (section 4.2)
     heartbeat_interval: int = 3600
@@ -43,16 +48,19 @@ class Answers:
             self._transaction_ids = itertools.count(self.first_transaction_id)
         return next(self._transaction_ids)
 
-    def answer(self, action: str, payload: Payload, now_text: str) -> Payload:
+    def answer(
+        self, action: str, payload: Payload, now_text: str, version: OcppVersion = OCPP16
+    ) -> Payload:
         stack = self._overrides.get(action)
         if stack:
             return stack[-1](payload)
-        build = _DEFAULTS.get(action)
+        build = _DEFAULTS_BY_VERSION[version].get(action)
         return build(self, payload, now_text) if build else {}
 
     @contextmanager
     def override(self, action: str, build: Override) -> Iterator[None]:
-        """Answer ``action`` with ``build(payload)`` inside the ``with`` block."""
+        """Answer ``action`` with ``build(payload)`` inside the ``with`` block (whatever
+        version the station speaks: the payload is checked against its schema)."""
         stack = self._overrides.setdefault(action, [])
         stack.append(build)
         try:
@@ -83,3 +91,5 @@ _DEFAULTS: dict[str, Callable[[Answers, Payload, str], Payload]] = {
     "SignCertificate": lambda a, p, now: {"status": "Rejected"},
     # StatusNotification, MeterValues, *StatusNotification, SecurityEventNotification: {}
 }
+
+_DEFAULTS_BY_VERSION = {OCPP16: _DEFAULTS, OCPP201: DEFAULTS_201}

@@ -1,9 +1,12 @@
-"""The Central System's WebSocket server (OCPP-J 1.6 section 3, transport).
+"""The Central System's WebSocket server (OCPP-J 1.6 section 3, OCPP 2.0.1 part 4
+section 3, transport).
 
 A station connects to ``ws://HOST:PORT/<anything>/<identity>``; the last path segment,
-URL-decoded, is its charge box identity. The handshake must offer the subprotocol
-``ocpp1.6`` (OCPP-J 1.6 section 3.1.2) and, where a password is configured, carry
-HTTP Basic credentials with the identity as user (security profile 1). With a TLS
+URL-decoded, is its charge box identity. The handshake must offer the subprotocol of an
+OCPP version the bench accepts (``ocpp1.6``, ``ocpp2.0.1``: OCPP-J 1.6 section 3.1.2,
+2.0.1 part 4 section 3.1.2; ``choose_version`` says which one a station offering several
+gets) and, where a password is configured, carry HTTP Basic credentials with the identity
+as user (security profile 1). With a TLS
 context the bench serves ``wss://`` (profiles 2 and 3, ``csms/tls.py``); a failed TLS
 handshake is a refusal too. Every refusal is journaled with its reason and the peer's
 address; nothing is refused silently.
@@ -21,7 +24,7 @@ import base64
 import binascii
 import hmac
 import ssl
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
 from http import HTTPStatus
@@ -31,6 +34,7 @@ from urllib.parse import unquote, urlsplit
 
 from websockets.datastructures import Headers
 from websockets.http11 import Request, Response
+from websockets.typing import Subprotocol
 
 from chargecheck.clock import Clock
 from chargecheck.csms.answers import Answers
@@ -42,8 +46,7 @@ from chargecheck.csms.session import Session
 from chargecheck.csms.transport import StationLink
 from chargecheck.journal.store import Journal
 from chargecheck.protocol.tracker import counter_ids
-
-SUBPROTOCOL = "ocpp1.6"
+from chargecheck.protocol.versions import BY_SUBPROTOCOL, OcppVersion, version_named
 
 
 @dataclass
@@ -75,8 +78,14 @@ class ServerSettings:
     # default: measured on 2 cores it bought no calls/s and no p99 (bench/README.md,
     # issue #12); it is for a server with cores to spare.
     journal_process: bool = False
+    # The OCPP versions accepted, by name ("1.6", "2.0.1"; ``protocol/versions.py``).
+    ocpp_versions: tuple[str, ...] = ("1.6", "2.0.1")
 
     def __post_init__(self) -> None:
+        if not self.ocpp_versions:
+            raise ValueError("ocpp_versions must name at least one OCPP version")
+        for name in self.ocpp_versions:
+            version_named(name)  # ValueError naming the versions known
         if self.duplicate_identity not in DUPLICATE_IDENTITY_POLICIES:
             raise ValueError(
                 f"duplicate_identity must be one of {', '.join(DUPLICATE_IDENTITY_POLICIES)}, "
@@ -86,6 +95,38 @@ class ServerSettings:
             raise ValueError("max_pending_calls, max_frame_bytes and frame_burst must be >= 1")
         if self.max_frames_per_second is not None and self.max_frames_per_second <= 0:
             raise ValueError("max_frames_per_second must be > 0 (None: no limit)")
+
+    @property
+    def versions(self) -> tuple[OcppVersion, ...]:
+        return tuple(version_named(name) for name in self.ocpp_versions)
+
+
+def offered_subprotocols(headers: Headers) -> list[str]:
+    """The subprotocols a handshake offers, in its order (RFC 6455 section 4.1: one or
+    more comma-separated values, over one or more Sec-WebSocket-Protocol headers)."""
+    return [
+        p.strip()
+        for value in headers.get_all("Sec-WebSocket-Protocol")
+        for p in value.split(",")
+        if p.strip()
+    ]
+
+
+def choose_version(offered: Sequence[str], accepted: Sequence[OcppVersion]) -> OcppVersion | None:
+    """The OCPP version of a connection: the first subprotocol the station offered that
+    names a version the bench accepts; None if it offered none of them.
+
+    The station's order decides: OCPP 2.0.1 part 4 section 3.1.2 has the Charging
+    Station list the versions it supports in order of preference, and RFC 6455 section
+    4.2.2 has the server answer with one of the offered values; nothing in either
+    obliges the server to prefer its own order, so a station that offers
+    ``ocpp2.0.1, ocpp1.6`` gets 2.0.1, and one that offers ``ocpp1.6, ocpp2.0.1`` gets
+    1.6. Subprotocol names are compared exactly (they are case-sensitive tokens)."""
+    for name in offered:
+        version = BY_SUBPROTOCOL.get(name)
+        if version is not None and version in accepted:
+            return version
+    return None
 
 
 def identity_from_path(path: str) -> str | None:
@@ -282,17 +323,17 @@ class CentralSystem:
         identity = identity_from_path(request.path)
         if identity is None:
             return HTTPStatus.NOT_FOUND, "no charge box identity in the URL", None
-        offered = [
-            p.strip()
-            for value in request.headers.get_all("Sec-WebSocket-Protocol")
-            for p in value.split(",")
-        ]
-        if SUBPROTOCOL not in offered:
+        offered = offered_subprotocols(request.headers)
+        version = choose_version(offered, self.settings.versions)
+        if version is None:
+            accepted = " or ".join(v.subprotocol for v in self.settings.versions)
             return (
                 HTTPStatus.BAD_REQUEST,
-                f"subprotocol {SUBPROTOCOL} is required (offered: {offered or 'none'})",
+                f"subprotocol {accepted} is required (offered: {offered or 'none'})",
                 identity,
             )
+        # websockets answers with the first of these the station offered: only this one.
+        link.ws.available_subprotocols = [Subprotocol(version.subprotocol)]
         password = self.settings.passwords.get(identity, self.settings.passwords.get("*"))
         if password and not _certified(link):  # "" for an identity: none required
             credentials = basic_credentials(request.headers)
@@ -312,7 +353,7 @@ class CentralSystem:
         s = self.settings
         link = StationLink(
             self,
-            subprotocol=SUBPROTOCOL,
+            subprotocol=self.settings.versions[0].subprotocol,  # narrowed in _refusal
             max_size=s.max_frame_bytes,
             compression=s.compression,
             open_timeout=s.open_timeout,
@@ -373,7 +414,8 @@ class CentralSystem:
             valid = bool(password) and user == identity
             valid = valid and hmac.compare_digest(given.encode(), str(password).encode())
             detail["basic_auth"] = {"user": user, "valid": valid}
-        session.attach(link, detail)
+        # The subprotocol websockets answered with is the one _refusal chose.
+        session.attach(link, detail, BY_SUBPROTOCOL[str(link.subprotocol)])
         self._arrived.set()
         return session.receive
 

@@ -37,6 +37,7 @@ from chargecheck.protocol.frames import (
     decode_frame,
     encode_frame,
 )
+from chargecheck.protocol.versions import OCPP16, OcppVersion
 
 
 class Connection(Protocol):
@@ -185,6 +186,7 @@ class Session:
         self._writer = writer
         self._clock = clock
         self._run_id = run_id
+        self._new_id = new_id  # for the endpoint of a connection on another OCPP version
         self._endpoint = Endpoint(Role.CENTRAL_SYSTEM, new_id, recent_call_ids=RECENT_CALL_IDS)
         # CALLs of the station received and not answered yet, and how many may be.
         self.unanswered = 0
@@ -203,6 +205,11 @@ class Session:
     @property
     def connected(self) -> bool:
         return self._connection is not None
+
+    @property
+    def version(self) -> OcppVersion:
+        """The OCPP version of the latest connection (1.6 before any)."""
+        return self._endpoint.version
 
     @property
     def local_address(self) -> tuple[str, int] | None:
@@ -305,7 +312,17 @@ class Session:
 
     # -- what the transport uses ------------------------------------------------
 
-    def attach(self, connection: Connection, detail: dict[str, Any]) -> None:
+    def attach(
+        self, connection: Connection, detail: dict[str, Any], version: OcppVersion = OCPP16
+    ) -> None:
+        if version is not self._endpoint.version:  # the CALL ids in flight stay tracked
+            if self.connections:
+                detail = {**detail, "previous_version": self._endpoint.version.name}
+            tracker = self._endpoint.tracker
+            self._endpoint = Endpoint(
+                Role.CENTRAL_SYSTEM, self._new_id, recent_call_ids=RECENT_CALL_IDS, version=version
+            )
+            self._endpoint.tracker = tracker
         self._connection = connection
         self._local_address = connection.local_address
         self._endpoint.new_connection()
@@ -421,7 +438,8 @@ class Session:
     def _answer(self, call: Call, entry_id: int, frame: str | bytes) -> None:
         payload: dict[str, Any] | None = None
         try:
-            payload = self.answers.answer(call.action, call.payload, self._clock.utc_text())
+            now = self._clock.utc_text()
+            payload = self.answers.answer(call.action, call.payload, now, self._endpoint.version)
             reply: Frame = self._endpoint.result(call, payload)
         except Exception as exc:  # the bench's own answer is broken: say so, never crash
             self._journal_event("bench_error", {"frame": entry_id, "error": repr(exc)})

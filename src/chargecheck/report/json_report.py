@@ -60,6 +60,7 @@ def report_document(report: RunReport) -> dict[str, Any]:
             "serial_number": station.serial_number,
             "firmware_version": station.firmware_version,
             "boot": station.boot,
+            "ocpp_version": station.ocpp_version,
         },
         "security": _security(report.security),
         "summary": {

@@ -68,6 +68,7 @@ def _properties(report: RunReport) -> list[tuple[str, str]]:
         ("station.model", station.model),
         ("station.serial_number", station.serial_number),
         ("station.firmware_version", station.firmware_version),
+        ("station.ocpp_version", station.ocpp_version),
         ("run.id", str(report.run_id)),
         ("run.kind", report.kind),
         ("run.settings", report.settings),

@@ -21,6 +21,7 @@ from typing import Any
 from chargecheck import __version__
 from chargecheck.journal.store import FRAME_IN, FRAME_OUT, Entry, Journal, RunInfo
 from chargecheck.protocol import Call, CallError, CallResult, FrameError, decode_frame
+from chargecheck.protocol.versions import BY_SUBPROTOCOL
 from chargecheck.script.packs import DEFAULT_PACK, SEED_HEADER, SEED_TITLE
 from chargecheck.script.verdict import Outcome, Verdict, combine
 
@@ -65,7 +66,8 @@ class LogEntry:
 
 @dataclass(frozen=True)
 class StationIdentity:
-    """Who was tested: the charge point identity and its BootNotification values."""
+    """Who was tested: the charge point identity, its BootNotification values and the
+    OCPP version it connected with."""
 
     identity: str
     vendor: str = ""
@@ -73,6 +75,7 @@ class StationIdentity:
     serial_number: str = ""
     firmware_version: str = ""
     boot: dict[str, Any] = field(default_factory=dict)  # the BootNotification.req as sent
+    ocpp_version: str = ""  # "1.6", "2.0.1" (``ocpp_version``); "": no connection recorded
 
 
 @dataclass(frozen=True)
@@ -218,6 +221,7 @@ def load_run(journal: Journal, run_id: int) -> RunReport:
     entries = tuple(log_entries(journal.entries(run_id)))
     central = str(run.info.get("central_system") or f"chargecheck {__version__}")
     station = station_identity(run, verdicts, entries)
+    station = replace(station, ocpp_version=ocpp_version(station.identity, entries))
     return RunReport(
         run_id=run.id,
         kind=run.kind,
@@ -331,6 +335,17 @@ def station_identity(
         ):
             boot = entry.payload
     boot = boot or {}
+    # OCPP 2.0.1 names the station in a ChargingStationType (part 2, BootNotificationRequest).
+    named = boot.get("chargingStation")
+    if isinstance(named, dict):
+        return StationIdentity(
+            identity=identity,
+            vendor=str(named.get("vendorName", "")),
+            model=str(named.get("model", "")),
+            serial_number=str(named.get("serialNumber", "")),
+            firmware_version=str(named.get("firmwareVersion", "")),
+            boot=dict(boot),
+        )
     return StationIdentity(
         identity=identity,
         vendor=str(boot.get("chargePointVendor", "")),
@@ -339,6 +354,18 @@ def station_identity(
         firmware_version=str(boot.get("firmwareVersion", "")),
         boot=dict(boot),
     )
+
+
+def ocpp_version(identity: str, entries: Iterable[LogEntry]) -> str:
+    """The OCPP version of the station's first connection in the run, by the subprotocol
+    its connect entry records ("1.6", "2.0.1"; an unknown subprotocol as written); ""
+    if none is recorded."""
+    for entry in entries:
+        if entry.kind == "connect" and entry.station in (identity, None):
+            subprotocol = str(entry.detail.get("subprotocol") or "")
+            version = BY_SUBPROTOCOL.get(subprotocol)
+            return version.name if version is not None else subprotocol
+    return ""
 
 
 # Where each field of a finding may be found, first match wins. ``chargecheck.conformance``

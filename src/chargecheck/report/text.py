@@ -54,6 +54,7 @@ def header_fields(report: RunReport) -> list[tuple[str, str]]:
     return [
         *((name, station_field(station, name) or UNSET) for name in report.script.header),
         ("Charge Point Identity", station.identity or UNSET),
+        ("Protocol", f"OCPP {station.ocpp_version}" if station.ocpp_version else UNSET),
         ("Date", f"{report.started_utc[:10]} {_clock_time(report.started_utc)}{ended} UTC"),
         ("Bench Version", report.bench_version),
         ("Settings", report.settings or UNSET),
