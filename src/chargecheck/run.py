@@ -160,6 +160,7 @@ async def _run_bench(
         tls=_tls(journal, run_id, options, console),
         secure=secure.context if secure is not None else None,
         secure_port=options.secure_port or 0,
+        preferred_version=options.script.ocpp if options.script is not None else "1.6",
         **settings.limits.server_keys(),
     )
     verdicts: list[Verdict] = []

@@ -40,6 +40,24 @@ def test_the_version_is_the_stations_first_offered_that_the_bench_accepts(
     assert choose_version(offered, accepted) is chosen
 
 
+@pytest.mark.parametrize(
+    ("offered", "preferred", "chosen"),
+    [
+        (["ocpp2.0.1", "ocpp1.6"], OCPP16, OCPP16),  # the run's script is for 1.6
+        (["ocpp1.6", "ocpp2.0.1"], OCPP201, OCPP201),
+        (["ocpp2.0.1"], OCPP16, OCPP201),  # not offered: the station's own choice
+        (["ocpp1.5"], OCPP16, None),
+    ],
+)
+def test_the_version_the_run_prefers_wins_when_the_station_offers_it(offered, preferred, chosen):
+    assert choose_version(offered, BOTH, preferred) is chosen
+
+
+def test_a_preferred_version_must_be_one_accepted():
+    with pytest.raises(ValueError, match="preferred_version"):
+        ServerSettings(ocpp_versions=("1.6",), preferred_version="2.0.1")
+
+
 def test_offered_subprotocols_are_read_in_order_over_several_headers():
     headers = Headers([("Sec-WebSocket-Protocol", "ocpp2.0.1, ocpp1.6")])
     headers["Sec-WebSocket-Protocol"] = "x ,"

@@ -101,6 +101,9 @@ def test_a_good_pack_loads_with_its_rows_in_order(tmp_path):
         ["A", "B"],
     )
     assert pack.rows[0].criteria == "first line\n[not a table]\nlast line"
+    assert pack.ocpp == "1.6"  # a pack that names no version is for 1.6
+    path.write_text(GOOD.replace('title = "My', 'ocpp = "2.0.1"\ntitle = "My'), encoding="utf-8")
+    assert load_pack(str(path)).ocpp == "2.0.1"
     cases = pack_cases(pack)
     seed = {c.row: c.run for c in CASES}
     assert [(c.row, c.id, c.runs) for c in cases] == [
@@ -124,6 +127,11 @@ def test_a_good_pack_loads_with_its_rows_in_order(tmp_path):
         (('cases = ["seed.row01"]', "cases = []"), 12, "cases must be a non-empty list"),
         (("{model}", "{modle}"), 3, "title names {modle}"),
         (('title = "My', 'header = ["Colour"]\ntitle = "My'), 3, "unknown station field 'Colour'"),
+        (
+            ('title = "My', 'ocpp = "2.1"\ntitle = "My'),
+            3,
+            "ocpp must name an OCPP version (1.6, 2.0.1)",
+        ),
     ],
     ids=[
         "bad-toml",
@@ -138,6 +146,7 @@ def test_a_good_pack_loads_with_its_rows_in_order(tmp_path):
         "no-cases",
         "bad-title-field",
         "bad-header-field",
+        "bad-ocpp-version",
     ],
 )
 def test_a_bad_pack_is_refused_naming_the_line_and_what_is_valid(tmp_path, change, line, words):

@@ -80,12 +80,19 @@ class ServerSettings:
     journal_process: bool = False
     # The OCPP versions accepted, by name ("1.6", "2.0.1"; ``protocol/versions.py``).
     ocpp_versions: tuple[str, ...] = ("1.6", "2.0.1")
+    # The version a station that offers several of them gets (the one the run's script
+    # is written for); None: the station's first choice (``choose_version``).
+    preferred_version: str | None = None
 
     def __post_init__(self) -> None:
         if not self.ocpp_versions:
             raise ValueError("ocpp_versions must name at least one OCPP version")
         for name in self.ocpp_versions:
             version_named(name)  # ValueError naming the versions known
+        if self.preferred_version is not None and self.preferred_version not in self.ocpp_versions:
+            raise ValueError(
+                f"preferred_version {self.preferred_version!r} is not one of ocpp_versions"
+            )
         if self.duplicate_identity not in DUPLICATE_IDENTITY_POLICIES:
             raise ValueError(
                 f"duplicate_identity must be one of {', '.join(DUPLICATE_IDENTITY_POLICIES)}, "
@@ -112,9 +119,15 @@ def offered_subprotocols(headers: Headers) -> list[str]:
     ]
 
 
-def choose_version(offered: Sequence[str], accepted: Sequence[OcppVersion]) -> OcppVersion | None:
-    """The OCPP version of a connection: the first subprotocol the station offered that
-    names a version the bench accepts; None if it offered none of them.
+def choose_version(
+    offered: Sequence[str],
+    accepted: Sequence[OcppVersion],
+    preferred: OcppVersion | None = None,
+) -> OcppVersion | None:
+    """The OCPP version of a connection: ``preferred`` when the station offered it (the
+    version the run's script is written for: the CSMS picks, part 4 section 3.1.2), else
+    the first subprotocol the station offered that names a version the bench accepts;
+    None if it offered none of them.
 
     The station's order decides: OCPP 2.0.1 part 4 section 3.1.2 has the Charging
     Station list the versions it supports in order of preference, and RFC 6455 section
@@ -122,6 +135,8 @@ def choose_version(offered: Sequence[str], accepted: Sequence[OcppVersion]) -> O
     obliges the server to prefer its own order, so a station that offers
     ``ocpp2.0.1, ocpp1.6`` gets 2.0.1, and one that offers ``ocpp1.6, ocpp2.0.1`` gets
     1.6. Subprotocol names are compared exactly (they are case-sensitive tokens)."""
+    if preferred is not None and preferred in accepted and preferred.subprotocol in offered:
+        return preferred
     for name in offered:
         version = BY_SUBPROTOCOL.get(name)
         if version is not None and version in accepted:
@@ -324,7 +339,10 @@ class CentralSystem:
         if identity is None:
             return HTTPStatus.NOT_FOUND, "no charge box identity in the URL", None
         offered = offered_subprotocols(request.headers)
-        version = choose_version(offered, self.settings.versions)
+        preferred = self.settings.preferred_version
+        version = choose_version(
+            offered, self.settings.versions, version_named(preferred) if preferred else None
+        )
         if version is None:
             accepted = " or ".join(v.subprotocol for v in self.settings.versions)
             return (

@@ -35,6 +35,8 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from chargecheck.protocol.versions import BY_NAME
+
 if TYPE_CHECKING:
     from chargecheck.script.runner import Case, CaseRun
 
@@ -61,7 +63,7 @@ SEED_HEADER = ("Manufacturer Name", "Manufacturer Number", "Manufacturer Model",
 TITLE_FIELDS = ("model", "station", "vendor", "central_system")
 SEED_TITLE = "TestScript Charge Station {model} connected with OCPP 1.6 to {central_system}"
 
-_PACK_KEYS = {"name": True, "title": True, "header": False}  # key -> required
+_PACK_KEYS = {"name": True, "title": True, "header": False, "ocpp": False}  # key -> required
 _ROW_KEYS = ("id", "function", "criteria", "cases")
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 _ID_RULE = "letters, digits, '_', '.', '-', starting with a letter or digit"
@@ -89,6 +91,7 @@ class Pack:
     header: tuple[str, ...]
     rows: tuple[PackRow, ...]
     source: str  # the file it was read from
+    ocpp: str = "1.6"  # the OCPP version its cases are written for ([pack] ocpp)
 
     def info(self) -> dict[str, Any]:
         """What the journal keeps of the pack, for the reports."""
@@ -97,6 +100,7 @@ class Pack:
             "title": self.title,
             "header": list(self.header),
             "source": self.source,
+            "ocpp": self.ocpp,
         }
 
 
@@ -258,6 +262,7 @@ def parse_pack(text: str, source: str) -> Pack:
         header=tuple(pack.get("header", SEED_HEADER)),
         rows=tuple(parsed),
         source=source,
+        ocpp=pack.get("ocpp", "1.6"),
     )
 
 
@@ -293,6 +298,12 @@ class _Checker:
                 self.layout.key_line(where, "name"), f"[pack] name must be a word of {_ID_RULE}"
             )
         self.title(pack["title"], self.layout.key_line(where, "title"))
+        if "ocpp" in pack and pack["ocpp"] not in BY_NAME:
+            raise self.fail(
+                self.layout.key_line(where, "ocpp"),
+                f"[pack] ocpp must name an OCPP version ({', '.join(BY_NAME)}), "
+                f"not {pack['ocpp']!r}",
+            )
         header = pack.get("header", list(SEED_HEADER))
         line = self.layout.key_line(where, "header")
         if not isinstance(header, list) or not all(isinstance(h, str) for h in header):
