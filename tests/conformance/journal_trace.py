@@ -65,10 +65,10 @@ class TraceWriter:
     def _append(self, kind: str, **fields: Any) -> int:
         return self.journal.append(kind, run_id=self.run_id, station=self.station, **fields)
 
-    def connect(self) -> int:
+    def connect(self, subprotocol: str = "ocpp1.6") -> int:
         self.connection += 1
         return self._append(
-            "connect", detail={"connection": self.connection, "subprotocol": "ocpp1.6"}
+            "connect", detail={"connection": self.connection, "subprotocol": subprotocol}
         )
 
     def close(self, code: int = 1006, reason: str = "") -> int:

@@ -21,7 +21,15 @@ from chargecheck.conformance.rules import CHECKS
 from .conftest import good_session
 from .journal_trace import TraceWriter
 
-GROUPS = ("wire", "status", "transactions", "metering", "timing", "configuration")
+GROUPS = (
+    "wire",
+    "status",
+    "transactions",
+    "metering",
+    "timing",
+    "configuration",
+    "transactions201",
+)
 
 
 def test_conformant_session_gives_no_finding_at_all(w: TraceWriter) -> None:
@@ -31,8 +39,11 @@ def test_conformant_session_gives_no_finding_at_all(w: TraceWriter) -> None:
 
 def test_rule_ids_are_unique_and_every_rule_cites_a_section() -> None:
     assert len(RULES_BY_ID) == len(RULES) == len(CHECKS)
-    for rule in RULES:
-        assert rule.section.startswith(("OCPP 1.6", "OCPP-J 1.6")), rule.id
+    for rule_check in CHECKS:
+        rule, versions = rule_check.rule, rule_check.versions
+        cites = ("OCPP 2.0.1",) if versions == {"2.0.1"} else ("OCPP 1.6", "OCPP-J 1.6")
+        assert versions in ({"1.6"}, {"2.0.1"}), rule.id
+        assert rule.section.startswith(cites), rule.id  # a rule cites its own version
         assert rule.text and "." in rule.id
 
 

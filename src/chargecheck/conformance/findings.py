@@ -115,11 +115,16 @@ CheckFunction = Callable[["StationTrace", "CheckSettings"], Iterable[Finding]]
 class Check:
     """One row of a rule table: the rule and the function that finds its breaches.
 
-    The function reads one station's trace and yields findings of ``rule`` only.
+    The function reads one station's trace and yields findings of ``rule`` only. It runs
+    on the traces of the OCPP ``versions`` the rule is written for.
     """
 
     rule: Rule
     run: CheckFunction
+    versions: frozenset[str] = frozenset({"1.6"})
+
+    def applies_to(self, version: str) -> bool:
+        return version in self.versions
 
 
 def summarise(findings: Iterable[Finding]) -> dict[str, int]:

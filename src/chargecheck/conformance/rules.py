@@ -1,4 +1,5 @@
-"""The rule table and ``check``: every group's checks run over every station's trace.
+"""The rule table and ``check``: every group's checks run over every station's trace, those
+written for the OCPP version the station spoke (``Check.versions``).
 
 ``RULES`` lists every rule (id, severity, section, wording) in the order the groups
 run; reports render it as the table of what the bench judges. Each group module
@@ -10,7 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from chargecheck.conformance import configuration, metering, status, timing, transactions, wire
+from chargecheck.conformance import (
+    configuration,
+    metering,
+    status,
+    timing,
+    transactions,
+    transactions201,
+    wire,
+)
 from chargecheck.conformance.findings import Check, Finding, Rule, Severity, finding_order
 from chargecheck.conformance.settings import CheckSettings
 from chargecheck.conformance.trace import build_traces
@@ -23,6 +32,8 @@ CHECKS: tuple[Check, ...] = (
     *metering.CHECKS,
     *timing.CHECKS,
     *configuration.CHECKS,
+    *wire.CHECKS_201,
+    *transactions201.CHECKS,
 )
 
 RULES: tuple[Rule, ...] = tuple(c.rule for c in CHECKS)
@@ -36,7 +47,8 @@ def check(entries: Iterable[Entry], settings: CheckSettings | None = None) -> li
     findings: list[Finding] = []
     for trace in build_traces(entries):
         for rule_check in CHECKS:
-            findings.extend(rule_check.run(trace, settings))
+            if rule_check.applies_to(trace.version):
+                findings.extend(rule_check.run(trace, settings))
     return sorted(findings, key=finding_order)
 
 

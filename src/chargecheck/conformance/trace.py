@@ -1,9 +1,10 @@
 """A run's journal entries, decoded once and paired into exchanges, per station.
 
 The checks never look at raw journal rows: ``build_traces`` decodes every frame with
-``decode_frame``, validates every station CALL (and every station reply) against the
-OCPP 1.6 JSON schemas, and pairs each CALL with its reply the way OCPP-J 1.6 section
-4.1.3 says replies are matched: by unique id, within one WebSocket connection. A
+``decode_frame``, validates every station CALL (and every station reply) against the JSON
+schemas of its connection's OCPP version (the subprotocol its ``connect`` event names,
+1.6 or 2.0.1; 1.6 when none is named), and pairs each CALL with its reply the way OCPP-J
+1.6 section 4.1.3 says replies are matched: by unique id, within one WebSocket connection. A
 ``close`` event ends every exchange still waiting on that connection.
 
 Direction: ``frame_in`` is station -> bench, ``frame_out`` is bench -> station.
@@ -16,10 +17,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chargecheck.journal.store import FRAME_IN, FRAME_OUT, Entry
-from chargecheck.protocol.actions import STATION_ACTIONS
 from chargecheck.protocol.errors import LocalProtocolError, PeerProtocolError
 from chargecheck.protocol.frames import Call, CallError, CallResult, Frame, decode_frame
 from chargecheck.protocol.schemas import validate
+from chargecheck.protocol.versions import BY_SUBPROTOCOL, OCPP16, OcppVersion
 
 CONNECT = "connect"
 CLOSE = "close"
@@ -111,6 +112,7 @@ class StationTrace:
     """Everything one station exchanged with the bench in one run, in journal order."""
 
     station: str | None
+    version: str = "1.6"  # the OCPP version of its latest connection ("1.6", "2.0.1")
     entries: list[Entry] = field(default_factory=list)
     items: list[Item] = field(default_factory=list)
     station_calls: list[Exchange] = field(default_factory=list)
@@ -143,6 +145,7 @@ class _Builder:
     def __init__(self, station: str | None) -> None:
         self.trace = StationTrace(station)
         self.connection = 0
+        self.version: OcppVersion = OCPP16
         self._waiting_bench: dict[str, list[Exchange]] = {}  # station CALLs the bench owes
         self._waiting_station: dict[str, list[Exchange]] = {}  # bench CALLs the station owes
         self._gone: dict[str, str] = {}  # why a bench CALL's unique id is no longer in flight
@@ -151,6 +154,8 @@ class _Builder:
         self.trace.entries.append(entry)
         if entry.kind == CONNECT:
             self.connection += 1
+            self.version = BY_SUBPROTOCOL.get(str(entry.detail.get("subprotocol")), OCPP16)
+            self.trace.version = self.version.name
         elif entry.kind == CLOSE:
             self._end_connection(entry)
         elif entry.kind in (FRAME_IN, FRAME_OUT):
@@ -187,9 +192,11 @@ class _Builder:
         exchange = Exchange(item, call)
         self.trace._by_action.setdefault((inbound, call.action), []).append(exchange)
         if inbound:
-            exchange.action_known = call.action in STATION_ACTIONS
+            exchange.action_known = call.action in self.version.station_actions
             if exchange.action_known:
-                exchange.violation = _violation(call.action, call.payload, response=False)
+                exchange.violation = _violation(
+                    call.action, call.payload, response=False, version=self.version
+                )
             self.trace.station_calls.append(exchange)
             self._waiting_bench.setdefault(call.unique_id, []).append(exchange)
         else:
@@ -211,15 +218,19 @@ class _Builder:
         if inbound:
             self._gone[reply.unique_id] = f"the {exchange.action} CALL with that id was answered"
             if isinstance(reply, CallResult):
-                exchange.reply_violation = _violation(exchange.action, reply.payload, response=True)
+                exchange.reply_violation = _violation(
+                    exchange.action, reply.payload, response=True, version=self.version
+                )
 
 
-def _violation(action: str, payload: dict[str, Any], *, response: bool) -> str | None:
+def _violation(
+    action: str, payload: dict[str, Any], *, response: bool, version: OcppVersion
+) -> str | None:
     try:
-        validate(action, payload, response=response)
+        validate(action, payload, response=response, version=version)
     except PeerProtocolError as exc:
         return str(exc)
-    except LocalProtocolError as exc:  # an action without a 1.6 schema
+    except LocalProtocolError as exc:  # an action without a schema of that version
         return str(exc)
     return None
 

@@ -14,6 +14,10 @@
 | wire.unknown_reply | violation | replies only to bench CALLs in flight |
 | wire.call_error | note | each CALLERROR the station chose to send |
 
+On a station that speaks OCPP 2.0.1 the same checks run under rules ``wire201.*`` (the
+same ids after the prefix, ``CHECKS_201``) that cite OCPP 2.0.1 part 4; there one CALL at
+a time is a SHALL NOT, so ``wire201.one_call_at_a_time`` is a violation.
+
 A schema finding stays even when the bench went on with the run: the station's
 message was answered with a CALLERROR and the run continued, but the station still
 sent it.
@@ -137,7 +141,7 @@ def _calls_match_schema(trace: StationTrace, settings: CheckSettings) -> Iterato
         if exchange.action_known and exchange.violation is not None:
             yield SCHEMA.finding(
                 trace.station,
-                f"{exchange.action} CALL breaks the 1.6 schema: {exchange.violation}",
+                f"{exchange.action} CALL breaks the {trace.version} schema: {exchange.violation}",
                 exchange.call.id,
                 exchange.reply_id,
             )
@@ -148,7 +152,7 @@ def _results_match_schema(trace: StationTrace, settings: CheckSettings) -> Itera
         if exchange.reply_violation is not None:
             yield RESULT_SCHEMA.finding(
                 trace.station,
-                f"CALLRESULT to {exchange.action} breaks the 1.6 schema: "
+                f"CALLRESULT to {exchange.action} breaks the {trace.version} schema: "
                 f"{exchange.reply_violation}",
                 exchange.call.id,
                 exchange.reply_id,
@@ -282,3 +286,52 @@ CHECKS = (
     Check(UNKNOWN_REPLY, _replies_match_calls),
     Check(CALL_ERROR, _call_errors),
 )
+
+
+# -- OCPP 2.0.1 -------------------------------------------------------------------------------
+# The same checks on a 2.0.1 station's trace (its frames validated with the 2.0.1 schemas,
+# its CALLs against the 2.0.1 station actions), each under a rule of its own that cites
+# OCPP 2.0.1: part 2 (messages), part 3 (schemas), part 4 (OCPP-J: framing section 4, the
+# one CALL at a time rule, the error codes).
+
+_SECTIONS_201 = {
+    FRAME.id: "OCPP 2.0.1 part 4, sections 3 and 4",
+    ACTION.id: "OCPP 2.0.1 part 2 (messages); part 4, error codes",
+    SCHEMA.id: "OCPP 2.0.1 part 3 (JSON schemas); part 4",
+    RESULT_SCHEMA.id: "OCPP 2.0.1 part 3 (JSON schemas); part 4",
+    ID_IN_FLIGHT.id: "OCPP 2.0.1 part 4, message id",
+    ID_REUSED.id: "OCPP 2.0.1 part 4, message id",
+    ONE_CALL.id: "OCPP 2.0.1 part 4 (one CALL at a time)",
+    UNANSWERED.id: "OCPP 2.0.1 part 4",
+    LATE_REPLY.id: "OCPP 2.0.1 part 4 (no time set)",
+    UNKNOWN_REPLY.id: "OCPP 2.0.1 part 4, message id",
+    CALL_ERROR.id: "OCPP 2.0.1 part 4, error codes",
+}
+_WORDS_201 = (
+    ("OCPP 1.6", "OCPP 2.0.1"),
+    ("A Charge Point SHOULD NOT", "A Charging Station SHALL NOT"),  # part 4: one at a time
+    ("Charge Point", "Charging Station"),
+    ("Central System", "CSMS"),
+)
+
+
+def _rule_201(rule: Rule) -> Rule:
+    text = rule.text
+    for old, new in _WORDS_201:
+        text = text.replace(old, new)
+    # OCPP 2.0.1 part 4 makes one CALL at a time a SHALL NOT (1.6: SHOULD NOT).
+    severity = Severity.VIOLATION if rule.id == ONE_CALL.id else rule.severity
+    return Rule(rule.id.replace("wire.", "wire201.", 1), severity, _SECTIONS_201[rule.id], text)
+
+
+def _under(rule: Rule, check: Check) -> Check:
+    """``check`` on a 2.0.1 trace, its findings made findings of ``rule``."""
+
+    def run(trace: StationTrace, settings: CheckSettings) -> Iterator[Finding]:
+        for found in check.run(trace, settings):
+            yield rule.finding(found.station, found.message, *found.entries)
+
+    return Check(rule, run, frozenset({"2.0.1"}))
+
+
+CHECKS_201 = tuple(_under(_rule_201(c.rule), c) for c in CHECKS)
