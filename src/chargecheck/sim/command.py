@@ -184,8 +184,27 @@ def simulate(
             "(repeatable; the list: chargecheck.sim.variants)",
         ),
     ] = None,
+    ocpp: Annotated[
+        str,
+        typer.Option(
+            "--ocpp",
+            help="The OCPP version the stations speak: 1.6, or 2.0.1 (a Core station, "
+            "chargecheck.sim.v201; --profile defaults to generic-201)",
+        ),
+    ] = "1.6",
 ) -> None:
     """Run one simulated charge station (or --count N) against a Central System."""
+    if ocpp != "1.6":
+        from chargecheck.sim.v201.command import OPTIONS_16, simulate_201
+
+        if ocpp != "2.0.1":
+            raise typer.BadParameter("1.6 or 2.0.1", param_hint="'--ocpp'")
+        given = (password, control_port, charging, id_tag, meter_interval, ev_connected,
+                 ca_file, client_cert, client_key, secure_url, console, variant)  # fmt: skip
+        unsupported = dict(zip(OPTIONS_16, given, strict=True))
+        simulate_201(url, station_id, count=count, profile=profile, time_scale=time_scale,
+                     state_dir=state_dir, unsupported=unsupported)  # fmt: skip
+        return
     for name, value in (("--id-tag", id_tag), ("--meter-interval", meter_interval)):
         if value is not None and not charging:
             raise typer.BadParameter("only means something with --charging", param_hint=f"'{name}'")
