@@ -361,9 +361,16 @@ def demo(
         "--web",
         help="Serve a live view of the demo at [ADDR:]PORT (e.g. 8080 or 127.0.0.1:8080).",
     ),
+    ocpp: str = typer.Option(
+        None,
+        "--ocpp",
+        help="The OCPP version of the simulated station: 1.6 (the Alfen NG920) or 2.0.1 "
+        "(a generic Core station; default script octt201-cs) [default: the script's].",
+    ),
 ) -> None:
-    """Start the simulated Alfen NG920 and the bench over loopback; run every row of the
-    script pack (default: the seed's 18)."""
+    """Start the simulated Alfen NG920 (or, with --ocpp 2.0.1, a generic OCPP 2.0.1
+    station) and the bench over loopback; run every row of the script pack (default: the
+    seed's 18)."""
     from chargecheck.demo import run_demo
     from chargecheck.sim.variants import checked_variants
 
@@ -371,13 +378,35 @@ def demo(
         variants = checked_variants(variant or ())
     except ValueError as exc:
         usage_error(f"--variant: {exc}")
+    if ocpp is not None and ocpp not in ("1.6", "2.0.1"):
+        usage_error(f"--ocpp: {ocpp!r} is not a version the demo speaks (1.6 or 2.0.1)")
+    if script is None and ocpp == "2.0.1":
+        script = "octt201-cs"
     pack = load_script(script)
+    version = ocpp or (pack.ocpp if pack is not None else "1.6")
+    written_for = pack.ocpp if pack is not None else "1.6"
+    if version != written_for:
+        usage_error(
+            f"--ocpp {version}: the script {script or 'greenflux-2020'} is written for OCPP "
+            f"{written_for} (leave --ocpp out, or give a {version} script: chargecheck scripts)"
+        )
+    if version != "1.6" and (tls or variants):
+        usage_error(f"--tls and --variant are for the OCPP 1.6 simulator, not {version}")
     rows = parse_ids(only, "--only")
     select_rows(pack, rows, [])
     view = web_view(web) if web is not None else None
     started = time.monotonic()
     summary = _run_async(
-        run_demo(out, console, only=rows, tls=tls, script=pack, variants=variants, web=view)
+        run_demo(
+            out,
+            console,
+            only=rows,
+            tls=tls,
+            script=pack,
+            variants=variants,
+            web=view,
+            ocpp=version,
+        )
     )
     console.print(f"demo finished in {time.monotonic() - started:.1f} s")
     raise SystemExit(summary.exit_code)

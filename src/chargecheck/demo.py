@@ -23,6 +23,7 @@ from chargecheck.script.operator import (
     NonInteractiveOperator,
     Operator,
     PhysicalStep,
+    StepKind,
     StepNotDone,
 )
 from chargecheck.script.packs import Pack
@@ -31,9 +32,12 @@ from chargecheck.sim.control import ControlError, ControlServer, perform
 from chargecheck.sim.simulator import Simulator
 from chargecheck.sim.step import requests_for
 from chargecheck.sim.tls import client_context
+from chargecheck.sim.v201.simulator import Simulator201
 from chargecheck.web import WebView
 
 DEMO_STATION = "ALFEN-NG920-DEMO"
+DEMO_STATION_201 = "CC201-DEMO"  # the generic OCPP 2.0.1 station (sim/profiles/generic-201)
+DEMO_ID_TOKEN = "04A2B3C4"  # the card the 2.0.1 operator presents when a step names none
 DEMO_FIRMWARE = "4.4.1-3200"  # the version the demo's firmware image installs
 
 
@@ -51,6 +55,31 @@ class SimulatorOperator:
                 await perform({sim.identity: sim}, "POST", path, body)
             except ControlError as exc:  # the hook exits 1 here: the step was not done
                 raise StepNotDone(f"{path}: {exc}") from None
+
+
+class Simulator201Operator:
+    """Does each physical step on the OCPP 2.0.1 simulator through its Python API (a
+    connector id of the script is an EVSE id there, each EVSE having one connector). A
+    step it cannot do yet is not done: the criterion is NOT TESTED, saying so."""
+
+    def __init__(self, simulator: Callable[[], Simulator201]) -> None:
+        self._simulator = simulator
+
+    async def perform(self, step: PhysicalStep, timeout: float) -> None:
+        sim, evse = self._simulator(), step.connector_id or 1
+        kind = step.kind
+        if kind in (StepKind.PLUG, StepKind.PLUG_IN):
+            if kind is StepKind.PLUG_IN and sim.status(evse) == "Occupied":
+                await sim.unplug(evse)
+            await sim.plug(evse)
+        elif kind is StepKind.UNPLUG:
+            await sim.unplug(evse)
+        elif kind is StepKind.PRESENT_CARD:
+            await sim.present_id_token(evse, step.id_tag or DEMO_ID_TOKEN)
+        elif kind is StepKind.POWER_CYCLE:
+            await sim.reboot()
+        else:
+            raise StepNotDone(f"the OCPP 2.0.1 simulator cannot do the step {kind} yet")
 
 
 def _trusting(central: CentralSystem) -> ssl.SSLContext | None:
@@ -78,6 +107,7 @@ async def run_demo(
     steps_on_page: bool = False,
     on_simulator: Callable[[Simulator], Any] | None = None,
     secure: bool | None = None,
+    ocpp: str = "1.6",
 ) -> RunSummary:
     """Run the script against a fresh simulator; ``defects`` switch on simulator faults,
     ``variants`` legal behaviours of real chargers (``chargecheck.sim.variants``).
@@ -93,7 +123,14 @@ async def run_demo(
     Skip on that page (whoever answers does the step on the simulator first).
     ``on_simulator(sim)`` is called once the simulator runs. With ``secure`` (default: when
     the pack holds security cases) the run also serves a second, wss:// endpoint
-    (``--secure-port``) the simulator connects to once raised to profile 2 or 3."""
+    (``--secure-port``) the simulator connects to once raised to profile 2 or 3. With
+    ``ocpp`` "2.0.1" the station is the OCPP 2.0.1 simulator (``chargecheck.sim.v201``,
+    the generic Core station), its steps done through its Python API; TLS, the step hook
+    and defects or variants are for the 1.6 simulator only."""
+    if ocpp != "1.6":
+        return await _run_demo_201(
+            out, console, settings, defects, only, skip, script, nobody, web, ocpp
+        )
     chosen = settings or load("demo")
     password = secrets.token_urlsafe(12) if tls else None
     options = RunOptions(
@@ -177,3 +214,48 @@ class _Later:
     async def perform(self, step: PhysicalStep, timeout: float) -> None:
         assert self.inner is not None, "the step hook starts with the simulator"
         await self.inner.perform(step, timeout)
+
+
+async def _run_demo_201(
+    out: Path,
+    console: Console,
+    settings: Settings | None,
+    defects: Iterable[str],
+    only: Sequence[str | int] | None,
+    skip: Sequence[str | int] | None,
+    script: Pack | None,
+    nobody: bool,
+    web: WebView | None,
+    ocpp: str,
+) -> RunSummary:
+    """``run_demo`` with the OCPP 2.0.1 simulator as the station."""
+    if ocpp != "2.0.1":
+        raise ValueError(f"the demo speaks OCPP 1.6 or 2.0.1, not {ocpp!r}")
+    chosen = settings or load("demo")
+    options = RunOptions(
+        chosen,
+        out=out,
+        host="127.0.0.1",
+        port=0,
+        only=only or (),
+        skip=skip or (),
+        script=script,
+        kind="demo",
+        web=web,
+    )
+    holder: dict[str, Simulator201] = {}
+
+    async def ready(central: CentralSystem, files: Any) -> None:
+        state = Path(tempfile.mkdtemp(prefix="sim-state-", dir=out))
+        sim = Simulator201(central.url(""), DEMO_STATION_201, state_dir=state, defects=defects)
+        holder["sim"] = sim
+        await sim.start()
+
+    operator: Operator = (
+        NonInteractiveOperator() if nobody else Simulator201Operator(lambda: holder["sim"])
+    )
+    try:
+        return await run_bench(options, operator, console, ready=ready)
+    finally:
+        if "sim" in holder:
+            await holder["sim"].stop()

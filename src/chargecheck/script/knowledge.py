@@ -46,3 +46,5 @@ class StationKnowledge:
     certified: bool = False  # the station holds a certificate the run's CA signed (A02)
     # serial numbers of the certificates the bench installed as CentralSystemRootCertificate
     central_roots: set[int] = field(default_factory=set)
+    # OCPP 2.0.1: the station's FullInventory (catalogue201.base.Report), read once per run
+    device_model: Any = None

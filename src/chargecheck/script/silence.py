@@ -16,6 +16,7 @@ from __future__ import annotations
 from contextlib import suppress
 
 from chargecheck.csms.errors import SessionError
+from chargecheck.protocol.versions import OCPP16
 from chargecheck.script.context import CaseContext
 from chargecheck.script.knowledge import Silence
 from chargecheck.script.verdict import Outcome
@@ -31,6 +32,8 @@ async def probe(ctx: CaseContext, row_id: str) -> None:
     silent one gets a FAIL criterion in this row and is remembered for the run."""
     known, session = ctx.known, ctx.session
     if known.silent is not None or not known.probe_works or not session.connected:
+        return
+    if session.version is not OCPP16:  # the probe is written from 1.6 (5.17) only
         return
     if all(c.outcome is Outcome.PASS for c in ctx.criteria):
         return

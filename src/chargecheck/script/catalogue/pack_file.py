@@ -10,6 +10,11 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from chargecheck.script.catalogue.base import CatalogueCase
 
 NAME = "octt16-cs"
 TITLE = "OCPP 1.6 charge point test cases (OCTT's official ids, open catalogue)"
@@ -28,11 +33,23 @@ def _string(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
-def pack_text() -> str:
-    from chargecheck.script.catalogue import CATALOGUE
+def pack_text(
+    cases: Iterable[CatalogueCase] | None = None,
+    name: str = NAME,
+    title: str = TITLE,
+    header: str = HEADER,
+    ocpp: str | None = None,
+) -> str:
+    """The pack of ``cases`` (default: the 1.6 catalogue's), one row each."""
+    if cases is None:
+        from chargecheck.script.catalogue import CATALOGUE
 
-    parts = [HEADER, "[pack]", f"name = {_string(NAME)}", f"title = {_string(TITLE)}", ""]
-    for case in CATALOGUE.values():
+        cases = CATALOGUE.values()
+    parts = [header, "[pack]", f"name = {_string(name)}", f"title = {_string(title)}"]
+    if ocpp is not None:
+        parts.append(f"ocpp = {_string(ocpp)}")
+    parts.append("")
+    for case in cases:
         if "'''" in case.criteria:
             raise ValueError(f"{case.id}: criteria may not hold ''' (a TOML literal string)")
         parts += [

@@ -115,15 +115,19 @@ def seed_catalogue() -> dict[str, Case]:
 
 
 def _catalogue() -> dict[str, Any]:
-    """The open catalogue's cases; empty while ``chargecheck.script.catalogue`` is absent."""
-    try:
-        module = importlib.import_module("chargecheck.script.catalogue")
-    except ModuleNotFoundError as exc:
-        if exc.name not in ("chargecheck.script.catalogue",):
-            raise
-        return {}
-    found = getattr(module, "CATALOGUE", {})
-    return dict(found) if isinstance(found, dict) else {}
+    """The open catalogues' cases (OCPP 1.6 and 2.0.1); empty while neither is present."""
+    found: dict[str, Any] = {}
+    for name in ("chargecheck.script.catalogue", "chargecheck.script.catalogue201"):
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        cases = getattr(module, "CATALOGUE", {})
+        if isinstance(cases, dict):
+            found.update(cases)
+    return found
 
 
 def case_names() -> list[str]:

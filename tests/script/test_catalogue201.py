@@ -1,0 +1,93 @@
+"""The open catalogue of OCPP 2.0.1 charging-station cases (``chargecheck.script.catalogue201``)
+against the 2.0.1 simulator over loopback, as ``chargecheck demo --ocpp 2.0.1`` runs it:
+every case PASSes against the healthy simulator, each of the simulator's defects FAILs
+the case that judges it, the pack file agrees with the code, and the ids and titles are
+OCTT's."""
+
+from __future__ import annotations
+
+import re
+from importlib import resources
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from chargecheck.demo import run_demo
+from chargecheck.script.catalogue201 import CATALOGUE
+from chargecheck.script.catalogue201.official import BY_ID, OFFICIAL
+from chargecheck.script.catalogue201.pack_file import pack_text
+from chargecheck.script.packs import load_pack
+
+PACK = Path(str(resources.files("chargecheck.script.packs").joinpath("octt201-cs.toml")))
+REFERENCE = Path(__file__).parents[3] / "shared" / "reference" / "octt-201-cs-cases.md"
+REQUIREMENT = re.compile(r"\b[A-P]\d\d\.FR\.\d\d\b")
+
+
+def test_the_pack_file_is_the_one_the_catalogue_makes():
+    assert PACK.read_text(encoding="utf-8") == pack_text()  # else: run pack_file's __main__
+    pack = load_pack("octt201-cs")
+    assert pack.ocpp == "2.0.1"
+    assert [row.id for row in pack.rows] == list(CATALOGUE)
+
+
+def test_every_case_is_an_official_one_under_its_title_and_in_octts_order():
+    order = [o.id for o in OFFICIAL]
+    assert [BY_ID[i].title for i in CATALOGUE] == [c.title for c in CATALOGUE.values()]
+    assert list(CATALOGUE) == sorted(CATALOGUE, key=order.index)
+
+
+def test_every_case_cites_the_requirements_it_rests_on():
+    for case in CATALOGUE.values():
+        assert REQUIREMENT.search(case.section), case.id
+        assert REQUIREMENT.search(case.criteria), case.id
+
+
+@pytest.mark.skipif(not REFERENCE.is_file(), reason="the shared reference list is not here")
+def test_the_official_list_is_the_reference_list():
+    listed = {}
+    for line in REFERENCE.read_text(encoding="utf-8").splitlines():
+        found = re.match(r"\| (TC_[BE]_\d+_CS) \| (.*?) \|", line)
+        if found:
+            listed[found[1]] = found[2]
+    assert {o.id: o.title for o in OFFICIAL} == listed
+
+
+async def _demo(tmp_path: Path, defects: tuple[str, ...] = (), only: tuple[str, ...] = ()) -> dict:
+    out = tmp_path / "out"
+    out.mkdir()
+    summary = await run_demo(
+        out,
+        Console(file=(tmp_path / "console.txt").open("w"), width=200),
+        script=load_pack("octt201-cs"),
+        defects=defects,
+        only=only,
+        ocpp="2.0.1",
+    )
+    assert summary.bench_errors == []
+    return {v.id: v for v in summary.verdicts}
+
+
+async def test_every_case_passes_against_the_2_0_1_simulator(tmp_path):
+    verdicts = await _demo(tmp_path)
+    assert list(verdicts) == list(CATALOGUE)
+    failed = {i: v.result for i, v in verdicts.items() if str(v.outcome) != "PASS"}
+    assert failed == {}
+
+
+@pytest.mark.parametrize(
+    ("defect", "cases", "failing"),
+    [
+        ("get_variables_ignores_unknown", ("TC_B_32_CS", "TC_B_33_CS"), "attributeStatus Unknown"),
+        ("set_read_only_accepted", ("TC_B_39_CS",), "is Rejected"),
+        ("seq_no_gap", ("TC_E_13_CS",), "seqNo go up by one"),
+    ],
+)
+async def test_each_defect_fails_the_case_that_judges_it(tmp_path, defect, cases, failing):
+    verdicts = await _demo(tmp_path, (defect,), cases)
+    for case in cases:
+        verdict = verdicts[case]
+        assert str(verdict.outcome) == "FAIL", (case, verdict.result)
+        failed = [c for c in verdict.criteria if str(c.outcome) == "FAIL"]
+        assert any(failing in c.name for c in failed), [c.name for c in failed]
+        assert all(REQUIREMENT.search(c.detail) or "part 2" in c.detail for c in failed), failed
