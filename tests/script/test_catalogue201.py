@@ -81,6 +81,9 @@ async def test_every_case_passes_against_the_2_0_1_simulator(tmp_path):
         ("get_variables_ignores_unknown", ("TC_B_32_CS", "TC_B_33_CS"), "attributeStatus Unknown"),
         ("set_read_only_accepted", ("TC_B_39_CS",), "is Rejected"),
         ("seq_no_gap", ("TC_E_13_CS",), "seqNo go up by one"),
+        ("no_status_on_plug", ("TC_E_09_CS",), "reported Occupied"),
+        ("offline_flag_missing", ("TC_E_40_CS",), "offline true"),
+        ("boot_ignores_pending", ("TC_B_02_CS",), "no other request while Pending"),
     ],
 )
 async def test_each_defect_fails_the_case_that_judges_it(tmp_path, defect, cases, failing):

@@ -1228,8 +1228,162 @@ async def reset_idle(ctx: CaseContext) -> str:
     return f"OK, reset and booted ({boot.payload.get('reason')})" if ok else ""
 
 
+PENDING_INTERVAL = 3  # seconds: the interval the bench gives with its Pending answer
+
+
+@case201(
+    "TC_B_02_CS",
+    "Cold Boot Charging Station - Pending",
+    "B02.FR.01, B02.FR.02, B02.FR.04, B02.FR.05, B02.FR.08, B01.FR.05",
+    """
+The station reboots (Reset OnIdle, Accepted; another answer or a transaction running is NOT TESTED) and the bench answers its BootNotification Pending with a short interval
+While Pending, the station answers GetVariables (B02.FR.01 SHALL) and answers RequestStartTransaction Rejected (B02.FR.05 SHALL)
+While Pending it sends no request but BootNotification (B02.FR.02 SHALL NOT)
+It sends BootNotification again once the interval has passed, not before (B02.FR.08 SHALL, B02.FR.04 SHALL NOT); answered Accepted it reports every connector (B01.FR.05 SHALL)""",
+)
+async def boot_pending(ctx: CaseContext) -> str:
+    name = "Reset OnIdle is Accepted"
+    if _transaction_running(ctx):
+        not_tested(ctx, name, "a transaction is running: the reset would wait for its end")
+        return ""
+    wanted = await _connectors_known(ctx)
+    boots: list[str] = []
+
+    def registration(payload: dict[str, Any]) -> dict[str, Any]:
+        boots.append("Pending" if not boots else "Accepted")
+        status = boots[-1]
+        return {
+            "status": status,
+            "currentTime": ctx.session.clock.utc_text(),
+            "interval": PENDING_INTERVAL if status == "Pending" else 300,
+        }
+
+    cursor = ctx.mark()
+    with ctx.session.answers.override("BootNotification", registration):
+        result = await ask(ctx, name, "Reset", {"type": "OnIdle"})
+        if result is None:
+            return ""
+        if result.get("status") != "Accepted":
+            not_tested(
+                ctx,
+                name,
+                f"answered {result.get('status')}: a station may refuse (B11.FR.06) or schedule (B11.FR.07) a reset",
+                evidence_of(result),
+            )
+            return ""
+        ctx.check(True, name, "Accepted", evidence_of(result))
+        timeouts = ctx.settings.timeouts
+        try:
+            pending = await ctx.expect(
+                "BootNotification",
+                None,
+                timeouts.reboot + timeouts.connect,
+                cursor,
+                what="the station's boot after the reset",
+            )
+        except SessionError as exc:
+            ctx.check(
+                False,
+                "a BootNotification after the reset",
+                f"{exc}: {PART2} B11.FR.03: after an Accepted reset the station SHALL reboot and boot again (B01.FR.03)",
+            )
+            return ""
+        ok = await _while_pending(ctx)
+        try:
+            again = await ctx.expect(
+                "BootNotification",
+                None,
+                PENDING_INTERVAL + timeouts.status,
+                Cursor(pending.index + 1),
+                what="the BootNotification after the Pending interval",
+            )
+        except SessionError as exc:
+            ctx.check(
+                False,
+                "BootNotification again after the interval",
+                f"{exc}: {PART2} B02.FR.08: with status not Accepted and an interval, the station SHALL send BootNotification again once it has passed",
+            )
+            return ""
+    waited = again.mono - pending.mono
+    early = waited < PENDING_INTERVAL - 0.5
+    ok = (
+        ctx.check(
+            not early,
+            "BootNotification again after the interval",
+            f"after {waited:.1f} s (interval {PENDING_INTERVAL} s)"
+            + (
+                f": {PART2} B02.FR.04: it SHALL NOT be sent again before the interval has passed"
+                if early
+                else ""
+            ),
+            (pending.entry_id, again.entry_id),
+        )
+        and ok
+    )
+    others = [
+        m
+        for m in ctx.session.inbox[pending.index + 1 : again.index]
+        if m.action != "BootNotification"
+    ]
+    ok = (
+        ctx.check(
+            not others,
+            "no other request while Pending",
+            f"{', '.join(m.action for m in others)}: {PART2} B02.FR.02: until Accepted the station SHALL NOT send other requests"
+            if others
+            else "none",
+            (pending.entry_id, *(m.entry_id for m in others), again.entry_id),
+        )
+        and ok
+    )
+    ok = await _booted(ctx, again, wanted) and ok
+    return "OK, Pending then Accepted" if ok else ""
+
+
+async def _while_pending(ctx: CaseContext) -> bool:
+    """The bench's requests a Pending station answers: GetVariables (B02.FR.01), and
+    RequestStartTransaction, Rejected (B02.FR.05)."""
+    read = await ask(
+        ctx,
+        "GetVariables is answered while Pending",
+        "GetVariables",
+        {"getVariableData": [OFFLINE_THRESHOLD.get()]},
+    )
+    ok = read is not None and ctx.check(
+        True,
+        "GetVariables is answered while Pending",
+        f"{len(read.get('getVariableResult') or [])} result(s) (B02.FR.01)",
+        evidence_of(read),
+    )
+    name = "RequestStartTransaction is Rejected while Pending"
+    start = await ask(
+        ctx,
+        name,
+        "RequestStartTransaction",
+        {"idToken": {"idToken": "CCPENDING", "type": "Central"}, "remoteStartId": 1, "evseId": 1},
+    )
+    if start is None:
+        return False
+    status = start.get("status")
+    return (
+        ctx.check(
+            status == "Rejected",
+            name,
+            f"answered {status}"
+            + (
+                ""
+                if status == "Rejected"
+                else f": {PART2} B02.FR.05: while Pending it SHALL answer Rejected"
+            ),
+            evidence_of(start),
+        )
+        and ok
+    )
+
+
 CASES: list[CatalogueCase] = [
     cold_boot,
+    boot_pending,
     get_single,
     get_multiple,
     get_unknown_component,

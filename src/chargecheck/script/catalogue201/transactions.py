@@ -9,36 +9,29 @@ station does not use is NOT TESTED naming it, never a FAIL.
 from __future__ import annotations
 
 import secrets
+from contextlib import suppress
 from typing import Any
 
 from chargecheck.csms.errors import SessionError
-from chargecheck.csms.session import Message
-from chargecheck.script.catalogue.base import CatalogueCase, ask, not_tested
+from chargecheck.csms.session import Cursor, Message
+from chargecheck.script.catalogue.base import CatalogueCase, ask, not_tested, outage
 from chargecheck.script.catalogue201.base import (
     PART2,
-    TX_START_POINT,
+    Variable,
     case201,
     evidence_of,
-    get_quietly,
-    set_quietly,
+)
+from chargecheck.script.catalogue201.states import (
+    REMOTE_TOKEN,
+    charging,
+    events_of,
+    finish,
+    running_transactions,
+    start_point,
+    variable_set,
 )
 from chargecheck.script.context import CaseContext
-
-REMOTE_TOKEN = {"idToken": "CCREMOTE201", "type": "Central"}
-
-
-def running_transactions(ctx: CaseContext) -> dict[str, Message]:
-    """The transactions the station has started and not ended, by transactionId: their
-    last TransactionEvent."""
-    running: dict[str, Message] = {}
-    for m in ctx.session.inbox:
-        if m.action == "TransactionEvent" and m.valid:
-            tid = m.payload["transactionInfo"]["transactionId"]
-            if m.payload["eventType"] == "Ended":
-                running.pop(tid, None)
-            else:
-                running[tid] = m
-    return running
+from chargecheck.script.operator import StepKind
 
 
 @case201(
@@ -104,10 +97,6 @@ async def status_without_id(ctx: CaseContext) -> str:
     return "OK, nothing queued" if not ongoing else ""
 
 
-def _points(value: str | None) -> list[str]:
-    return [p.strip() for p in (value or "").split(",") if p.strip()]
-
-
 async def _started_remotely(
     ctx: CaseContext, remote_start_id: int, since: int
 ) -> tuple[Message | None, Message | None]:
@@ -167,13 +156,7 @@ async def stop_remotely(ctx: CaseContext, transaction_id: str) -> bool:
 def seq_nos_counted(ctx: CaseContext, transaction_id: str) -> bool:
     """The seqNo of a transaction's TransactionEvents go up by one from its Started to
     its Ended (E01.FR.07; the same seqNo twice is a resend, counted once)."""
-    events = [
-        m
-        for m in ctx.session.inbox
-        if m.action == "TransactionEvent"
-        and m.valid
-        and m.payload["transactionInfo"]["transactionId"] == transaction_id
-    ]
+    events = events_of(ctx, transaction_id)
     seqs = sorted({m.payload["seqNo"] for m in events})
     ok = seqs == list(range(seqs[0], seqs[0] + len(seqs))) if seqs else False
     rule = f"{PART2} E01.FR.07: the station SHALL add 1 to seqNo for every TransactionEvent"
@@ -197,26 +180,15 @@ The bench stops the transaction (RequestStopTransaction); from Started to Ended 
 )
 async def remote_start_authorized(ctx: CaseContext) -> str:
     name = "TransactionEvent Started with triggerReason RemoteStart and the remoteStartId"
-    before = await get_quietly(ctx, TX_START_POINT)
-    points = _points(before)
-    if "Authorized" not in points:
-        # OCTT's condition: TxStartPoint settable to Authorized, or Authorized already
-        status = await set_quietly(ctx, TX_START_POINT, "Authorized")
-        if status != "Accepted":
+    async with start_point(ctx, "Authorized") as problem:
+        if problem is not None:
             not_tested(
                 ctx,
                 name,
-                f"TxCtrlr.TxStartPoint is {','.join(points) or 'not readable'} and setting it to "
-                f"Authorized was answered {status}: this case is for a station that starts a "
-                "transaction at Authorized",
+                f"{problem}: this case is for a station that starts a transaction at Authorized",
             )
             return ""
-        ctx.say(f"  TxCtrlr.TxStartPoint set to Authorized (was {before})")
-    try:
         return await _remote_start(ctx, name)
-    finally:
-        if "Authorized" not in points and before is not None:
-            await set_quietly(ctx, TX_START_POINT, before)
 
 
 async def _remote_start(ctx: CaseContext, name: str) -> str:
@@ -291,4 +263,321 @@ async def _remote_start(ctx: CaseContext, name: str) -> str:
     return f"OK, transaction {tid} started remotely" if ok else ""
 
 
-CASES: list[CatalogueCase] = [remote_start_authorized, status_unknown, status_without_id]
+# -- cases on a charging session -------------------------------------------------------------
+
+
+def _occupied(ctx: CaseContext, evse: int, since: int) -> Message | None:
+    """The first report since ``since`` that the EVSE's connector is Occupied: a
+    StatusNotification, or a NotifyEvent of Connector.AvailabilityState (G01.FR.03:
+    either)."""
+    for m in ctx.session.inbox[since:]:
+        if not m.valid:
+            continue
+        if m.action == "StatusNotification":
+            if m.payload["evseId"] == evse and m.payload["connectorStatus"] == "Occupied":
+                return m
+        elif m.action == "NotifyEvent" and _says_occupied(m.payload, evse):
+            return m
+    return None
+
+
+def _says_occupied(payload: dict[str, Any], evse: int) -> bool:
+    """A NotifyEvent with Connector.AvailabilityState Occupied on ``evse``."""
+    for event in payload.get("eventData") or []:
+        component = event.get("component") or {}
+        if (
+            str(component.get("name", "")).lower() == "connector"
+            and (component.get("evse") or {}).get("id") == evse
+            and (event.get("variable") or {}).get("name") == "AvailabilityState"
+            and event.get("actualValue") == "Occupied"
+        ):
+            return True
+    return False
+
+
+async def _occupied_later(ctx: CaseContext, evse: int, since: int) -> Message | None:
+    """``_occupied``, waiting up to the status timeout for it (the report and the
+    TransactionEvent may come in either order)."""
+    with suppress(SessionError):
+        await ctx.expect(
+            "StatusNotification",
+            lambda p: p["evseId"] == evse and p["connectorStatus"] == "Occupied",
+            ctx.settings.timeouts.status,
+            Cursor(since),
+            ends=[("NotifyEvent", lambda p: _says_occupied(p, evse))],
+            what="the connector reported Occupied",
+        )
+    return _occupied(ctx, evse, since)
+
+
+@case201(
+    "TC_E_09_CS",
+    "Start transaction options - EVConnected",
+    "E01.FR.02, E01.FR.15, E01.FR.16, E01.FR.18, G01.FR.03",
+    """
+TxCtrlr.TxStartPoint names EVConnected, or the bench sets it so for the case and puts it back after (a station that keeps another start point: NOT TESTED); no transaction runs
+The car is plugged into EVSE 1 (the operator's step): the connector is reported Occupied, by StatusNotification or NotifyEvent (G01.FR.03 SHALL)
+A TransactionEvent Started follows (E01.FR.02 SHALL) with a triggerReason (E01.FR.15 SHALL: CablePluggedIn, or ChargingStateChanged as OCTT accepts), chargingState EVConnected (E01.FR.18 SHALL) and the EVSE and connector (E01.FR.16 SHALL)
+The car is unplugged afterwards""",
+)
+async def start_ev_connected(ctx: CaseContext) -> str:
+    name = "TransactionEvent Started at the plug"
+    evse = 1
+    async with start_point(ctx, "EVConnected") as problem:
+        if problem is not None:
+            not_tested(
+                ctx,
+                name,
+                f"{problem}: this case is for a station that starts a transaction when the EV connects",
+            )
+            return ""
+        if running_transactions(ctx):
+            not_tested(ctx, name, "a transaction is already running")
+            return ""
+        since = len(ctx.session.inbox)
+        cursor = ctx.mark()
+        if not await ctx.physical(StepKind.PLUG_IN, evse, name):
+            return ""
+        try:
+            started = await ctx.expect(
+                "TransactionEvent",
+                lambda p: p["eventType"] == "Started",
+                ctx.settings.timeouts.transaction,
+                cursor,
+                what="the TransactionEvent Started of the plug",
+            )
+        except SessionError as exc:
+            ctx.check(
+                False,
+                name,
+                f"{exc}: {PART2} E01.FR.02: with TxStartPoint EVConnected the station SHALL start a transaction when the EV connects",
+            )
+            await ctx.physical(StepKind.UNPLUG, evse, "the car is unplugged", otherwise="clean-up")
+            return ""
+        occupied = _occupied(ctx, evse, since) or await _occupied_later(ctx, evse, since)
+        ctx.check(
+            occupied is not None,
+            "the connector is reported Occupied",
+            "reported"
+            if occupied is not None
+            else f"no StatusNotification or NotifyEvent says Occupied: {PART2} G01.FR.03: when an EV connects the station SHALL report the connector Occupied",
+            (occupied.entry_id,) if occupied is not None else (),
+        )
+        payload = started.payload
+        info = payload["transactionInfo"]
+        problems = []
+        if payload.get("triggerReason") not in ("CablePluggedIn", "ChargingStateChanged"):
+            problems.append(
+                f"triggerReason {payload.get('triggerReason')}, not CablePluggedIn (E02.FR.17: the reason of the event)"
+            )
+        if info.get("chargingState") != "EVConnected":
+            problems.append(
+                f"chargingState {info.get('chargingState')}: {PART2} E01.FR.18: the new chargingState SHALL be sent (EVConnected)"
+            )
+        evse_data = payload.get("evse") or {}
+        if evse_data.get("id") != evse or "connectorId" not in evse_data:
+            problems.append(
+                f"evse {payload.get('evse')}: {PART2} E01.FR.16: after the EV connects the event SHALL name the EVSE and connector"
+            )
+        ok = (
+            ctx.check(
+                not problems,
+                name,
+                "; ".join(problems)
+                or f"Started, {payload['triggerReason']}, EVConnected, EVSE {evse}",
+                (started.entry_id,),
+            )
+            and occupied is not None
+        )
+        await finish(ctx, info["transactionId"], evse)
+        return "OK, started at the plug" if ok else ""
+
+
+@case201(
+    "TC_E_30_CS",
+    "Check Transaction status - Transaction with id ongoing - without message in queue",
+    "E14.FR.02, E14.FR.05",
+    """
+A transaction charging on EVSE 1 (OCTT's EnergyTransferStarted: RequestStartTransaction and the car plugged in; not reached: NOT TESTED)
+GetTransactionStatus with its transactionId: ongoingIndicator true (E14.FR.02 SHALL)
+messagesInQueue false (E14.FR.05 SHALL); true is NOT TESTED (an event may be on its way)
+The bench stops the transaction and the car is unplugged afterwards""",
+)
+async def status_ongoing(ctx: CaseContext) -> str:
+    name = "ongoingIndicator true for the running transaction"
+    session = await charging(ctx, name)
+    if session is None:
+        return ""
+    try:
+        return await _status_of(ctx, session.transaction_id, True, "E14.FR.02")
+    finally:
+        await finish(ctx, session.transaction_id, session.evse)
+
+
+async def _status_of(ctx: CaseContext, tid: str, ongoing: bool, rule_id: str) -> str:
+    name = f"ongoingIndicator {str(ongoing).lower()}"
+    result = await ask(ctx, name, "GetTransactionStatus", {"transactionId": tid})
+    if result is None:
+        return ""
+    evidence = evidence_of(result)
+    got = result.get("ongoingIndicator")
+    rule = f"{PART2} {rule_id}: the station SHALL say ongoingIndicator {str(ongoing).lower()} for a transaction {'still running' if ongoing else 'that ended'}"
+    ok = ctx.check(
+        got is ongoing,
+        name,
+        f"ongoingIndicator {got}" + ("" if got is ongoing else f": {rule}"),
+        evidence,
+    )
+    queued = result.get("messagesInQueue")
+    if queued is not False:
+        not_tested(
+            ctx,
+            "messagesInQueue false",
+            f"messagesInQueue {queued}: the station says a message of it is still queued (E14.FR.04)",
+            evidence,
+        )
+        return ""
+    ctx.check(True, "messagesInQueue false", "false (E14.FR.05)", evidence)
+    return f"OK, ongoingIndicator {got}" if ok else ""
+
+
+@case201(
+    "TC_E_32_CS",
+    "Check Transaction status - Transaction with id ended - without message in queue",
+    "E14.FR.03, E14.FR.05",
+    """
+A transaction charging on EVSE 1 (as TC_E_30_CS; not reached: NOT TESTED), then stopped (RequestStopTransaction) and the car unplugged, its Ended received
+GetTransactionStatus with its transactionId: ongoingIndicator false (E14.FR.03 SHALL)
+messagesInQueue false (E14.FR.05 SHALL); true is NOT TESTED""",
+)
+async def status_ended(ctx: CaseContext) -> str:
+    name = "ongoingIndicator false for the ended transaction"
+    session = await charging(ctx, name)
+    if session is None:
+        return ""
+    await finish(ctx, session.transaction_id, session.evse)
+    if session.transaction_id in running_transactions(ctx):
+        not_tested(
+            ctx,
+            name,
+            "the transaction did not end (no TransactionEvent Ended after RequestStopTransaction and the unplug)",
+        )
+        return ""
+    return await _status_of(ctx, session.transaction_id, False, "E14.FR.03")
+
+
+TX_UPDATED_INTERVAL = Variable("SampledDataCtrlr", "TxUpdatedInterval")
+
+
+def _offline_events(
+    ctx: CaseContext, tid: str, before: int, gone: float, back: float, last_before: Message | None
+) -> list[Message]:
+    """The transaction's events sent on the connection after the outage whose timestamp
+    (the station's clock, set against the bench's by its last event before the outage)
+    falls inside the outage, a second from either end."""
+    from datetime import datetime
+
+    def at(m: Message) -> float:
+        return datetime.fromisoformat(m.payload["timestamp"].replace("Z", "+00:00")).timestamp()
+
+    if last_before is None:
+        return []
+    offset = at(last_before) - last_before.mono  # station clock - bench clock
+    return [
+        m
+        for m in events_of(ctx, tid, before)
+        if m.connection > last_before.connection and gone + 1.0 <= at(m) - offset <= back - 1.0
+    ]
+
+
+@case201(
+    "TC_E_40_CS",
+    "Offline Behaviour - Connection loss during transaction",
+    "E11.FR.01, E11.FR.02, E11.FR.03",
+    """
+SampledDataCtrlr.TxUpdatedInterval set short (a third of the outage) for the case when the station lets it be set, put back after; a transaction charging on EVSE 1 (as TC_E_30_CS; not reached: NOT TESTED)
+The bench closes the connection and refuses reconnections for the outage (settings outage)
+After it reconnects, the transaction's events of the outage arrive, each with offline true (E11.FR.01, E11.FR.02 SHALL) and its meter values (E11.FR.03 SHALL); none of the outage at all is NOT TESTED (with TxUpdatedInterval unset no event falls into it)
+The bench stops the transaction and the car is unplugged afterwards""",
+)
+async def connection_loss(ctx: CaseContext) -> str:
+    name = "the events of the outage are sent with offline true"
+    interval = str(max(1, int(ctx.settings.outage / 3)))
+    async with variable_set(ctx, TX_UPDATED_INTERVAL, interval) as problem:
+        if problem is not None:
+            ctx.say(f"  {problem}: the station's own interval is kept")
+        session = await charging(ctx, name)
+        if session is None:
+            return ""
+        try:
+            return await _across_outage(ctx, session.transaction_id, name)
+        finally:
+            await finish(ctx, session.transaction_id, session.evse)
+
+
+async def _across_outage(ctx: CaseContext, tid: str, name: str) -> str:
+    before = len(ctx.session.inbox)
+    earlier = events_of(ctx, tid)
+    last_before = earlier[-1] if earlier else None
+    clock = ctx.session.clock
+    async with outage(ctx, name) as made:
+        if not made:
+            return ""
+        gone = clock.mono()  # the socket is closed
+    back = clock.mono()  # the station is back, or the wait gave up
+    if not ctx.session.connected:
+        return ""
+    with suppress(SessionError):  # the queue comes first, then the events of now
+        await ctx.expect(
+            "TransactionEvent",
+            lambda p: p["transactionInfo"]["transactionId"] == tid and not p.get("offline"),
+            ctx.settings.timeouts.status,
+            Cursor(before),
+            what="the transaction's events after the outage",
+            quiet=True,
+        )
+    offline = _offline_events(ctx, tid, before, gone, back, last_before)
+    if not offline:
+        not_tested(
+            ctx,
+            name,
+            "no event of the transaction fell into the outage (TxUpdatedInterval longer than it, or not set)",
+        )
+        return ""
+    missing = [m for m in offline if m.payload.get("offline") is not True]
+    ctx.check(
+        not missing,
+        name,
+        f"{len(offline)} event(s) of the outage"
+        + (
+            f", {len(missing)} without offline true: {PART2} E11.FR.02: the queued events SHALL be sent with offline true"
+            if missing
+            else ", each offline true"
+        ),
+        tuple(m.entry_id for m in offline),
+    )
+    bare = [
+        m
+        for m in offline
+        if m.payload["eventType"] == "Updated" and not m.payload.get("meterValue")
+    ]
+    ctx.check(
+        not bare,
+        "with their meter values",
+        f"{len(bare)} Updated event(s) without meterValue: {PART2} E11.FR.03: the configured measurands SHALL be in them"
+        if bare
+        else "meterValue in each",
+        tuple(m.entry_id for m in offline),
+    )
+    return f"OK, {len(offline)} event(s) sent offline" if not missing and not bare else ""
+
+
+CASES: list[CatalogueCase] = [
+    start_ev_connected,
+    remote_start_authorized,
+    status_unknown,
+    status_ongoing,
+    status_ended,
+    status_without_id,
+    connection_loss,
+]
