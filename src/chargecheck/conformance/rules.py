@@ -15,6 +15,7 @@ from chargecheck.conformance import (
     configuration,
     metering,
     status,
+    status201,
     timing,
     transactions,
     transactions201,
@@ -34,6 +35,7 @@ CHECKS: tuple[Check, ...] = (
     *configuration.CHECKS,
     *wire.CHECKS_201,
     *transactions201.CHECKS,
+    *status201.CHECKS,
 )
 
 RULES: tuple[Rule, ...] = tuple(c.rule for c in CHECKS)

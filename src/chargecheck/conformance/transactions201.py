@@ -62,6 +62,8 @@ SEQ_NO_REUSED = Rule(
 def _transactions(trace: StationTrace) -> dict[str, list[Exchange]]:
     """Each transaction's TransactionEvents (valid ones), by transactionId, arrival order."""
     found: dict[str, list[Exchange]] = {}
+    if trace.version != "2.0.1":
+        return found
     for exchange in trace.calls("TransactionEvent"):
         tid = exchange.payload["transactionInfo"]["transactionId"]
         found.setdefault(tid, []).append(exchange)
