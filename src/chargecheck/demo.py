@@ -133,16 +133,13 @@ async def run_demo(
         )
     chosen = settings or load("demo")
     password = secrets.token_urlsafe(12) if tls else None
-    options = RunOptions(
+    options = _demo_options(
         chosen,
-        out=out,
-        host="127.0.0.1",
-        port=0,
-        only=only or (),
-        skip=skip or (),
-        script=script,
+        out,
+        only,
+        skip,
+        script,
         firmware_version=DEMO_FIRMWARE,
-        kind="demo",
         passwords={"*": password} if password else {},
         tls=ServerTls(self_signed=True) if tls else None,
         web=web,
@@ -197,6 +194,28 @@ async def run_demo(
             await holder["sim"].stop()
 
 
+def _demo_options(
+    settings: Settings,
+    out: Path,
+    only: Sequence[str | int] | None,
+    skip: Sequence[str | int] | None,
+    script: Pack | None,
+    **more: Any,
+) -> RunOptions:
+    """The run of a demo: the bench on 127.0.0.1, any free port."""
+    return RunOptions(
+        settings,
+        out=out,
+        host="127.0.0.1",
+        port=0,
+        only=only or (),
+        skip=skip or (),
+        script=script,
+        kind="demo",
+        **more,
+    )
+
+
 def _has_security_cases(script: Pack | None) -> bool:
     """The pack holds a case of the security extension: the run also serves wss:// (a
     second endpoint) so that the station can be raised to profiles 2 and 3."""
@@ -232,17 +251,7 @@ async def _run_demo_201(
     if ocpp != "2.0.1":
         raise ValueError(f"the demo speaks OCPP 1.6 or 2.0.1, not {ocpp!r}")
     chosen = settings or load("demo")
-    options = RunOptions(
-        chosen,
-        out=out,
-        host="127.0.0.1",
-        port=0,
-        only=only or (),
-        skip=skip or (),
-        script=script,
-        kind="demo",
-        web=web,
-    )
+    options = _demo_options(chosen, out, only, skip, script, web=web)
     holder: dict[str, Simulator201] = {}
 
     async def ready(central: CentralSystem, files: Any) -> None:

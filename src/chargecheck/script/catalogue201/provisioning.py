@@ -268,6 +268,33 @@ async def _unknown(
     return item
 
 
+# The requirement of each unknown name: (action, what is unknown) -> its id.
+_UNKNOWN = {
+    ("GetVariables", "component"): "B06.FR.06",
+    ("GetVariables", "variable"): "B06.FR.07",
+    ("SetVariables", "component"): "B05.FR.04",
+    ("SetVariables", "variable"): "B05.FR.05",
+}
+
+
+async def _unknown_named(ctx: CaseContext, action: str, what: str) -> str:
+    """``action`` of OfflineThreshold on a random component, or of a random variable on
+    OCPPCommCtrlr: answered Unknown<what>, with no value (``_unknown``)."""
+    name = unknown_name("ChargecheckNone")
+    variable = (
+        Variable(name, OFFLINE_THRESHOLD.name)
+        if what == "component"
+        else Variable(OFFLINE_THRESHOLD.component, name)
+    )
+    wanted = f"Unknown{what.capitalize()}"
+    rule = f"{PART2} {_UNKNOWN[(action, what)]}: an unknown {what} SHALL be answered {wanted}"
+    value = None if action == "GetVariables" else "300"
+    item = await _unknown(ctx, action, variable, None, wanted, rule, value=value)
+    if item is None or item.get("attributeStatus") != wanted:
+        return ""
+    return f"OK, {wanted}" if "attributeValue" not in item else ""
+
+
 @case201(
     "TC_B_32_CS",
     "Get Variables - Unknown component",
@@ -278,16 +305,7 @@ One result naming it back with attributeType Actual (B06.FR.01, B06.FR.02, B06.F
 attributeStatus UnknownComponent and no attributeValue (B06.FR.06 SHALL)""",
 )
 async def get_unknown_component(ctx: CaseContext) -> str:
-    variable = Variable(unknown_name("ChargecheckNone"), OFFLINE_THRESHOLD.name)
-    rule = f"{PART2} B06.FR.06: an unknown component SHALL be answered UnknownComponent"
-    item = await _unknown(ctx, "GetVariables", variable, None, "UnknownComponent", rule)
-    return (
-        "OK, UnknownComponent"
-        if item is not None
-        and item.get("attributeStatus") == "UnknownComponent"
-        and "attributeValue" not in item
-        else ""
-    )
+    return await _unknown_named(ctx, "GetVariables", "component")
 
 
 @case201(
@@ -300,16 +318,7 @@ One result naming it back with attributeType Actual (B06.FR.01, B06.FR.02, B06.F
 attributeStatus UnknownVariable and no attributeValue (B06.FR.07 SHALL)""",
 )
 async def get_unknown_variable(ctx: CaseContext) -> str:
-    variable = Variable(OFFLINE_THRESHOLD.component, unknown_name("ChargecheckNone"))
-    rule = f"{PART2} B06.FR.07: an unknown variable SHALL be answered UnknownVariable"
-    item = await _unknown(ctx, "GetVariables", variable, None, "UnknownVariable", rule)
-    return (
-        "OK, UnknownVariable"
-        if item is not None
-        and item.get("attributeStatus") == "UnknownVariable"
-        and "attributeValue" not in item
-        else ""
-    )
+    return await _unknown_named(ctx, "GetVariables", "variable")
 
 
 async def _lacking_attribute(ctx: CaseContext, variable: Variable) -> str | None:
@@ -536,16 +545,7 @@ One result naming it back with attributeType Actual (B05.FR.01, B05.FR.02, B05.F
 attributeStatus UnknownComponent (B05.FR.04 SHALL)""",
 )
 async def set_unknown_component(ctx: CaseContext) -> str:
-    variable = Variable(unknown_name("ChargecheckNone"), OFFLINE_THRESHOLD.name)
-    rule = f"{PART2} B05.FR.04: an unknown component SHALL be answered UnknownComponent"
-    item = await _unknown(
-        ctx, "SetVariables", variable, None, "UnknownComponent", rule, value="300"
-    )
-    return (
-        "OK, UnknownComponent"
-        if item is not None and item.get("attributeStatus") == "UnknownComponent"
-        else ""
-    )
+    return await _unknown_named(ctx, "SetVariables", "component")
 
 
 @case201(
@@ -558,14 +558,7 @@ One result naming it back with attributeType Actual (B05.FR.01, B05.FR.02, B05.F
 attributeStatus UnknownVariable (B05.FR.05 SHALL)""",
 )
 async def set_unknown_variable(ctx: CaseContext) -> str:
-    variable = Variable(OFFLINE_THRESHOLD.component, unknown_name("ChargecheckNone"))
-    rule = f"{PART2} B05.FR.05: an unknown variable SHALL be answered UnknownVariable"
-    item = await _unknown(ctx, "SetVariables", variable, None, "UnknownVariable", rule, value="300")
-    return (
-        "OK, UnknownVariable"
-        if item is not None and item.get("attributeStatus") == "UnknownVariable"
-        else ""
-    )
+    return await _unknown_named(ctx, "SetVariables", "variable")
 
 
 @case201(

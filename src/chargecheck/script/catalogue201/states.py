@@ -172,25 +172,32 @@ async def charging(ctx: CaseContext, name: str, evse: int = 1) -> Charging | Non
     return Charging(tid, evse, remote_start_id, since, evidence)
 
 
-async def finish(ctx: CaseContext, transaction_id: str | None, evse: int) -> None:
-    """Clean-up, nothing judged: the transaction stopped remotely (its Ended waited for)
-    and the car unplugged."""
-    if transaction_id is not None:
-        cursor = ctx.mark()
-        with suppress(SessionError):
-            result = await ctx.session.call(
-                "RequestStopTransaction",
-                {"transactionId": transaction_id},
-                ctx.settings.timeouts.call,
+async def stopped(ctx: CaseContext, transaction_id: str) -> bool:
+    """RequestStopTransaction, then its Ended waited for; judges nothing: whether the
+    Ended came."""
+    cursor = ctx.mark()
+    with suppress(SessionError):
+        result = await ctx.session.call(
+            "RequestStopTransaction", {"transactionId": transaction_id}, ctx.settings.timeouts.call
+        )
+        if result.get("status") == "Accepted":
+            await ctx.session.expect(
+                "TransactionEvent",
+                lambda p: (
+                    p["eventType"] == "Ended"
+                    and p["transactionInfo"]["transactionId"] == transaction_id
+                ),
+                ctx.settings.timeouts.status,
+                cursor,
             )
-            if result.get("status") == "Accepted":
-                await ctx.session.expect(
-                    "TransactionEvent",
-                    lambda p: (
-                        p["eventType"] == "Ended"
-                        and p["transactionInfo"]["transactionId"] == transaction_id
-                    ),
-                    ctx.settings.timeouts.status,
-                    cursor,
-                )
+            return True
+    ctx.say(f"  clean-up: transaction {transaction_id} was not stopped")
+    return False
+
+
+async def finish(ctx: CaseContext, transaction_id: str | None, evse: int) -> None:
+    """Clean-up, nothing judged: the transaction stopped remotely (``stopped``) and the
+    car unplugged."""
+    if transaction_id is not None:
+        await stopped(ctx, transaction_id)
     await ctx.physical(StepKind.UNPLUG, evse, "the car is unplugged", otherwise="clean-up")

@@ -28,6 +28,7 @@ from chargecheck.script.catalogue201.states import (
     finish,
     running_transactions,
     start_point,
+    stopped,
     variable_set,
 )
 from chargecheck.script.context import CaseContext
@@ -126,31 +127,6 @@ async def _started_remotely(
         None,
     )
     return carrying, started
-
-
-async def stop_remotely(ctx: CaseContext, transaction_id: str) -> bool:
-    """RequestStopTransaction and the Ended event, judged of nothing (clean-up): whether
-    the Ended came."""
-    cursor = ctx.mark()
-    try:
-        result = await ctx.session.call(
-            "RequestStopTransaction", {"transactionId": transaction_id}, ctx.settings.timeouts.call
-        )
-        if result.get("status") == "Accepted":
-            await ctx.session.expect(
-                "TransactionEvent",
-                lambda p: (
-                    p["eventType"] == "Ended"
-                    and p["transactionInfo"]["transactionId"] == transaction_id
-                ),
-                ctx.settings.timeouts.status,
-                cursor,
-            )
-            return True
-    except SessionError:
-        pass
-    ctx.say(f"  clean-up: transaction {transaction_id} was not stopped")
-    return False
 
 
 def seq_nos_counted(ctx: CaseContext, transaction_id: str) -> bool:
@@ -258,7 +234,7 @@ async def _remote_start(ctx: CaseContext, name: str) -> str:
         or f"{payload['eventType']} seqNo {payload['seqNo']}, transaction {tid}",
         (carrying.entry_id,),
     )
-    if await stop_remotely(ctx, tid):
+    if await stopped(ctx, tid):
         ok = seq_nos_counted(ctx, tid) and ok
     return f"OK, transaction {tid} started remotely" if ok else ""
 
