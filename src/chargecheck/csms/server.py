@@ -415,7 +415,7 @@ class CentralSystem:
                 remote = getattr(previous, "remote", None)
                 limit = duplicate_identity_detail("replace", remote, link.remote)
                 self.writer.append(LIMIT, run_id=self.run_id, station=identity, detail=limit)
-            session.detach(previous, None, "replaced by a new connection")
+            session.detach(previous, None, "replaced by a new connection", replaced=True)
             previous.start_close(1000, "replaced by a new connection")
         detail: dict[str, Any] = {
             "remote": link.remote,

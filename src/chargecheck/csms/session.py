@@ -16,7 +16,7 @@ from typing import Any, Protocol, overload
 from websockets.exceptions import ConnectionClosed
 
 from chargecheck.clock import Clock
-from chargecheck.csms.answers import Answers
+from chargecheck.csms.answers import Answers, ErrorAnswer, NoAnswer
 from chargecheck.csms.errors import (
     CallErrorReceived,
     CallTimeout,
@@ -333,7 +333,13 @@ class Session:
         self.connect_entry_id = self._journal_event("connect", self.connect_detail)
         self._notify()
 
-    def detach(self, connection: Connection, code: int | None, reason: str) -> None:
+    def detach(
+        self, connection: Connection, code: int | None, reason: str, *, replaced: bool = False
+    ) -> None:
+        """``connection`` ended: the calls waiting for an answer fail (NotConnected). When
+        the station ``replaced`` it by a new one, they keep waiting (for their timeout):
+        an answer it sent on the old one may be read in the loop step its new upgrade is,
+        and is acted on only after that step's journal commit."""
         if self._connection is not connection:
             return
         self._connection = None
@@ -341,9 +347,10 @@ class Session:
         self._journal_event(
             "close", {"connection": self.connections, "code": code, "reason": reason}
         )
-        for future in self._waiting.values():
-            if not future.done():
-                future.set_exception(NotConnected(f"{self.identity} closed the connection"))
+        if not replaced:
+            for future in self._waiting.values():
+                if not future.done():
+                    future.set_exception(NotConnected(f"{self.identity} closed the connection"))
         self._notify()
 
     def receive(self, text: str | bytes) -> None:
@@ -437,14 +444,20 @@ class Session:
 
     def _answer(self, call: Call, entry_id: int, frame: str | bytes) -> None:
         payload: dict[str, Any] | None = None
+        reply: Frame | None
         try:
             now = self._clock.utc_text()
             payload = self.answers.answer(call.action, call.payload, now, self._endpoint.version)
-            reply: Frame = self._endpoint.result(call, payload)
+            reply = self._endpoint.result(call, payload)
+        except NoAnswer:  # a case chose silence (answers.NoAnswer): journaled, nothing sent
+            reply = None
+            self._journal_event("no_answer", {"frame": entry_id, "action": call.action})
+        except ErrorAnswer as chosen:  # a case chose a CALLERROR (answers.ErrorAnswer)
+            reply = CallError(call.unique_id, chosen.code, chosen.description)
         except Exception as exc:  # the bench's own answer is broken: say so, never crash
             self._journal_event("bench_error", {"frame": entry_id, "error": repr(exc)})
             reply = CallError(call.unique_id, "InternalError", "the bench failed to answer")
-        out_id, text = self._journal_out(reply)
+        out_id, text = self._journal_out(reply) if reply is not None else (0, None)
         # One commit: the CALL and its answer.
         self._writer.after_commit(self._answered, call, entry_id, frame, payload, out_id, text)
 
@@ -456,7 +469,7 @@ class Session:
         frame: str | bytes,
         payload: dict[str, Any] | None,
         out_id: int,
-        text: str,
+        text: str | None,
     ) -> None:
         self.unanswered -= 1
         if error is not None:
@@ -465,7 +478,8 @@ class Session:
         message = self._add_message(call, entry_id, None, frame)
         if payload is not None:
             self.replies[message.index] = payload
-        self._send_text(out_id, text)
+        if text is not None:  # None: the answer is withheld
+            self._send_text(out_id, text)
 
     def _received(
         self, error: Exception | None, inbound: Inbound, entry_id: int, frame: str | bytes
