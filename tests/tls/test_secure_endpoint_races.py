@@ -12,6 +12,8 @@ over a raw TCP stream, so that one write holds what a real station's stack sends
 
 - reset: the request, then at once a TCP reset, the 101 not read: admitted, then lost;
 - bad record: after the 101, a TLS record that does not decrypt: TLS fails after admit;
+- close_notify after the 101, or in the same read as the request: the end of the stream
+  (the TCP connection kept open), the session detached;
 - bad version: credentials right, ``Sec-WebSocket-Version: 12``: admit accepts it, the
   WebSocket handshake answers 400 (``LinkOwner.failed``);
 - late bad certificate: on TLS 1.3 the client sends its certificate in its last flight
@@ -30,6 +32,7 @@ import json
 import socket
 import ssl
 import struct
+from contextlib import suppress
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -99,6 +102,13 @@ class TlsWire:
     def encrypt(self, plain: bytes) -> bytes:
         assert self.tls_object is not None
         self.tls_object.write(plain)
+        return self._out.read()
+
+    def close_notify(self) -> bytes:
+        """The TLS close_notify alert, encrypted (the TCP connection stays open)."""
+        assert self.tls_object is not None
+        with suppress(ssl.SSLWantReadError):  # it waits for the bench's; ours is written
+            self.tls_object.unwrap()
         return self._out.read()
 
     def write(self, *parts: bytes) -> None:
@@ -199,6 +209,18 @@ async def bad_version_admitted(station: TlsWire, watch: Watch) -> None:
     assert refusal["status"] == 400 and "Sec-WebSocket-Version" in refusal["reason"], refusal
 
 
+async def close_notify_after_the_upgrade(station: TlsWire, watch: Watch) -> None:
+    station.write(station.request())
+    assert (await station.response()).status_code == 101
+    station.write(station.close_notify())  # the end of the stream, the TCP connection kept
+    await watch.reach("connect", "close")
+
+
+async def close_notify_with_the_request(station: TlsWire, watch: Watch) -> None:
+    station.write(station.request() + station.close_notify())  # one read: request, then end
+    await watch.reach("connect", "close")
+
+
 async def late_bad_certificate(station: TlsWire, watch: Watch) -> None:
     station.write(station.request())
     await watch.reach("refuse")
@@ -212,6 +234,8 @@ FAILURES: list[tuple[Failing, bool]] = [  # (how it fails, presents the stranger
     (reset_behind_the_request, False),
     (bad_record_after_the_upgrade, False),
     (bad_version_admitted, False),
+    (close_notify_after_the_upgrade, False),
+    (close_notify_with_the_request, False),
     (late_bad_certificate, True),
 ]
 

@@ -298,7 +298,8 @@ class TlsLayer:
             except ssl.SSLError as exc:
                 self.failed = True
                 raise TlsFailure(f"TLS record error: {_short(exc)}") from None
-            if not chunk:
+            if not chunk:  # SSLObject.read gives b"" once the station's close_notify is read
+                self.peer_closed = True
                 break
             chunks.append(chunk)
         return b"".join(chunks)

@@ -190,8 +190,6 @@ class StationLink(asyncio.Protocol):
                 return
             data = self._decrypt(data)
         ws.receive_data(data)
-        if tls is not None and tls.peer_closed:  # close_notify: the end of the stream
-            ws.receive_eof()
         events = ws.events_received()
         for event in events:
             if type(event) is Frame:
@@ -201,6 +199,10 @@ class StationLink(asyncio.Protocol):
                     self._frame(event)
             elif isinstance(event, Request):
                 self._handshake(event)
+        if tls is not None and tls.peer_closed:
+            # close_notify: the end of the stream, after what came before it (a request
+            # read with it is answered first)
+            ws.receive_eof()
         self._write()
         if ws.state is State.CLOSING and ws.close_expected():
             self._deadline(self._close_timeout, self._abort)
