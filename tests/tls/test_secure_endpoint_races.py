@@ -32,8 +32,8 @@ import json
 import socket
 import ssl
 import struct
-from contextlib import suppress
 from collections.abc import Awaitable, Callable
+from contextlib import suppress
 from datetime import UTC, datetime
 from typing import Any
 
