@@ -169,7 +169,24 @@ def test_a_resent_event_is_the_same_event_but_a_second_event_on_a_taken_seq_no_i
     assert [f.rule for f in w.findings() if f.rule.startswith("tx201")] == []
     w.exchange("TransactionEvent", {**payload, "triggerReason": "ChargingStateChanged"})
     reused = [f for f in w.findings() if f.rule == "tx201.seq_no_reused"]
-    assert len(reused) == 1 and "seqNo 1 on two events" in reused[0].message
+    assert len(reused) == 1 and "seqNo 1 on two different events" in reused[0].message
+    assert [f.rule for f in w.findings() if f.rule == "tx201.resent_after_answer"] == []
+
+
+def test_an_answered_event_sent_again_is_only_a_warning(w: TraceWriter) -> None:
+    _connected(w)
+    _event(w, "Started", 0)
+    payload = {
+        "eventType": "Updated",
+        "timestamp": w.ts(),
+        "triggerReason": "MeterValuePeriodic",
+        "seqNo": 1,
+        "transactionInfo": {"transactionId": "T1"},
+    }
+    w.exchange("TransactionEvent", payload)  # answered
+    w.exchange("TransactionEvent", {**payload, "timestamp": w.ts(1)})  # and sent again
+    (finding,) = w.findings()
+    assert (finding.rule, finding.severity.value) == ("tx201.resent_after_answer", "warning")
 
 
 def test_the_1_6_rules_do_not_judge_a_2_0_1_trace_and_back(w: TraceWriter) -> None:

@@ -7,6 +7,7 @@ their seqNo (OCPP 2.0.1 part 2, block E, and the TransactionEventRequest message
 | tx201.seq_no_gap | violation | between Started and Ended every seqNo arrived |
 | tx201.seq_no_gap_offline | warning | the same, in a transaction with events sent offline |
 | tx201.seq_no_reused | violation | two different events of a transaction do not share a seqNo |
+| tx201.resent_after_answer | warning | an event the bench answered is not sent again |
 
 Events may arrive out of order (a queue sent after an outage); the seqNo gives their
 order (E01.FR.07 and the seqNo rules: the station adds 1 for every TransactionEvent it
@@ -14,7 +15,8 @@ sends). A transaction whose Ended has not arrived is judged on what arrived only
 is counted before its end. A station that was offline MAY drop intermediate Updated events
 under memory pressure (E11.FR.04, E12.FR.04): a gap in a transaction with events flagged
 offline is a warning. A resent event (the same seqNo after a CALLERROR or no answer,
-E13) is the same event, not a reuse.
+E13) is the same event, not a reuse; one the bench had answered is a warning (its answer
+may have been lost with the connection).
 """
 
 from __future__ import annotations
@@ -49,6 +51,13 @@ SEQ_NO_GAP_OFFLINE = Rule(
     "OCPP 2.0.1 part 2, E01.FR.07; E11.FR.04, E12.FR.04 (MAY drop Updated events offline)",
     "A seqNo missing from a transaction that was (partly) offline: an Updated event dropped "
     "for memory, which the station may do, or one lost",
+)
+RESENT = Rule(
+    "tx201.resent_after_answer",
+    W,
+    "OCPP 2.0.1 part 2, E13 (a transaction message is resent only when not accepted)",
+    "A TransactionEvent the bench answered is not sent again (the answer may have been lost "
+    "with the connection: a warning)",
 )
 SEQ_NO_REUSED = Rule(
     "tx201.seq_no_reused",
@@ -131,25 +140,43 @@ def _gaps(trace: StationTrace, offline_ones: bool) -> Iterator[Finding]:
         )
 
 
-def _reused(trace: StationTrace, settings: CheckSettings) -> Iterator[Finding]:
+def _repeats(trace: StationTrace) -> Iterator[tuple[str, Exchange, Exchange, bool]]:
+    """Each later TransactionEvent on a seqNo a transaction already used: (transactionId,
+    the first, the later one, whether the later is the same event sent again)."""
     for tid, exchanges in _transactions(trace).items():
         first: dict[int, Exchange] = {}
         for exchange in exchanges:
             seq = exchange.payload["seqNo"]
-            earlier = first.get(seq)
-            if earlier is None:
-                first[seq] = exchange
+            earlier = first.setdefault(seq, exchange)
+            if earlier is exchange:
                 continue
             same = {k: v for k, v in earlier.payload.items() if k != "timestamp"} == {
                 k: v for k, v in exchange.payload.items() if k != "timestamp"
             }
-            if same and not _answered(earlier):
-                continue  # a resend of an event the bench did not take (E13)
-            kinds = f"{earlier.payload['eventType']} and {exchange.payload['eventType']}"
-            yield SEQ_NO_REUSED.finding(
+            yield tid, earlier, exchange, same
+
+
+def _reused(trace: StationTrace, settings: CheckSettings) -> Iterator[Finding]:
+    for tid, earlier, exchange, same in _repeats(trace):
+        if same:
+            continue  # a resend: tx201.resent_after_answer, or none at all (E13)
+        kinds = f"{earlier.payload['eventType']} and {exchange.payload['eventType']}"
+        yield SEQ_NO_REUSED.finding(
+            trace.station,
+            f"transaction {tid}: seqNo {exchange.payload['seqNo']} on two different events "
+            f"({kinds})",
+            earlier.call.id,
+            exchange.call.id,
+        )
+
+
+def _resent(trace: StationTrace, settings: CheckSettings) -> Iterator[Finding]:
+    for tid, earlier, exchange, same in _repeats(trace):
+        if same and _answered(earlier):
+            yield RESENT.finding(
                 trace.station,
-                f"transaction {tid}: seqNo {seq} on two events ({kinds})"
-                + (", the first already answered" if _answered(earlier) else ""),
+                f"transaction {tid}: seqNo {exchange.payload['seqNo']} sent again after the "
+                "bench had answered it",
                 earlier.call.id,
                 exchange.call.id,
             )
@@ -160,4 +187,5 @@ CHECKS = (
     Check(SEQ_NO_GAP, lambda trace, settings: _gaps(trace, False), VERSIONS),
     Check(SEQ_NO_GAP_OFFLINE, lambda trace, settings: _gaps(trace, True), VERSIONS),
     Check(SEQ_NO_REUSED, _reused, VERSIONS),
+    Check(RESENT, _resent, VERSIONS),
 )
