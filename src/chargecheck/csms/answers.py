@@ -21,6 +21,21 @@ Payload = dict[str, Any]
 Override = Callable[[Payload], Payload]
 
 
+class NoAnswer(Exception):
+    """Raised by an override: the bench sends nothing back to this CALL (OCPP 2.0.1 E13:
+    a CSMS that does not reply within the station's MessageTimeout)."""
+
+
+class ErrorAnswer(Exception):
+    """Raised by an override: the bench answers this CALL with a CALLERROR ``code``
+    (OCPP 2.0.1 E13: a transaction message the CSMS failed to process)."""
+
+    def __init__(self, code: str = "InternalError", description: str = "") -> None:
+        super().__init__(code, description)
+        self.code = code
+        self.description = description
+
+
 @dataclass
 class Answers:
     """Answers to station-initiated calls (OCPP 1.6 chapter 4; OCPP 2.0.1 part 2 through
@@ -60,7 +75,9 @@ class Answers:
     @contextmanager
     def override(self, action: str, build: Override) -> Iterator[None]:
         """Answer ``action`` with ``build(payload)`` inside the ``with`` block (whatever
-        version the station speaks: the payload is checked against its schema)."""
+        version the station speaks: the payload is checked against its schema); a
+        ``build`` that raises ``NoAnswer`` leaves the CALL unanswered, one that raises
+        ``ErrorAnswer`` answers it with that CALLERROR."""
         stack = self._overrides.setdefault(action, [])
         stack.append(build)
         try:
