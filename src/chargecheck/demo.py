@@ -78,6 +78,11 @@ class Simulator201Operator:
             await sim.present_id_token(evse, step.id_tag or DEMO_ID_TOKEN)
         elif kind is StepKind.POWER_CYCLE:
             await sim.reboot()
+        elif kind in (StepKind.EV_SUSPEND, StepKind.EV_RESUME):
+            await sim.set_ev_ready(evse, kind is StepKind.EV_RESUME)
+        elif kind in (StepKind.EV_SIDE_UNPLUG, StepKind.EV_SIDE_PLUG):
+            # its cables are attached (cType2): the car's side is the only side
+            await (sim.unplug if kind is StepKind.EV_SIDE_UNPLUG else sim.plug)(evse)
         else:
             raise StepNotDone(f"the OCPP 2.0.1 simulator cannot do the step {kind} yet")
 
@@ -125,11 +130,12 @@ async def run_demo(
     the pack holds security cases) the run also serves a second, wss:// endpoint
     (``--secure-port``) the simulator connects to once raised to profile 2 or 3. With
     ``ocpp`` "2.0.1" the station is the OCPP 2.0.1 simulator (``chargecheck.sim.v201``,
-    the generic Core station), its steps done through its Python API; TLS, the step hook
-    and defects or variants are for the 1.6 simulator only."""
+    the generic Core station), its steps done through its Python API, or by the step hook
+    with ``step_hook``; TLS and variants are for the 1.6 simulator only, ``defects`` are
+    the 2.0.1 simulator's own (``chargecheck.sim.v201.defects``)."""
     if ocpp != "1.6":
         return await _run_demo_201(
-            out, console, settings, defects, only, skip, script, nobody, web, ocpp
+            out, console, settings, defects, only, skip, script, nobody, web, ocpp, step_hook
         )
     chosen = settings or load("demo")
     password = secrets.token_urlsafe(12) if tls else None
@@ -246,6 +252,7 @@ async def _run_demo_201(
     nobody: bool,
     web: WebView | None,
     ocpp: str,
+    step_hook: bool = False,
 ) -> RunSummary:
     """``run_demo`` with the OCPP 2.0.1 simulator as the station."""
     if ocpp != "2.0.1":
@@ -253,18 +260,32 @@ async def _run_demo_201(
     chosen = settings or load("demo")
     options = _demo_options(chosen, out, only, skip, script, web=web)
     holder: dict[str, Simulator201] = {}
+    controls: list[ControlServer] = []
+    hook = _Later()
 
     async def ready(central: CentralSystem, files: Any) -> None:
         state = Path(tempfile.mkdtemp(prefix="sim-state-", dir=out))
         sim = Simulator201(central.url(""), DEMO_STATION_201, state_dir=state, defects=defects)
         holder["sim"] = sim
         await sim.start()
+        if step_hook:
+            control = await ControlServer({sim.identity: sim}).__aenter__()
+            controls.append(control)
+            hook.inner = CommandOperator(
+                [sys.executable, "-m", "chargecheck.sim.step", "--control", control.url]
+            )
 
     operator: Operator = (
-        NonInteractiveOperator() if nobody else Simulator201Operator(lambda: holder["sim"])
+        NonInteractiveOperator()
+        if nobody
+        else hook
+        if step_hook
+        else Simulator201Operator(lambda: holder["sim"])
     )
     try:
         return await run_bench(options, operator, console, ready=ready)
     finally:
+        for control in controls:
+            await control.__aexit__(None, None, None)
         if "sim" in holder:
             await holder["sim"].stop()

@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager, suppress
 from datetime import UTC, datetime
 from typing import Any
 
+from ocpp.exceptions import InternalError
 from ocpp.routing import on
 from ocpp.v201 import ChargePoint, call_result
 from ocpp.v201.enums import Action
@@ -41,6 +42,8 @@ class Central:
         self.boot_status = "Accepted"
         self.interval = 300
         self.refuse = False  # answer the WebSocket handshake with HTTP 503
+        self.failing_events = 0  # TransactionEvents to answer CALLERROR InternalError first
+        self.token_status: str | None = None  # idTokenInfo.status for a TransactionEvent's idToken
         self.refused = 0
         self.changed = asyncio.Condition()
 
@@ -120,7 +123,13 @@ class PeerCsms(ChargePoint):
         return call_result.Authorize(id_token_info={"status": "Accepted"})
 
     @on(Action.transaction_event)
-    async def on_transaction_event(self, **_: Any) -> call_result.TransactionEvent:
+    async def on_transaction_event(self, **request: Any) -> call_result.TransactionEvent:
+        c = self.central
+        if c.failing_events > 0:
+            c.failing_events -= 1
+            raise InternalError(description="the CSMS failed to process it")
+        if c.token_status is not None and "id_token" in request:
+            return call_result.TransactionEvent(id_token_info={"status": c.token_status})
         return call_result.TransactionEvent()
 
     @on(Action.notify_report)

@@ -41,6 +41,10 @@ class StepKind(StrEnum):
     CLEAR_LOCAL_LIST_FAILURE = "clear_local_list_failure"
     # the station's SecurityProfile set in its local configuration (id_tag: the profile)
     SECURITY_PROFILE = "security_profile"
+    EV_SUSPEND = "ev_suspend"  # the car stops drawing energy (SuspendedEV), cable in
+    EV_RESUME = "ev_resume"  # the car draws energy again
+    EV_SIDE_UNPLUG = "ev_side_unplug"  # the cable out of the car, left in the station
+    EV_SIDE_PLUG = "ev_side_plug"  # the cable back into the car
 
 
 _INSTRUCTIONS = {
@@ -67,6 +71,14 @@ _INSTRUCTIONS = {
     StepKind.SECURITY_PROFILE: "Set SecurityProfile {tag} in the charging station's local "
     "configuration (its web page or service tool), with the address and credentials the bench "
     "printed, and let it connect again.",
+    StepKind.EV_SUSPEND: "Make the car at connector {c} stop drawing energy, its cable left in "
+    "(set the EV or EV simulator to suspended / not ready).",
+    StepKind.EV_RESUME: "Make the car at connector {c} draw energy again (set the EV or EV "
+    "simulator to ready).",
+    StepKind.EV_SIDE_UNPLUG: "Unplug the charging cable of connector {c} at the car (the EV "
+    "side); a detachable cable stays in the charging station's socket.",
+    StepKind.EV_SIDE_PLUG: "Plug the charging cable of connector {c} back into the car (the EV "
+    "side).",
 }
 
 

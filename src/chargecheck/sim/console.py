@@ -1,5 +1,6 @@
 """The console of ``chargecheck simulate`` with one station: a person types the control
-interface's actions as verbs in the terminal, and sees every OCPP frame go by::
+interface's actions as verbs in the terminal, and sees every OCPP frame go by (an OCPP
+2.0.1 station has the verbs of the acts it has, ``VERBS_201``, on its EVSEs)::
 
     sim> plug 1
     -> StatusNotification {"connectorId":1,"errorCode":"NoError","status":"Preparing",...}
@@ -34,7 +35,7 @@ from typing import Any, TextIO
 from chargecheck.protocol.errors import FrameError
 from chargecheck.protocol.frames import Call, CallResult, decode_frame
 from chargecheck.sim.connector import ERROR_CODES
-from chargecheck.sim.control import ControlError, Payload, perform
+from chargecheck.sim.control import ControlError, Payload, Station, perform
 from chargecheck.sim.simulator import Simulator
 
 PROMPT = "sim> "
@@ -75,7 +76,15 @@ def _number(what: str, *, zero: bool) -> Callable[[str], float]:
     return read
 
 
+def _evse(word: str) -> int:
+    if not (word.isascii() and word.isdigit() and int(word) > 0):
+        raise ValueError(f"{word!r} is not an EVSE number (1, 2 ...)")
+    return int(word)
+
+
 CONNECTOR = Arg("CONNECTOR", "connector", _connector)
+EVSE = Arg("EVSE", "connector", _evse)  # the control's connector is a 2.0.1 station's EVSE
+ID_TOKEN = Arg("IDTOKEN", "idTag", str)
 ID_TAG = Arg("IDTAG", "idTag", str)
 CODE = Arg("CODE", "errorCode", str)
 INFO = Arg("INFO", "info", str, optional=True, rest=True)
@@ -172,6 +181,33 @@ VERBS = (
     Verb("quit", (), "quit", "stop the station and leave"),
 )
 VERB_BY_NAME = {verb.name: verb for verb in VERBS}
+# The verbs of an OCPP 2.0.1 station (chargecheck.sim.v201): the acts it has, on an EVSE.
+VERBS_201 = (
+    Verb("plug", (EVSE,), "plug 1", "plug a car into the EVSE", "/plug"),
+    Verb("unplug", (EVSE,), "unplug 1", "take the car out", "/unplug"),
+    Verb(
+        "card",
+        (EVSE, ID_TOKEN),
+        "card 1 04A2B3C4",
+        "present an IdToken: Authorize, then start (or stop the same token's charge)",
+        "/present_id_tag",
+    ),
+    Verb(
+        "evmax",
+        (EVSE, AMPS),
+        "evmax 1 0",
+        "0: the car pauses (SuspendedEV); more: it draws again",
+        "/ev_max_current",
+    ),
+    VERB_BY_NAME["offline"],
+    VERB_BY_NAME["online"],
+    Verb(
+        "reboot", (), "reboot", "restart by itself: transactions end, boot (LocalReset)", "/reboot"
+    ),
+    Verb("status", (), "status", "the station and its EVSEs", "/stations", "GET"),
+    VERB_BY_NAME["help"],
+    VERB_BY_NAME["quit"],
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,15 +226,16 @@ class Local:
     verb: str
 
 
-def parse_line(line: str) -> Request | Local | None:
+def parse_line(line: str, verbs: tuple[Verb, ...] = VERBS) -> Request | Local | None:
     """The request a console line means (None for an empty line); ``BadCommand`` with
     the one line that says what is valid."""
     words = line.split()
     if not words:
         return None
-    verb = VERB_BY_NAME.get(words[0].lower())
+    by_name = {verb.name: verb for verb in verbs}
+    verb = by_name.get(words[0].lower())
     if verb is None:
-        raise BadCommand(f"unknown verb {words[0]!r}; valid: {', '.join(VERB_BY_NAME)}")
+        raise BadCommand(f"unknown verb {words[0]!r}; valid: {', '.join(by_name)}")
     given = words[1:]
     required = sum(not a.optional for a in verb.args)
     takes_rest = any(a.rest for a in verb.args)
@@ -218,12 +255,12 @@ def parse_line(line: str) -> Request | Local | None:
     return Request(verb.method, verb.path, body)
 
 
-def help_lines() -> list[str]:
-    width = max(len(verb.usage) for verb in VERBS)
-    return [f"  {verb.usage:<{width}}  {verb.help}" for verb in VERBS]
+def help_lines(verbs: tuple[Verb, ...] = VERBS) -> list[str]:
+    width = max(len(verb.usage) for verb in verbs)
+    return [f"  {verb.usage:<{width}}  {verb.help}" for verb in verbs]
 
 
-def complete(before_cursor: str) -> list[str]:
+def complete(before_cursor: str, verbs: tuple[Verb, ...] = VERBS) -> list[str]:
     """What tab offers for the word under the cursor: the verbs, or the error codes as
     the third word of ``fault``."""
     words = before_cursor.split()
@@ -231,8 +268,8 @@ def complete(before_cursor: str) -> list[str]:
         words.append("")
     current = words[-1]
     if len(words) == 1:
-        choices: list[str] = list(VERB_BY_NAME)
-    elif len(words) == 3 and words[0].lower() == "fault":
+        choices: list[str] = [verb.name for verb in verbs]
+    elif len(words) == 3 and words[0].lower() == "fault" and VERB_BY_NAME["fault"] in verbs:
         choices = sorted(ERROR_CODES)
     else:
         return []
@@ -240,16 +277,19 @@ def complete(before_cursor: str) -> list[str]:
 
 
 def describe_state(answer: Payload) -> str:
-    """One line per station of a control answer: its link and its connectors."""
+    """One line per station of a control answer: its link and its connectors (an OCPP
+    2.0.1 station: its EVSEs)."""
     states = answer.get("stations", [answer])
     lines = []
     for state in states:
         link = "online" if state["connected"] else "offline"
         booted = ", booted" if state["booted"] else ""
         parts = [f"{state['station']} {link}{booted}"]
-        for c in state["connectors"]:
+        evses = "evses" in state
+        for c in state["evses"] if evses else state["connectors"]:
             tx = f" (transaction {c['transactionId']})" if c["transactionId"] is not None else ""
-            parts.append(f"{c['connectorId']} {c['status']}{tx}")
+            place = f"EVSE {c['evseId']}" if evses else c["connectorId"]
+            parts.append(f"{place} {c['status']}{tx}")
         lines.append(" | ".join(parts))
     return "\n".join(lines)
 
@@ -303,13 +343,14 @@ class Console:
 
     def __init__(
         self,
-        sim: Simulator,
+        sim: Station,
         leave: Callable[[], None],
         *,
         terminal: bool | None = None,
         out: TextIO | None = None,
     ) -> None:
         self.sim = sim
+        self.verbs = VERBS if isinstance(sim, Simulator) else VERBS_201
         self._leave = leave
         self._out = out or sys.stdout
         if terminal is None:
@@ -355,14 +396,14 @@ class Console:
     async def execute(self, line: str) -> bool:
         """Run one line; False once it was ``quit``."""
         try:
-            command = parse_line(line)
+            command = parse_line(line, self.verbs)
         except BadCommand as exc:
             self.say(str(exc))
             return True
         if isinstance(command, Local):
             if command.verb == "quit":
                 return False
-            for text in help_lines():
+            for text in help_lines(self.verbs):
                 self.say(text)
         elif command is not None:
             try:
@@ -422,6 +463,6 @@ class Console:
 
     def _complete(self, text: str, state: int) -> str | None:
         before = self._readline.get_line_buffer()[: self._readline.get_endidx()]
-        choices = complete(before)
+        choices = complete(before, self.verbs)
         # Python's readline appends nothing to a completion: the space is ours.
         return choices[state] + " " if state < len(choices) else None

@@ -37,19 +37,31 @@ answers at once with the state before it takes effect. Errors answer 400 (bad re
 
 ``perform`` is the same table without HTTP: the console of ``chargecheck simulate``
 (``chargecheck.sim.console``) drives its station through it.
+
+An OCPP 2.0.1 station (``chargecheck.sim.v201``, ``simulate --ocpp 2.0.1``) has the acts
+it shares with 1.6 under the same paths, ``connector`` naming the EVSE (each of its EVSEs
+has one connector, as in the bench's steps): ``/plug``, ``/unplug``, ``/present_id_tag``
+(an IdToken of type ISO14443, 1 to 36 characters), ``/ev_max_current`` (``amps`` 0: the
+car pauses, SuspendedEV; more: it draws again), ``/go_offline``, ``/go_online``,
+``/reboot`` (the station restarts itself: boot reason LocalReset). The other paths answer
+404 for it. Its state: ``{"station", "ocppVersion": "2.0.1", "connected", "booted",
+"firmwareVersion", "evses": [{"evseId", "status", "transactionId"}]}``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, Protocol, TypeVar
 
 from chargecheck.sim.simulator import Simulator
+from chargecheck.sim.v201.simulator import Simulator201
 
 MAX_BODY = 64 * 1024
+ID_TOKEN_MAX = 36  # IdTokenType.idToken: identifierString[0..36] (OCPP 2.0.1 part 2)
 Payload = dict[str, Any]
+Station = Simulator | Simulator201
 
 
 class ControlError(Exception):
@@ -92,7 +104,19 @@ def _text(body: Payload, name: str, *, required: bool = True) -> str | None:
     return value
 
 
-Action = Callable[[Simulator, Payload], Awaitable[None]]
+S = TypeVar("S")
+Action = Callable[[S, Payload], Awaitable[None]]
+
+
+class Physical(Protocol):
+    """The acts both simulators have under the same names: one entry of the table
+    serves both (the connector of 1.6 is the EVSE of 2.0.1)."""
+
+    async def plug(self, connector: int, /) -> None: ...
+    async def unplug(self, connector: int, /) -> None: ...
+    async def go_offline(self, seconds: float | None = None, /) -> None: ...
+    async def go_online(self) -> None: ...
+    async def reboot(self) -> None: ...
 
 
 async def _ev_max_current(sim: Simulator, body: Payload) -> None:
@@ -102,7 +126,7 @@ async def _ev_max_current(sim: Simulator, body: Payload) -> None:
     sim.set_ev_max_current(_int(body, "connector"), float(amps))
 
 
-async def _go_offline(sim: Simulator, body: Payload) -> None:
+async def _go_offline(sim: Physical, body: Payload) -> None:
     seconds = body.get("seconds")
     if seconds is not None and (
         not isinstance(seconds, int | float) or isinstance(seconds, bool) or not seconds > 0
@@ -113,9 +137,16 @@ async def _go_offline(sim: Simulator, body: Payload) -> None:
     await sim.go_offline(None if seconds is None else float(seconds))
 
 
-ACTIONS: dict[str, Action] = {
+SHARED: dict[str, Action[Physical]] = {
     "/plug": lambda sim, b: sim.plug(_int(b, "connector")),
     "/unplug": lambda sim, b: sim.unplug(_int(b, "connector")),
+    "/go_offline": _go_offline,
+    "/go_online": lambda sim, b: sim.go_online(),
+    "/reboot": lambda sim, b: sim.reboot(),
+}
+ACTIONS: dict[str, Action[Simulator]] = {
+    "/plug": SHARED["/plug"],
+    "/unplug": SHARED["/unplug"],
     "/present_id_tag": lambda sim, b: sim.present_id_tag(
         _int(b, "connector"), _text(b, "idTag") or ""
     ),
@@ -127,9 +158,9 @@ ACTIONS: dict[str, Action] = {
     ),
     "/clear_fault": lambda sim, b: sim.clear_fault(_int(b, "connector")),
     "/ev_max_current": _ev_max_current,
-    "/go_offline": _go_offline,
-    "/go_online": lambda sim, b: sim.go_online(),
-    "/reboot": lambda sim, b: sim.reboot(),
+    "/go_offline": SHARED["/go_offline"],
+    "/go_online": SHARED["/go_online"],
+    "/reboot": SHARED["/reboot"],
     "/power_cycle": lambda sim, b: sim.power_cycle(),
     "/local_list_failure": lambda sim, b: sim.local_list_failure(True),
     "/clear_local_list_failure": lambda sim, b: sim.local_list_failure(False),
@@ -139,22 +170,75 @@ ACTIONS: dict[str, Action] = {
 }
 
 
-async def perform(stations: dict[str, Simulator], method: str, path: str, body: Payload) -> Payload:
+def _id_token(body: Payload) -> str:
+    token = _text(body, "idTag") or ""
+    if not 1 <= len(token) <= ID_TOKEN_MAX:
+        raise ControlError(400, f"'idTag' must have 1 to {ID_TOKEN_MAX} characters (an IdToken)")
+    return token
+
+
+async def _ev_ready(sim: Simulator201, body: Payload) -> None:
+    """2.0.1: the car draws (``amps`` above 0) or pauses (0: SuspendedEV)."""
+    amps = body.get("amps")
+    if not isinstance(amps, int | float) or isinstance(amps, bool) or not amps >= 0:
+        raise ControlError(400, "'amps' must be a number, 0 or more")
+    await sim.set_ev_ready(_int(body, "connector"), amps > 0)
+
+
+ACTIONS_201: dict[str, Action[Simulator201]] = {
+    **SHARED,
+    "/present_id_tag": lambda sim, b: sim.present_id_token(_int(b, "connector"), _id_token(b)),
+    "/ev_max_current": _ev_ready,
+}
+
+
+def station_state_201(sim: Simulator201) -> Payload:
+    station, model = sim.station, sim.shell.model
+    return {
+        "station": sim.identity,
+        "ocppVersion": "2.0.1",
+        "connected": sim.connected,
+        "booted": model is not None and model.link.registration == "Accepted",
+        "firmwareVersion": station.profile.charging_station.get("firmwareVersion"),
+        "evses": [
+            {"evseId": e.id, "status": sim.status(e.id), "transactionId": sim.transaction_id(e.id)}
+            for e in station.evses.values()
+        ],
+    }
+
+
+def state_of(sim: Station) -> Payload:
+    return station_state(sim) if isinstance(sim, Simulator) else station_state_201(sim)
+
+
+def _action(table: Mapping[str, Action[S]], sim: Station, path: str) -> Action[S]:
+    action = table.get(path)
+    if action is None:
+        version = "1.6" if isinstance(sim, Simulator) else "2.0.1"
+        raise ControlError(404, f"no POST {path} on {sim.identity}, an OCPP {version} station")
+    return action
+
+
+async def perform(
+    stations: Mapping[str, Station], method: str, path: str, body: Payload
+) -> Payload:
     """One control request: the answer's JSON, or ``ControlError`` with its HTTP status."""
     if method == "GET" and path == "/stations":
-        return {"stations": [station_state(sim) for sim in stations.values()]}
-    action = ACTIONS.get(path)
-    if action is None or method != "POST":
+        return {"stations": [state_of(sim) for sim in stations.values()]}
+    if method != "POST" or (path not in ACTIONS and path not in ACTIONS_201):
         raise ControlError(404, f"no {method} {path} (see chargecheck.sim.control)")
     sim = _station(stations, body)
     try:
-        await action(sim, body)
+        if isinstance(sim, Simulator):
+            await _action(ACTIONS, sim, path)(sim, body)
+        else:
+            await _action(ACTIONS_201, sim, path)(sim, body)
     except ValueError as exc:
         raise ControlError(400, str(exc)) from None
-    return station_state(sim)
+    return state_of(sim)
 
 
-def _station(stations: dict[str, Simulator], body: Payload) -> Simulator:
+def _station(stations: Mapping[str, Station], body: Payload) -> Station:
     name = body.get("station")
     if name is None:
         if len(stations) != 1:
@@ -169,7 +253,7 @@ def _station(stations: dict[str, Simulator], body: Payload) -> Simulator:
 class ControlServer:
     """``async with ControlServer(stations, port=0) as control:`` ... ``control.port``."""
 
-    def __init__(self, stations: dict[str, Simulator], host: str = "127.0.0.1", port: int = 0):
+    def __init__(self, stations: Mapping[str, Station], host: str = "127.0.0.1", port: int = 0):
         self.stations = stations
         self.host = host
         self._port = port

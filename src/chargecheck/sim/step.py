@@ -12,6 +12,9 @@ took it. It is the hook ``chargecheck run --step-command`` calls for every step:
     chargecheck run --step-command "python -m chargecheck.sim.step --control http://127.0.0.1:8765"
 
 A lab writes its own hook the same way for its EV simulator, RFID emulator or relay card.
+On an OCPP 2.0.1 station (``simulate --ocpp 2.0.1``) CONNECTOR is the EVSE id; a step
+that needs an act it does not have (create_error, power_cycle, lock_failure, ...) exits 1:
+its control interface answers 404.
 Exit codes: 0 done; 1 the station refused the step (the control interface's error on
 standard error); 2 a bad argument.
 """
@@ -32,6 +35,7 @@ FAULTS: dict[int | None, tuple[str, str]] = {
     0: ("OtherError", "internal power supply fault"),
     None: ("GroundFailure", "RCD"),
 }
+EV_AMPS = 32  # what a car that draws again asks for
 STEPS = (
     "plug",
     "plug_in",
@@ -46,6 +50,10 @@ STEPS = (
     "local_list_failure",
     "clear_local_list_failure",
     "security_profile",
+    "ev_suspend",
+    "ev_resume",
+    "ev_side_unplug",
+    "ev_side_plug",
 )
 
 
@@ -79,6 +87,12 @@ def requests_for(step: str, connector: int, id_tag: str | None) -> list[tuple[st
         if id_tag not in ("0", "1", "2", "3"):
             raise ValueError(f"security_profile takes the profile 0..3, not {id_tag!r}")
         return [("/security_profile", {"profile": int(id_tag)})]
+    if step in ("ev_suspend", "ev_resume"):  # the car's current: 0 is a pause
+        return [("/ev_max_current", {**on, "amps": 0 if step == "ev_suspend" else EV_AMPS})]
+    if step == "ev_side_unplug":  # the simulators' cables are attached: the plug comes out
+        return [("/unplug", on)]
+    if step == "ev_side_plug":
+        return [("/plug", on)]
     raise ValueError(f"no step {step!r}; valid: {', '.join(STEPS)}")
 
 

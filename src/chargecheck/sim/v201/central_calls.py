@@ -115,6 +115,10 @@ def get_base_report(station: Station201, payload: dict[str, Any]) -> Answer:
     base, request_id = payload["reportBase"], payload["requestId"]
     status = report_status(station.model, base)
     if status != "Accepted":
+        if "unsupported_report_sent" in station.defects and status == "NotSupported":
+            return {"status": status}, get_base_report(
+                station, {"reportBase": "FullInventory", "requestId": request_id}
+            )[1]
         return {"status": status}, None
     reports = notify_reports(
         station.model,
@@ -143,6 +147,28 @@ def reset(station: Station201, payload: dict[str, Any]) -> Answer:
     busy = bool(station.running())
     status = "Scheduled" if busy and kind == "OnIdle" else "Accepted"
     return {"status": status}, lambda: station.reset(kind)
+
+
+# -- B09 SetNetworkProfile ------------------------------------------------------------------------
+
+
+def set_network_profile(station: Station201, payload: dict[str, Any]) -> Answer:
+    """B09: the profile is stored in its slot (used by nothing yet: this station always
+    connects to the URL it was started with); a slot out of NetworkConfigurationPriority's
+    valuesList (B09.FR.05) or a lower securityProfile than SecurityCtrlr.SecurityProfile
+    (B09.FR.04) is Rejected."""
+    slot, data = payload["configurationSlot"], payload["connectionData"]
+    spec = station.model.address("OCPPCommCtrlr", "NetworkConfigurationPriority").spec
+    if str(slot) not in spec.values_list and "network_profile_any_slot" not in station.defects:
+        info = _status_info("InvalidConfSlot", f"slot {slot} not in {','.join(spec.values_list)}")
+        return {"status": "Rejected", "statusInfo": info}, None
+    if data["securityProfile"] < station.model.integer("SecurityCtrlr", "SecurityProfile", 0):
+        info = _status_info("InvalidProfile", "securityProfile lower than the station's")
+        return {"status": "Rejected", "statusInfo": info}, None
+    profiles = dict(station.store.get("network_profiles", {}))
+    profiles[str(slot)] = data
+    station.store.put("network_profiles", profiles)
+    return {"status": "Accepted"}, None
 
 
 # -- F01 / F02 RequestStartTransaction, F03 RequestStopTransaction ------------------------------
@@ -221,6 +247,7 @@ HANDLERS: dict[str, Handler] = {
     "SetVariables": set_variables,
     "GetBaseReport": get_base_report,
     "Reset": reset,
+    "SetNetworkProfile": set_network_profile,
     "RequestStartTransaction": request_start_transaction,
     "RequestStopTransaction": request_stop_transaction,
     "GetTransactionStatus": get_transaction_status,

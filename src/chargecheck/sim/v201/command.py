@@ -1,11 +1,14 @@
 """``chargecheck simulate URL ID --ocpp 2.0.1``: simulated 2.0.1 charging stations against
-any CSMS (the 1.6 command, ``chargecheck.sim.command``, hands over to ``simulate_201``)."""
+any CSMS (the 1.6 command, ``chargecheck.sim.command``, hands over to ``simulate_201``).
+``--control-port`` and ``--console`` are the 1.6 command's (``chargecheck.sim.control``,
+``chargecheck.sim.console``), with the acts a 2.0.1 station has, on its EVSEs."""
 
 from __future__ import annotations
 
 import asyncio
 import signal
 from collections.abc import Mapping
+from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +23,6 @@ PROFILE_16 = "alfen-ng920"  # the 1.6 command's default profile: means "the defa
 # order the 1.6 command hands their values over.
 OPTIONS_16 = (
     "'--password'",
-    "'--control-port'",
     "'--charging'",
     "'--id-tag'",
     "'--meter-interval'",
@@ -29,7 +31,6 @@ OPTIONS_16 = (
     "'--client-cert'",
     "'--client-key'",
     "'--secure-url'",
-    "'--console'",
     "'--variant'",
 )
 
@@ -43,10 +44,14 @@ def simulate_201(
     time_scale: float,
     state_dir: Path,
     unsupported: Mapping[str, Any],
+    control_port: int | None = None,
+    with_console: bool = False,
 ) -> None:
-    """Run ``count`` 2.0.1 stations until SIGINT / SIGTERM. ``unsupported``: the 1.6
-    options given (option name -> value) that this first 2.0.1 slice does not have: a
-    usage error names the first one given."""
+    """Run ``count`` 2.0.1 stations until SIGINT / SIGTERM (or the console's quit).
+    ``unsupported``: the 1.6 options given (option name -> value) that this first 2.0.1
+    slice does not have: a usage error names the first one given. ``control_port``: the
+    HTTP control interface on 127.0.0.1 (0: any port; a line says which); ``with_console``:
+    the console of the first station (checked by the caller: one station)."""
     given = [name for name, value in unsupported.items() if value not in (None, False, [], ())]
     if given:
         raise typer.BadParameter("is not available with --ocpp 2.0.1 yet", param_hint=given[0])
@@ -56,30 +61,63 @@ def simulate_201(
     except ProfileError as exc:
         raise typer.BadParameter(str(exc), param_hint="'--profile'") from None
     ids = [station_id] if count == 1 else [f"{station_id}-{n:04d}" for n in range(1, count + 1)]
-    failed = asyncio.run(_run(url, ids, chosen, time_scale, state_dir))
+    failed = asyncio.run(_run(url, ids, chosen, time_scale, state_dir, control_port, with_console))
     if failed:
         raise typer.Exit(1)
 
 
-async def _run(url: str, ids: list[str], profile: str, time_scale: float, state_dir: Path) -> bool:
+async def _run(
+    url: str,
+    ids: list[str],
+    profile: str,
+    time_scale: float,
+    state_dir: Path,
+    control_port: int | None = None,
+    with_console: bool = False,
+) -> bool:
+    from chargecheck.sim.console import Console
+    from chargecheck.sim.control import ControlServer
+
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    stations = [
-        Simulator201(url, identity, state_dir=state_dir, profile=profile, time_scale=time_scale)
+    stations = {
+        identity: Simulator201(
+            url, identity, state_dir=state_dir, profile=profile, time_scale=time_scale
+        )
         for identity in ids
-    ]
-    for sim in stations:
-        await sim.start()
-    print(f"{len(stations)} OCPP 2.0.1 station(s) -> {url} (state in {state_dir})", flush=True)
-    await stop.wait()
-    outcomes = await asyncio.gather(*(sim.stop() for sim in stations), return_exceptions=True)
+    }
+    console = Console(stations[ids[0]], stop.set) if with_console else None
+    say = _say if console is None else console.say
+    if console is not None:
+        console.attach()  # before the start: the BootNotification has its line too
+    try:
+        for sim in stations.values():
+            await sim.start()
+        say(f"{len(stations)} OCPP 2.0.1 station(s) -> {url} (state in {state_dir})")
+        async with AsyncExitStack() as stack, asyncio.TaskGroup() as group:
+            if control_port is not None:
+                control = ControlServer(stations, port=control_port)
+                await stack.enter_async_context(control)
+                say(f"control: {control.url}")
+            reading = None if console is None else group.create_task(console.run())
+            await stop.wait()
+            if reading is not None:
+                reading.cancel()  # stopped by a signal, not by quit
+    finally:
+        outcomes = await asyncio.gather(
+            *(sim.stop() for sim in stations.values()), return_exceptions=True
+        )
     failed = False
-    for sim, outcome in zip(stations, outcomes, strict=True):
+    for sim, outcome in zip(stations.values(), outcomes, strict=True):
         if isinstance(outcome, Exception):
             print(f"station {sim.identity} failed: {type(outcome).__name__}: {outcome}", flush=True)
             failed = True
         elif isinstance(outcome, BaseException):
             raise outcome
     return failed
+
+
+def _say(line: str) -> None:
+    print(line, flush=True)

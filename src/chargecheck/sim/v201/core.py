@@ -89,6 +89,7 @@ class StationCore201:
         )
         self.link = Link(self.endpoint, store, self._send_text, self._limits, self.log)
         self.link.ignore_pending = "boot_ignores_pending" in self.defects
+        self.link.defects = self.defects
 
     # -- the device model ----------------------------------------------------------------
 
@@ -157,6 +158,8 @@ class StationCore201:
 
     def _load_availability(self) -> None:
         saved: dict[str, bool] = self.store.get("availability", {})
+        if "reset_ignores_unavailable" in self.defects:
+            saved = {}  # against B11.FR.02 / B01.FR.07: every EVSE comes back operative
         self.station_operative = saved.get("station", True)
         for e in self.evses.values():
             e.operative = saved.get(f"evse:{e.id}", True)

@@ -110,7 +110,9 @@ Rule = tuple[ConnectorStatus, Callable[[Connector, Evse, bool], bool]]
 
 # (status, holds(connector, its EVSE, station operative)): the first that holds wins.
 # A connector in a transaction stays Occupied when made inoperative: the change waits
-# for the transaction's end (use cases G03 / G04: Scheduled).
+# for the transaction's end (use cases G03 / G04: Scheduled). Otherwise Occupied is the
+# car's presence: once it leaves the connector is Available (G01.FR.04), even while a
+# transaction waits for it (E10: a cable pulled at the car, StopTxOnEVSideDisconnect false).
 STATUS_RULES: tuple[Rule, ...] = (
     (ConnectorStatus.FAULTED, lambda c, e, station: c.faulted),
     (
@@ -119,7 +121,13 @@ STATUS_RULES: tuple[Rule, ...] = (
             not (c.operative and e.operative and station) and e.transaction is None
         ),
     ),
-    (ConnectorStatus.OCCUPIED, lambda c, e, station: c.plugged or e.transaction is not None),
+    (
+        ConnectorStatus.OCCUPIED,
+        lambda c, e, station: (
+            c.plugged
+            or (e.transaction is not None and not (c.operative and e.operative and station))
+        ),
+    ),
     (ConnectorStatus.AVAILABLE, lambda c, e, station: True),
 )
 

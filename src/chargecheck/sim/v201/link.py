@@ -74,6 +74,7 @@ class Link:
         self.online = False
         self.registration: str | None = None  # the last BootNotificationResponse status
         self.ignore_pending = False  # defect boot_ignores_pending
+        self.defects: frozenset[str] = frozenset()  # retry_ignores_interval, retry_beyond_attempts
         self._store = store
         self._send = send
         self._limits = limits
@@ -193,12 +194,14 @@ class Link:
             return Outcome(item, None, failure)
         limits = self._limits()
         item.attempts += 1
-        if item.attempts >= max(1, limits.attempts):
+        extra = "retry_beyond_attempts" in self.defects  # one transmission too many
+        if item.attempts >= max(1, limits.attempts) + extra:
             self._store.dequeue(item.seq)
             self._log(f"gave up {item.action} after {item.attempts} attempts: {failure}")
             return Outcome(item, None, failure, dropped=True)
         self._store.set_attempts(item.seq, item.attempts)
-        item.not_before = now + limits.attempt_interval * item.attempts
+        interval = 0.0 if "retry_ignores_interval" in self.defects else limits.attempt_interval
+        item.not_before = now + interval * item.attempts
         self._pending.appendleft(item)
         self._log(f"{item.action} attempt {item.attempts} failed ({failure}); will retry")
         return Outcome(item, None, failure)

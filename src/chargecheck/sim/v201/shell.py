@@ -269,6 +269,8 @@ class StationShell201:
     def _wait(self, failures: int) -> float:
         model = self.model
         m = model.model if model is not None else None
+        if "backoff_not_doubled" in self.settings.defects:
+            failures = 1  # against part 4 section 5.3: the wait never grows
         wait = reconnect_wait(
             failures,
             float(m.integer("OCPPCommCtrlr", "RetryBackOffWaitMinimum", 2) if m else 2),

@@ -136,6 +136,16 @@ class Station201(Transactions):
             return
         c.plugged = False
         self.physical[(evse_id, connector_id)] = False
+        # E09 / E10: this station's cables are attached (cType2), so a plug out is a
+        # disconnect at the EV side: StopTxOnEVSideDisconnect deauthorizes the transaction
+        # (E09.FR.01), else it waits EVConnectionTimeOut for the car to come back (E10.FR.02).
+        stop = self.model.boolean("TxCtrlr", "StopTxOnEVSideDisconnect", True)
+        if e.transaction is not None and not e.plugged:
+            if stop and "ev_side_disconnect_ignored" not in self.defects:
+                e.authorization = None
+            elif e.authorization is not None:
+                timeout = self.model.integer("TxCtrlr", "EVConnectionTimeOut", 60)
+                self.set_timer(f"connection:{e.id}", timeout)
         self.tx_event(e, "unplug")
         if not e.plugged:
             e.session_over = False
@@ -194,14 +204,20 @@ class Station201(Transactions):
             self.send_boot()
             return
         threshold = self.model.integer("OCPPCommCtrlr", "OfflineThreshold", 60)
+        long = (offline_for or 0) > threshold
+        if {"offline_reports_all", "offline_reports_changed_only"} & self.defects:
+            long = "offline_reports_all" in self.defects
         for c in self.connectors():  # B04
-            if (offline_for or 0) > threshold or c.status != c.reported:
+            if long or c.status != c.reported:
                 self.report_status(c)
 
     def _disconnected(self) -> None:
         self.log("disconnected")
         self.offline_since = self.now.mono
         for item in self.link.disconnected():
+            if item.action == "StatusNotification":  # not delivered: reported again once back
+                payload = item.payload
+                self.evse(payload["evseId"]).connector(payload["connectorId"]).reported = None
             if item.action == "Authorize":
                 for evse_id, token in list(self.authorizing.items()):
                     if token == item.payload["idToken"]:
@@ -230,6 +246,9 @@ class Station201(Transactions):
             return
         # Pending or Rejected: again after ``interval`` (0: the station's own choice).
         self.set_timer("boot", interval if interval > 0 else BOOT_RETRY)
+        if status == "Rejected" and "rejected_boot_chatters" in self.defects:
+            call = self.endpoint.call("Heartbeat", {}, self.now.mono, self._limits().call_timeout)
+            self._send_text(encode_frame(call))  # past the link: B03.FR.02 forbids it
         if status == "Pending" and "boot_ignores_pending" in self.defects:
             self.report_all_statuses()
             self.schedule_heartbeat()
@@ -283,6 +302,8 @@ class Station201(Transactions):
                 return {"status": "Rejected"}
             return "SecurityError"
         boot = call.payload.get("requestedMessage") == "BootNotification"
+        if "rejected_boot_answers" in self.defects:
+            return None
         return None if call.action == "TriggerMessage" and boot else "SecurityError"
 
     def _answer(self, call: Call) -> None:
@@ -337,6 +358,8 @@ class Station201(Transactions):
         status = (answer.get("idTokenInfo") or {}).get("status", "Accepted")
         e = self.find_transaction(sent["transactionInfo"]["transactionId"])
         if status == "Accepted" or e is None or e.authorization is None:
+            return
+        if "invalid_token_kept" in self.defects:
             return
         if self.model.boolean("TxCtrlr", "StopTxOnInvalidId", True):
             self.deauthorize(e, "deauthorized")
@@ -407,12 +430,16 @@ class Station201(Transactions):
     def reset(self, kind: str) -> None:
         """Immediate: every transaction ends (ResetCommand, ImmediateReset), then the
         station reboots; OnIdle: it reboots once the last transaction has ended."""
-        if kind == "Immediate":
+        deferred = kind == "OnIdle" and bool(self.running())
+        if kind == "Immediate" or "reset_cuts_transaction" in self.defects:
             trigger, stopped = CAUSES["reset"]
             for e in self.running():
-                self.end_transaction(e, trigger, stopped)
+                if "reset_skips_ended" in self.defects:
+                    e.transaction = None  # saved: it ends (PowerLoss) after the boot
+                else:
+                    self.end_transaction(e, trigger, stopped)
         self.pending_reboot = kind
-        self.store.put("boot_reason", "RemoteReset")
+        self.store.put("boot_reason", "ScheduledReset" if deferred else "RemoteReset")
         self.set_timer("reboot", REBOOT_GRACE)
 
     def local_reboot(self) -> None:

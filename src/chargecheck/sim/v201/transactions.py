@@ -116,7 +116,7 @@ class Transactions(StationCore201):
     def connection_timed_out(self, evse_id: int) -> None:
         """E03 (EVConnectionTimeOut): no cable came after the authorisation; it lapses."""
         e = self.evses[evse_id]
-        if e.plugged or e.authorization is None:
+        if e.plugged or e.authorization is None or "ev_connect_timeout_ignored" in self.defects:
             return
         self.log(f"EVSE {e.id}: no cable within EVConnectionTimeOut, authorisation lapses")
         e.authorization = None
@@ -175,7 +175,7 @@ class Transactions(StationCore201):
         info["timeSpentCharging"] = int(tx.charging_seconds)
         if tx.remote_start_id is not None:
             info["remoteStartId"] = tx.remote_start_id
-        if stopped_reason is not None:
+        if stopped_reason is not None and "stopped_reason_missing" not in self.defects:
             info["stoppedReason"] = stopped_reason
         payload: dict[str, Any] = {
             "eventType": event_type,
