@@ -21,7 +21,8 @@ from chargecheck.script.packs import load_pack
 
 PACK = Path(str(resources.files("chargecheck.script.packs").joinpath("octt201-cs.toml")))
 REFERENCE = Path(__file__).parents[3] / "shared" / "reference" / "octt-201-cs-cases.md"
-REQUIREMENT = re.compile(r"\b[A-P]\d\d\.FR\.\d\d\b")
+# A requirement id of part 2 (B06.FR.06), or a section of part 4 (OCPP-J), which has none.
+REQUIREMENT = re.compile(r"\b[A-P]\d\d\.FR\.\d\d\b|\bpart 4 section \d")
 
 
 def test_the_pack_file_is_the_one_the_catalogue_makes():
@@ -68,11 +69,30 @@ async def _demo(tmp_path: Path, defects: tuple[str, ...] = (), only: tuple[str, 
     return {v.id: v for v in summary.verdicts}
 
 
-async def test_every_case_passes_against_the_2_0_1_simulator(tmp_path):
+# What the generic simulator lacks, each case NOT TESTED saying so: an EVSE reset alone
+# (it answers Rejected, which TC_B_28/29 judge), a signing meter, a parking bay sensor,
+# DisableRemoteAuthorization, a detachable cable, a DC-only connector, a cache or list.
+NOT_FOR_THE_SIMULATOR = {
+    "TC_B_25_CS": "does not reset one EVSE alone",
+    "TC_B_26_CS": "does not reset one EVSE alone",
+    "TC_B_27_CS": "does not reset one EVSE alone",
+    "TC_E_11_CS": "SignReadings",
+    "TC_E_12_CS": "parking bay sensor",
+    "TC_E_19_CS": "parking bay sensor",
+    "TC_E_52_CS": "DisableRemoteAuthorization",
+    "TC_E_24_CS": "detachable cable",
+    "TC_E_54_CS": "high-level communication",
+    "TC_E_45_CS": "LocalAuthListCtrlr.Enabled",
+}
+
+
+async def test_every_case_passes_or_says_what_the_simulator_lacks(tmp_path):
     verdicts = await _demo(tmp_path)
     assert list(verdicts) == list(CATALOGUE)
-    failed = {i: v.result for i, v in verdicts.items() if str(v.outcome) != "PASS"}
-    assert failed == {}
+    outcomes = {i: str(v.outcome) for i, v in verdicts.items()}
+    assert {i for i, o in outcomes.items() if o != "PASS"} == set(NOT_FOR_THE_SIMULATOR), outcomes
+    for case, why in NOT_FOR_THE_SIMULATOR.items():
+        assert outcomes[case] == "NOT TESTED" and why in verdicts[case].result, verdicts[case]
 
 
 @pytest.mark.parametrize(

@@ -107,11 +107,14 @@ class Charging:
     evidence: tuple[int, ...]
 
 
-async def charging(ctx: CaseContext, name: str, evse: int = 1) -> Charging | None:
+async def charging(
+    ctx: CaseContext, name: str, evse: int = 1, *, beside: tuple[str, ...] = ()
+) -> Charging | None:
     """EnergyTransferStarted on ``evse`` (OCTT's reusable state): RequestStartTransaction
     and the car plugged in, until the transaction says chargingState Charging; None (and
-    ``name`` NOT TESTED, naming what would reach it) if not reached."""
-    if running_transactions(ctx):
+    ``name`` NOT TESTED, naming what would reach it) if not reached. ``beside``: the
+    transactions (ids) the case itself runs on other EVSEs."""
+    if set(running_transactions(ctx)) - set(beside):
         not_tested(ctx, name, "a transaction is already running: the EVSE is taken")
         return None
     since = len(ctx.session.inbox)

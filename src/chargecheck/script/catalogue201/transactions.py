@@ -445,12 +445,16 @@ async def status_ended(ctx: CaseContext) -> str:
 TX_UPDATED_INTERVAL = Variable("SampledDataCtrlr", "TxUpdatedInterval")
 
 
+CLOCK_MARGIN_S = 1.0  # a station's timestamps may have whole seconds only
+
+
 def _offline_events(
-    ctx: CaseContext, tid: str, before: int, gone: float, back: float, last_before: Message | None
+    ctx: CaseContext, tid: str, before: int, back: float, last_before: Message | None
 ) -> list[Message]:
-    """The transaction's events sent on the connection after the outage whose timestamp
-    (the station's clock, set against the bench's by its last event before the outage)
-    falls inside the outage, a second from either end."""
+    """The transaction's events the station sent on a later connection than its last one
+    before the outage, timed (by the station's clock, set against the bench's by that last
+    event) before it came back, with ``CLOCK_MARGIN_S`` to spare: each happened while it
+    was offline, or was still queued when it went (E11.FR.07: those are offline too)."""
     from datetime import datetime
 
     def at(m: Message) -> float:
@@ -462,7 +466,7 @@ def _offline_events(
     return [
         m
         for m in events_of(ctx, tid, before)
-        if m.connection > last_before.connection and gone + 1.0 <= at(m) - offset <= back - 1.0
+        if m.connection > last_before.connection and at(m) - offset <= back - CLOCK_MARGIN_S
     ]
 
 
@@ -512,12 +516,14 @@ async def _across_outage(ctx: CaseContext, tid: str, name: str) -> str:
             what="the transaction's events after the outage",
             quiet=True,
         )
-    offline = _offline_events(ctx, tid, before, gone, back, last_before)
+    offline = _offline_events(ctx, tid, before, back, last_before)
     if not offline:
         not_tested(
             ctx,
             name,
-            "no event of the transaction fell into the outage (TxUpdatedInterval longer than it, or not set)",
+            f"no event of the transaction sent after the outage is timed more than "
+            f"{CLOCK_MARGIN_S:g} s before the station came back (TxUpdatedInterval longer "
+            f"than the outage of {back - gone:.1f} s, or not set)",
         )
         return ""
     missing = [m for m in offline if m.payload.get("offline") is not True]
