@@ -45,6 +45,8 @@ class Central:
         self.failing_events = 0  # TransactionEvents to answer CALLERROR InternalError first
         self.token_status: str | None = None  # idTokenInfo.status for a TransactionEvent's idToken
         self.refused = 0
+        self.closed_paths: dict[str, int | None] = {}  # path prefix -> refusals left (None: all)
+        self.refused_paths: list[str] = []  # the path of each refused handshake
         self.changed = asyncio.Condition()
 
     @property
@@ -147,8 +149,16 @@ async def running_csms() -> AsyncIterator[Central]:
     central = Central()
 
     def gate(connection: ServerConnection, request: Request) -> Response | None:
-        if central.refuse:
+        closed = next((p for p in central.closed_paths if request.path.startswith(p)), None)
+        if closed is not None:
+            left = central.closed_paths[closed]
+            if left is not None:
+                central.closed_paths[closed] = left - 1
+                if left <= 1:
+                    del central.closed_paths[closed]
+        if central.refuse or closed is not None:
             central.refused += 1
+            central.refused_paths.append(request.path)
             return Response(503, "Service Unavailable", Headers(), b"")
         return None
 

@@ -188,8 +188,11 @@ class CentralSystem:
         self.run_id: int | None = None
         self._answers = answers
         self._refused_until: dict[str, float] = {}
+        # URL path prefix -> how many more connections on it to refuse (None: all)
+        self._refused_paths: dict[str, int | None] = {}
         # (identity, HTTP status, reason) of each refused handshake, as journaled
         self.refusals: list[tuple[str | None, int, str]] = []
+        self.refusal_entries: list[int] = []  # the journal entry of each, in the same order
         self._server: asyncio.Server | None = None
         self._secure_server: asyncio.Server | None = None
         self._links: set[StationLink] = set()
@@ -317,6 +320,28 @@ class CentralSystem:
         """Refuse connections of ``identity`` for ``seconds`` (a forced outage)."""
         self._refused_until[identity] = self.clock.mono() + seconds
 
+    def refuse_path(self, prefix: str, times: int | None = None) -> None:
+        """Refuse the connections whose URL path starts with ``prefix`` (an endpoint the
+        station was given that is down): the next ``times`` of them, or every one until
+        ``admit_path``. Each refusal's reason names ``prefix``."""
+        self._refused_paths[prefix] = times
+
+    def admit_path(self, prefix: str) -> None:
+        """Connections on ``prefix`` are no longer refused."""
+        self._refused_paths.pop(prefix, None)
+
+    def _path_closed(self, path: str) -> str | None:
+        """The refused prefix ``path`` starts with (counting the refusal), or None."""
+        for prefix, left in self._refused_paths.items():
+            if path.startswith(prefix):
+                if left is not None:
+                    if left <= 1:
+                        del self._refused_paths[prefix]
+                    else:
+                        self._refused_paths[prefix] = left - 1
+                return prefix
+        return None
+
     def session(self, identity: str) -> Session:
         existing = self.sessions.get(identity)
         if existing is None:
@@ -365,6 +390,9 @@ class CentralSystem:
         until = self._refused_until.get(identity)
         if until is not None and self.clock.mono() < until:
             return HTTPStatus.SERVICE_UNAVAILABLE, "refused: forced outage", identity
+        closed = self._path_closed(request.path)
+        if closed is not None:
+            return HTTPStatus.SERVICE_UNAVAILABLE, f"refused: the path {closed} is closed", identity
         return HTTPStatus.OK, "", identity
 
     def _new_link(self, tls: ssl.SSLContext | None = None) -> StationLink:
@@ -410,8 +438,10 @@ class CentralSystem:
         assert identity is not None  # admit refused the others
         session = self.session(identity)
         previous = session._connection
+        replaced_open = False
         if previous is not None:
             if self._still_open(identity):
+                replaced_open = True
                 remote = getattr(previous, "remote", None)
                 limit = duplicate_identity_detail("replace", remote, link.remote)
                 self.writer.append(LIMIT, run_id=self.run_id, station=identity, detail=limit)
@@ -422,6 +452,8 @@ class CentralSystem:
             "path": request.path,
             "subprotocol": link.subprotocol,
         }
+        if replaced_open:  # the station opened this one before closing the one it had
+            detail["replaced_open_connection"] = True
         tls = link.tls_info()
         if tls is not None:
             detail["tls"] = tls
@@ -480,7 +512,7 @@ class CentralSystem:
         reason: str,
     ) -> None:
         self.refusals.append((identity, status, reason))
-        self.writer.append(
+        entry_id = self.writer.append(
             "refuse",
             run_id=self.run_id,
             station=identity,
@@ -491,3 +523,4 @@ class CentralSystem:
                 "remote": link.remote,
             },
         )
+        self.refusal_entries.append(entry_id)

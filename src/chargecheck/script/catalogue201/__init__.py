@@ -10,7 +10,8 @@ The modules, by block: ``provisioning`` (B: boot, variables, base reports, reset
 ``transactions`` (E: transaction status, remote start), the rest of B in ``provisioning_boot``
 (a registration Rejected, requests refused), ``provisioning_reset`` (resets with
 transactions, Unavailable across a reset), ``provisioning_evse_reset`` (the reset of one
-EVSE) and ``provisioning_offline`` (offline periods, reconnection); the rest of E in
+EVSE), ``provisioning_offline`` (offline periods, reconnection) and
+``provisioning_network`` (migrating to another network profile); the rest of E in
 ``starts`` (start points), ``local_starts`` (sessions begun at the station), ``stops``
 (stop points), ``deauthorized``, ``ev_side`` (the cable pulled at the car), ``queued``
 (messages held offline) and ``retries`` (E13), on the reusable states of ``states`` and
@@ -25,6 +26,7 @@ from chargecheck.script.catalogue201 import (
     provisioning,
     provisioning_boot,
     provisioning_evse_reset,
+    provisioning_network,
     provisioning_offline,
     provisioning_reset,
     queued,
@@ -42,6 +44,7 @@ _MODULES = (
     provisioning_reset,
     provisioning_evse_reset,
     provisioning_offline,
+    provisioning_network,
     transactions,
     starts,
     local_starts,

@@ -153,8 +153,8 @@ def reset(station: Station201, payload: dict[str, Any]) -> Answer:
 
 
 def set_network_profile(station: Station201, payload: dict[str, Any]) -> Answer:
-    """B09: the profile is stored in its slot (used by nothing yet: this station always
-    connects to the URL it was started with); a slot out of NetworkConfigurationPriority's
+    """B09: the profile is stored in its slot (the shell connects by it once the slot is
+    first in NetworkConfigurationPriority: ``network``); a slot out of that variable's
     valuesList (B09.FR.05) or a lower securityProfile than SecurityCtrlr.SecurityProfile
     (B09.FR.04) is Rejected."""
     slot, data = payload["configurationSlot"], payload["connectionData"]

@@ -58,6 +58,9 @@ name                                what the station does wrong
 ``backoff_not_doubled``             the reconnection wait is RetryBackOffWaitMinimum (plus
                                     the random part) every time, never doubled (against
                                     OCPP-J 2.0.1 part 4 section 5.3)
+``network_priority_ignored``        it always connects to the URL it was started with, not
+                                    to the first entry of NetworkConfigurationPriority
+                                    (against B10.FR.04)
 ==================================  ===========================================================
 """
 
@@ -88,6 +91,7 @@ DEFECTS_201: dict[str, str] = {
     "offline_reports_changed_only": "after any outage it reports only changed connectors",
     "offline_reports_all": "after any outage it reports every connector",
     "backoff_not_doubled": "the reconnection back-off is never doubled",
+    "network_priority_ignored": "connects to its first URL whatever NetworkConfigurationPriority",
 }
 
 

@@ -10,6 +10,10 @@ attempt or a lost connection the station waits RetryBackOffWaitMinimum station s
 doubled after each further failure up to RetryBackOffRepeatTimes times, plus a random
 part of up to RetryBackOffRandomRange seconds (OCPPCommCtrlr). ``set_online(True)`` or a
 reboot cuts the wait short; a connection the CSMS spoke on starts the count again.
+
+Which URL each attempt goes to is ``network.NetworkSlots``'s: the slots of
+NetworkConfigurationPriority in order, NetworkProfileConnectionAttempts on each, then the
+fallback (use case B10); ``tried`` lists every URL attempted.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from chargecheck.sim.station_clock import Now, StationClock
 from chargecheck.sim.store import StationStore, state_file
 from chargecheck.sim.tls import station_url
 from chargecheck.sim.v201.core import Physical, Station201Settings
+from chargecheck.sim.v201.network import NetworkSlots
 from chargecheck.sim.v201.station import Station201
 
 SUBPROTOCOL = Subprotocol(OCPP201.subprotocol)
@@ -64,6 +69,8 @@ class StationShell201:
         rng: random.Random | None = None,
     ) -> None:
         self.url = station_url(url, settings.identity)
+        self.network = NetworkSlots(url, settings.identity)
+        self.tried: list[str] = []  # the URL of every connection attempt, in order
         self.settings = settings
         self.clock = clock
         self.store = StationStore(state_path(Path(state_dir), settings.identity), bursts=True)
@@ -295,24 +302,46 @@ class StationShell201:
             if not self._online_wanted or self.model is None:
                 await self._pause(None)
                 continue
-            if generation != self._generation:  # rebooted: its count of failures is gone
+            if generation != self._generation or not self.tried:  # powered on
                 failures, generation = 0, self._generation
+                self._begin_network()
             ws = await self._connect()
-            if ws is not None and await self._session(ws):
-                failures = 0
+            if ws is None:
+                self.network.failed()
+            else:
+                self.network.succeeded()
+                if await self._session(ws):
+                    failures = 0
+                self._begin_network()  # the connection is lost: from the first entry again
             failures += 1
             if not self._stopping and self.model is not None and self._online_wanted:
                 await self._pause(self._wait(failures))
+
+    def _begin_network(self) -> None:
+        """The slots from the first entry of NetworkConfigurationPriority (B10.FR.04)."""
+        model = self.model
+        if model is None:
+            return
+        m = model.model
+        self.network.begin(
+            m.members("OCPPCommCtrlr", "NetworkConfigurationPriority"),
+            self.store.get("network_profiles", {}) or {},
+            m.integer("OCPPCommCtrlr", "NetworkProfileConnectionAttempts", 1),
+        )
 
     async def _connect(self) -> ClientConnection | None:
         model = self.model
         ping = (
             float(model.model.integer("OCPPCommCtrlr", "WebSocketPingInterval", 0)) if model else 0
         )
+        url = self.network.url
+        if "network_priority_ignored" in self.settings.defects:
+            url = self.url  # against B10.FR.04: always the URL it was started with
+        self.tried.append(url)
         self.store.release()
         try:
             ws = await connect(
-                self.url,
+                url,
                 subprotocols=[SUBPROTOCOL],
                 open_timeout=OPEN_TIMEOUT,
                 ping_interval=ping or None,
@@ -322,7 +351,7 @@ class StationShell201:
             )
         except (OSError, InvalidHandshake, InvalidURI, TimeoutError) as exc:
             self.attempts += 1
-            self._log(f"connection to {self.url} failed: {exc}")
+            self._log(f"connection to {url} failed: {exc}")
             self._notify()
             return None
         self.attempts += 1
