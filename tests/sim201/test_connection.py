@@ -40,8 +40,11 @@ async def test_back_off_while_refused_then_boot(tmp_path: Path) -> None:
     rng = random.Random(3)
     expected = [reconnect_wait(n, 2.0, 3.0, 4, rng) for n in range(1, 4)]
     assert shell.waits[:3] == expected
+    # ``seen`` is when the test noticed each attempt: a loaded machine notices one late and
+    # the next on time, so a gap may look shorter by that lateness (0.2 s real allowed)
     gaps = [(b - a) * FAST for a, b in itertools.pairwise(seen)]
-    assert all(gap >= wait * 0.95 for gap, wait in zip(gaps, expected, strict=True))
+    late = 0.2 * FAST
+    assert all(gap >= wait * 0.95 - late for gap, wait in zip(gaps, expected, strict=True))
     assert csms.refused >= 4
 
 
