@@ -17,10 +17,10 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/chargecheck demo
 
-# Sixteen workers on two cores: the tests wait on real sockets and timers far more than they
+# Twelve workers on two cores: the tests wait on real sockets and timers far more than they
 # compute (the legal-variants matrix alone is 102 runs); worksteal keeps the long ones apart.
 test: $(STAMP)
-	$(BIN)/pytest -q -n 16 --dist worksteal
+	$(BIN)/pytest -q -n 12 --dist worksteal
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

@@ -125,9 +125,11 @@ async def test_typed_verbs_drive_the_2_0_1_station_and_every_frame_gets_a_line(c
         await typist.wait_for("CSC online, booted | EVSE 1 Occupied | EVSE 2 Available")
 
         await typist.type("card 1 ABC")
-        authorize = await csms.first("Authorize")
+        # a real process typed at: a loaded machine may take longer than one WAIT
+        authorize = await csms.first("Authorize", timeout=4 * WAIT)
         assert authorize == {"idToken": {"idToken": "ABC", "type": "ISO14443"}}
-        await csms.first("TransactionEvent", lambda p: p["eventType"] == "Started")
+        started = lambda p: p["eventType"] == "Started"  # noqa: E731
+        await csms.first("TransactionEvent", started, timeout=4 * WAIT)
         await typist.wait_for('-> TransactionEvent {"eventType":"Started"')
 
         await typist.type("fault 0 OverVoltage")
