@@ -76,6 +76,10 @@ class TraceWriter:
             "close", detail={"connection": self.connection, "code": code, "reason": reason}
         )
 
+    def withhold(self, call_entry: int, action: str) -> int:
+        """The bench chose not to answer the station CALL journaled at ``call_entry``."""
+        return self._append("no_answer", detail={"frame": call_entry, "action": action})
+
     def station_raw(self, text: str, *, binary: bool = False) -> int:
         return self._append(FRAME_IN, raw=text, detail={"binary": True} if binary else None)
 

@@ -101,6 +101,33 @@ def test_two_calls_at_once_break_2_0_1s_shall_not_where_1_6_has_a_should_not(
     assert (finding.rule, finding.severity.value) == ("wire201.one_call_at_a_time", "violation")
 
 
+def test_a_call_the_bench_chose_not_to_answer_holds_no_later_call_back(w: TraceWriter) -> None:
+    # E13: the bench withholds the answer, the station resends after its own message timeout
+    # (which the journal does not hold) and goes on; a CALL the bench owes still counts.
+    _connected(w)
+    _, withheld = w.station_call("TransactionEvent", _started())
+    w.withhold(withheld, "TransactionEvent")
+    w.tick(5)
+    again, _ = w.station_call("TransactionEvent", _started())
+    w.bench_result(again, {})
+    owed, heartbeat = w.station_call("Heartbeat", {})
+    _, second = w.station_call("Heartbeat", {})
+    w.bench_result(owed, {"currentTime": w.ts()})
+    assert [(f.rule, f.entries) for f in w.findings()] == [
+        ("wire201.one_call_at_a_time", (heartbeat, second))
+    ]
+
+
+def _started() -> dict[str, Any]:
+    return {
+        "eventType": "Started",
+        "timestamp": "2026-01-01T00:00:00Z",
+        "triggerReason": "Authorized",
+        "seqNo": 0,
+        "transactionInfo": {"transactionId": "T1"},
+    }
+
+
 @pytest.mark.parametrize(
     ("kinds", "message"),
     [

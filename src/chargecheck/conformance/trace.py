@@ -5,7 +5,8 @@ The checks never look at raw journal rows: ``build_traces`` decodes every frame 
 schemas of its connection's OCPP version (the subprotocol its ``connect`` event names,
 1.6 or 2.0.1; 1.6 when none is named), and pairs each CALL with its reply the way OCPP-J
 1.6 section 4.1.3 says replies are matched: by unique id, within one WebSocket connection. A
-``close`` event ends every exchange still waiting on that connection.
+``close`` event ends every exchange still waiting on that connection; a ``no_answer``
+event (a case chose to leave a station CALL unanswered) marks that CALL ``withheld``.
 
 Direction: ``frame_in`` is station -> bench, ``frame_out`` is bench -> station.
 """
@@ -24,6 +25,7 @@ from chargecheck.protocol.versions import BY_SUBPROTOCOL, OCPP16, OcppVersion
 
 CONNECT = "connect"
 CLOSE = "close"
+NO_ANSWER = "no_answer"  # the bench chose not to answer a station CALL (csms.answers.NoAnswer)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +55,8 @@ class Item:
 class Exchange:
     """A CALL and, once it came, its CALLRESULT or CALLERROR.
 
-    ``ended_by`` is the ``close`` event that ended the connection before any reply.
+    ``ended_by`` is the ``close`` event that ended the connection before any reply;
+    ``withheld`` the ``no_answer`` event of a station CALL the bench chose not to answer.
     For station CALLs, ``action_known`` and ``violation`` say whether the request is a
     valid 1.6 Charge Point request; for bench CALLs, ``reply_violation`` says whether
     the station's CALLRESULT breaks the response schema.
@@ -63,6 +66,7 @@ class Exchange:
     request: Call
     reply: Item | None = None
     ended_by: Entry | None = None
+    withheld: Entry | None = None
     action_known: bool = True
     violation: str | None = None
     reply_violation: str | None = None
@@ -149,6 +153,7 @@ class _Builder:
         self._waiting_bench: dict[str, list[Exchange]] = {}  # station CALLs the bench owes
         self._waiting_station: dict[str, list[Exchange]] = {}  # bench CALLs the station owes
         self._gone: dict[str, str] = {}  # why a bench CALL's unique id is no longer in flight
+        self._station_calls: dict[int, Exchange] = {}  # by the entry id of the CALL
 
     def add(self, entry: Entry) -> None:
         self.trace.entries.append(entry)
@@ -160,6 +165,10 @@ class _Builder:
             self._end_connection(entry)
         elif entry.kind in (FRAME_IN, FRAME_OUT):
             self._add_frame(entry)
+        elif entry.kind == NO_ANSWER:
+            withheld = self._station_calls.get(entry.detail.get("frame", 0))
+            if withheld is not None:
+                withheld.withheld = entry
 
     def _end_connection(self, close: Entry) -> None:
         for waiting in (self._waiting_bench, self._waiting_station):
@@ -198,6 +207,7 @@ class _Builder:
                     call.action, call.payload, response=False, version=self.version
                 )
             self.trace.station_calls.append(exchange)
+            self._station_calls[item.id] = exchange
             self._waiting_bench.setdefault(call.unique_id, []).append(exchange)
         else:
             self.trace.bench_calls.append(exchange)

@@ -27,6 +27,11 @@ CALLs that "have timed out", the timeout being the implementation's), so a reply
 than the bench's ``call_timeout`` is a warning: a tolerance the bench sets. For the same
 reason a CALL still unanswered when the journal ends is judged only if the journal went
 on for ``call_timeout`` seconds after it: a journal that ends sooner gave no time to answer.
+
+A station CALL the bench chose not to answer (a case's ``NoAnswer``: journal ``no_answer``,
+e.g. OCPP 2.0.1 E13's retries) is not held open by ``one_call_at_a_time``: how long the
+station waits for that answer before giving up is its own message timeout, which the journal
+does not hold; the case that withheld the answer judges what the station does next.
 """
 
 from __future__ import annotations
@@ -201,7 +206,9 @@ def _one_call_at_a_time(trace: StationTrace, settings: CheckSettings) -> Iterato
         open_calls = [
             e
             for e in open_calls
-            if e.pending_at(at) and exchange.call.mono - e.call.mono < settings.call_timeout
+            if e.pending_at(at)
+            and exchange.call.mono - e.call.mono < settings.call_timeout
+            and (e.withheld is None or e.withheld.id > at)
         ]
         if open_calls:
             first = open_calls[0]
