@@ -93,6 +93,13 @@ async def test_every_case_passes_or_says_what_the_simulator_lacks(tmp_path):
     assert {i for i, o in outcomes.items() if o != "PASS"} == set(NOT_FOR_THE_SIMULATOR), outcomes
     for case, why in NOT_FOR_THE_SIMULATOR.items():
         assert outcomes[case] == "NOT TESTED" and why in verdicts[case].result, verdicts[case]
+    bare = [  # a PASS needs positive evidence: the frames that show it
+        (i, c.name)
+        for i, v in verdicts.items()
+        for c in v.criteria
+        if str(c.outcome) == "PASS" and not c.evidence
+    ]
+    assert bare == []
 
 
 @pytest.mark.parametrize(

@@ -138,35 +138,49 @@ TX_START_POINT = Variable("TxCtrlr", "TxStartPoint")
 TX_STOP_POINT = Variable("TxCtrlr", "TxStopPoint")
 
 
-async def get_quietly(ctx: CaseContext, variable: Variable) -> str | None:
-    """The variable's Actual value, or None (not Accepted, no answer): judges nothing."""
+async def read_variable(ctx: CaseContext, variable: Variable) -> tuple[str | None, tuple[int, ...]]:
+    """The variable's Actual value (None: not Accepted, no answer) and the frames that say so:
+    judges nothing."""
     try:
         result = await ctx.session.call(
             "GetVariables", {"getVariableData": [variable.get()]}, ctx.settings.timeouts.call
         )
-    except SessionError:
-        return None
+    except SessionError as exc:
+        return None, exc.evidence
     for item in result.get("getVariableResult") or []:
         if variable.named_by(item) and item.get("attributeStatus") == "Accepted":
             value = item.get("attributeValue")
-            return str(value) if value is not None else None
-    return None
+            return (str(value) if value is not None else None), evidence_of(result)
+    return None, evidence_of(result)
 
 
-async def set_quietly(ctx: CaseContext, variable: Variable, value: str) -> str | None:
-    """SetVariables of one value; its attributeStatus, or None (no answer): judges nothing."""
+async def get_quietly(ctx: CaseContext, variable: Variable) -> str | None:
+    """The variable's Actual value, or None (not Accepted, no answer): judges nothing."""
+    return (await read_variable(ctx, variable))[0]
+
+
+async def write_variable(
+    ctx: CaseContext, variable: Variable, value: str
+) -> tuple[str | None, tuple[int, ...]]:
+    """SetVariables of one value: its attributeStatus (None: no answer naming it) and the
+    frames that say so; judges nothing."""
     try:
         result = await ctx.session.call(
             "SetVariables",
             {"setVariableData": [variable.set(value)]},
             ctx.settings.timeouts.call,
         )
-    except SessionError:
-        return None
+    except SessionError as exc:
+        return None, exc.evidence
     for item in result.get("setVariableResult") or []:
         if variable.named_by(item):
-            return str(item.get("attributeStatus"))
-    return None
+            return str(item.get("attributeStatus")), evidence_of(result)
+    return None, evidence_of(result)
+
+
+async def set_quietly(ctx: CaseContext, variable: Variable, value: str) -> str | None:
+    """SetVariables of one value; its attributeStatus, or None (no answer): judges nothing."""
+    return (await write_variable(ctx, variable, value))[0]
 
 
 def result_for(results: list[dict[str, Any]], variable: Variable) -> dict[str, Any] | None:

@@ -10,7 +10,7 @@ import asyncio
 from typing import Any
 
 from chargecheck.csms.errors import SessionError
-from chargecheck.csms.session import Cursor
+from chargecheck.csms.session import Cursor, Message
 from chargecheck.script.catalogue.base import CatalogueCase, not_tested, outage
 from chargecheck.script.catalogue201.base import (
     PART2,
@@ -26,6 +26,7 @@ from chargecheck.script.catalogue201.sessions import (
     authorized_remotely,
     carrying,
     charging_state,
+    connector_reported,
     ended,
     ended_after,
     next_event,
@@ -58,7 +59,7 @@ def _title(case_id: str) -> str:
 TxCtrlr.TxStopPoint names Authorized and not ParkingBayOccupancy (with it F02.FR.08 applies), or the bench sets it so for the case (a station that keeps another stop point: NOT TESTED); TxCtrlr.EVConnectionTimeOut set short (half the status timeout, 2 s at least); TxStartPoint set to Authorized where the station lets it be, so that the authorization starts a transaction; all put back after
 Authorized (remote): RequestStartTransaction for EVSE 1 with no car Accepted (Rejected is NOT TESTED)
 If that started a transaction: once the timeout passes it ends, TransactionEvent Ended with triggerReason EVConnectTimeout and stoppedReason Timeout (F02.FR.07 SHALL, E06.FR.04)
-The car is plugged in late (the operator's step): no TransactionEvent says chargingState Charging (the authorization lapsed, F02.FR.07); a TransactionEvent for the plug alone (CablePluggedIn) is legal
+The car is plugged in late (the operator's step): no TransactionEvent says chargingState Charging (the authorization lapsed, F02.FR.07); a TransactionEvent for the plug alone (CablePluggedIn) is legal; shown by the station's report of the plug (Occupied, or a TransactionEvent for the cable), none: NOT TESTED
 The car is unplugged afterwards""",
 )
 async def deauthorized_timeout(ctx: CaseContext) -> str:
@@ -96,20 +97,54 @@ async def deauthorized_timeout(ctx: CaseContext) -> str:
             )
         except SessionError:
             charged = None
-        ok = (
-            ctx.check(
-                charged is None,
-                "no charging after a late plug",
-                f"a TransactionEvent says Charging: {PART2} F02.FR.07: the authorization SHALL end with EVConnectionTimeOut, so no energy flows for it"
-                if charged is not None
-                else "no TransactionEvent says Charging",
-                (charged.entry_id,) if charged is not None else (),
-            )
-            and ok
-        )
+        ok = _no_charging(ctx, charged, evse, plugged_at) and ok
         late = running_transactions(ctx)
         await finish(ctx, next(iter(late), None), evse)
         return "OK, the remote start lapsed" if ok else ""
+
+
+def _no_charging(ctx: CaseContext, charged: Message | None, evse: int, plugged_at: int) -> bool:
+    """The late plug brought no chargingState Charging: shown by the station's own report
+    of the plug (the connector Occupied, or a TransactionEvent for the cable), else NOT
+    TESTED (nothing shows the station saw the car)."""
+    name = "no charging after a late plug"
+    if charged is not None:
+        return ctx.check(
+            False,
+            name,
+            f"a TransactionEvent says Charging: {PART2} F02.FR.07: the authorization SHALL end with EVConnectionTimeOut, so no energy flows for it",
+            (charged.entry_id,),
+        )
+    seen = connector_reported(ctx, evse, plugged_at, "Occupied") or next(
+        (
+            m
+            for m in ctx.session.inbox[plugged_at:]
+            if m.valid and m.action == "TransactionEvent" and plugged(m.payload)
+        ),
+        None,
+    )
+    if seen is None:
+        not_tested(
+            ctx,
+            name,
+            "the station sent nothing after the plug (no Occupied, no TransactionEvent for the cable): nothing shows it saw the car",
+        )
+        return True
+    return ctx.check(
+        True,
+        name,
+        f"the plug reported ({seen.action}), no TransactionEvent says Charging",
+        (seen.entry_id,),
+    )
+
+
+def plugged(payload: dict[str, Any]) -> bool:
+    """A TransactionEvent for the cable: triggerReason CablePluggedIn or EVDetected, or
+    chargingState EVConnected."""
+    info = payload.get("transactionInfo") or {}
+    return payload.get("triggerReason") in ("CablePluggedIn", "EVDetected") or (
+        info.get("chargingState") == "EVConnected"
+    )
 
 
 async def _timed_out(

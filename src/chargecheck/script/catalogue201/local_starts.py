@@ -23,6 +23,7 @@ from chargecheck.script.catalogue201.base import (
     TX_STOP_POINT,
     case201,
     get_quietly,
+    read_variable,
 )
 from chargecheck.script.catalogue201.official import BY_ID
 from chargecheck.script.catalogue201.sessions import (
@@ -47,6 +48,7 @@ from chargecheck.script.catalogue201.starts import (
     evse_named,
 )
 from chargecheck.script.catalogue201.states import (
+    events_of,
     finish,
     points,
     running_transactions,
@@ -343,7 +345,7 @@ async def _lapsed(ctx: CaseContext, started: Message, timeout: int) -> bool:
     """
 TxCtrlr.TxStartPoint starts a transaction before energy flows (a point besides EnergyTransfer and DataSigned), or the bench sets it to PowerPathClosed for the case (refused: NOT TESTED)
 Authorized (remote) with no car; the car is made not ready to charge (the operator's step), then plugged in
-The transaction reports chargingState SuspendedEV (E01.FR.19) or EVConnected (E01.FR.20): both SHOULD, another state is NOT TESTED
+The transaction reports chargingState SuspendedEV (E01.FR.19; the first state after EVConnected, waited for timeouts.status) or stays EVConnected (E01.FR.20): both SHOULD, another state is NOT TESTED
 The car is made ready: a TransactionEvent with chargingState Charging follows (E01.FR.18 SHALL: a new chargingState is sent); the bench stops the transaction and the car is unplugged""",
 )
 async def ev_not_ready(ctx: CaseContext) -> str:
@@ -386,13 +388,21 @@ async def _not_ready(
         await finish(ctx, None, evse)
         return ""
     tid = first.payload["transactionInfo"]["transactionId"]
-    paused = await next_event(
+    paused = await next_event(  # the state it moves to from EVConnected, if it moves
         ctx,
         tid,
         since,
-        lambda p: p["transactionInfo"].get("chargingState") is not None,
-        "the transaction's chargingState",
+        lambda p: p["transactionInfo"].get("chargingState") not in (None, "EVConnected"),
+        "the transaction's chargingState after EVConnected",
+        ctx.settings.timeouts.status,
     )
+    if paused is None:  # it stays EVConnected (E01.FR.20), if it said so
+        said = [
+            m
+            for m in events_of(ctx, tid, since)
+            if m.payload["transactionInfo"].get("chargingState")
+        ]
+        paused = said[-1] if said else None
     state = paused.payload["transactionInfo"].get("chargingState") if paused else None
     ok = True
     if state in ("SuspendedEV", "EVConnected"):
@@ -472,12 +482,18 @@ async def remote_authorization_disabled(ctx: CaseContext) -> str:
         except SessionError:
             asked = None
         rule = f"{PART2} AuthCtrlr.DisableRemoteAuthorization true: the station SHALL NOT ask the CSMS (it overrides C01.FR.02 / C01.FR.05) and starts nothing for a card it does not know"
-        ok = ctx.check(
-            asked is None,
-            name,
-            f"{asked.action} carrying the card: {rule}" if asked is not None else "none came",
-            (asked.entry_id,) if asked is not None else (),
-        )
+        if asked is not None:
+            ok = ctx.check(
+                False, name, f"{asked.action} carrying the card: {rule}", (asked.entry_id,)
+            )
+        else:  # the evidence: the setting read back after the silence
+            value, read = await read_variable(ctx, DISABLE_REMOTE_AUTHORIZATION)
+            ok = ctx.check(
+                True,
+                name,
+                f"none came in {ctx.settings.timeouts.negative:g} s; {DISABLE_REMOTE_AUTHORIZATION} reads {value!r} after",
+                read,
+            )
         await finish(
             ctx, _tid(asked) if asked and asked.action == "TransactionEvent" else None, evse
         )

@@ -30,10 +30,12 @@ from chargecheck.script.catalogue201.base import (
     get_quietly,
     inventory,
     mutability,
+    read_variable,
     result_for,
     set_quietly,
     unknown_name,
     variable_of,
+    write_variable,
 )
 from chargecheck.script.context import CaseContext
 
@@ -597,12 +599,13 @@ Each is Rejected (B05.FR.07 SHALL: a value badly formatted for its data type); A
 Its own value is Accepted (B05.FR.10 SHALL), and the value reads the same afterwards""",
 )
 async def set_invalid_format(ctx: CaseContext) -> str:
-    before = await get_quietly(ctx, OFFLINE_THRESHOLD)
+    before, read = await read_variable(ctx, OFFLINE_THRESHOLD)
     if before is None:
         not_tested(
             ctx,
             "OfflineThreshold is read first",
             "GetVariables gave no Accepted value for OCPPCommCtrlr.OfflineThreshold (TC_B_06_CS judges that)",
+            read,
         )
         return ""
     rule = (
@@ -610,34 +613,37 @@ async def set_invalid_format(ctx: CaseContext) -> str:
     )
     ok = True
     for value in INVALID_INTEGERS:
-        status = await set_quietly(ctx, OFFLINE_THRESHOLD, value)
+        status, shown = await write_variable(ctx, OFFLINE_THRESHOLD, value)
         name = f"OfflineThreshold = {value!r} is Rejected"
         if status is None:
-            ok = ctx.check(False, name, "no valid answer to SetVariables (B05.FR.01)") and ok
+            ok = ctx.check(False, name, "no valid answer to SetVariables (B05.FR.01)", shown) and ok
         else:
             ok = (
                 ctx.check(
                     status == "Rejected",
                     name,
                     status + ("" if status == "Rejected" else f": {rule}"),
+                    shown,
                 )
                 and ok
             )
-    status = await set_quietly(ctx, OFFLINE_THRESHOLD, before)
+    status, shown = await write_variable(ctx, OFFLINE_THRESHOLD, before)
     ok = (
         ctx.check(
             status == "Accepted",
             f"OfflineThreshold = {before} (its own value) is Accepted",
             f"{status}" + ("" if status == "Accepted" else f": {PART2} B05.FR.10"),
+            shown,
         )
         and ok
     )
-    after = await get_quietly(ctx, OFFLINE_THRESHOLD)
+    after, again = await read_variable(ctx, OFFLINE_THRESHOLD)
     ok = (
         ctx.check(
             after == before,
             "OfflineThreshold reads the same afterwards",
             f"{before!r} before, {after!r} after",
+            (*read, *again),
         )
         and ok
     )

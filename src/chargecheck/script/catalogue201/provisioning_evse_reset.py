@@ -21,6 +21,7 @@ from chargecheck.script.catalogue201.provisioning_reset import (
     _is_ended,
     _no_cut,
     _watch,
+    watch_connector,
 )
 from chargecheck.script.catalogue201.states import charging
 from chargecheck.script.context import CaseContext
@@ -99,18 +100,14 @@ async def reset_evse_idle(ctx: CaseContext) -> str:
         ctx.say(
             "  note: EVSE.AllowReset is not in the FullInventory (B11.FR.10 SHOULD set it true)"
         )
-    went = await _watch(  # the EVSE may go Unavailable while it resets (B11.FR.08: MAY)
-        ctx,
-        "StatusNotification",
-        lambda p: p["evseId"] == 1 and p["connectorStatus"] == "Unavailable",
-        ctx.settings.timeouts.negative,
-        cursor,
+    went = await watch_connector(  # the EVSE may go Unavailable while it resets (B11.FR.08: MAY)
+        ctx, 1, lambda s: s == "Unavailable", ctx.settings.timeouts.negative, cursor
     )
     if went is not None:  # and comes back: nothing judged, the next case needs it
-        await _watch(
+        await watch_connector(
             ctx,
-            "StatusNotification",
-            lambda p: p["evseId"] == 1 and p["connectorStatus"] != "Unavailable",
+            1,
+            lambda s: s != "Unavailable",
             ctx.settings.timeouts.reboot,
             Cursor(went.index + 1),
         )

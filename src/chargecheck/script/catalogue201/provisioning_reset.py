@@ -12,6 +12,9 @@ car is unplugged after the case.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from chargecheck.csms.errors import SessionError
 from chargecheck.csms.session import Cursor, Message, Predicate, Result
 from chargecheck.script.catalogue.base import CatalogueCase, ask, not_tested
@@ -44,22 +47,48 @@ def connector_states(
     Connector.AvailabilityState (G01.FR.03 allows either), with the message."""
     states: dict[Pair, tuple[str, Message]] = {}
     for m in ctx.session.inbox[since:]:
-        if not m.valid or (connection is not None and m.connection != connection):
-            continue
-        if m.action == "StatusNotification":
-            pair = (m.payload["evseId"], m.payload["connectorId"])
-            states[pair] = (str(m.payload["connectorStatus"]), m)
-        elif m.action == "NotifyEvent":
-            for event in m.payload.get("eventData") or []:
-                component = event.get("component") or {}
-                evse = component.get("evse") or {}
-                if (
-                    str(component.get("name", "")).lower() == "connector"
-                    and (event.get("variable") or {}).get("name") == "AvailabilityState"
-                    and "connectorId" in evse
-                ):
-                    states[(evse["id"], evse["connectorId"])] = (str(event.get("actualValue")), m)
+        if m.valid and (connection is None or m.connection == connection):
+            states.update((pair, (status, m)) for pair, status in reported(m.action, m.payload))
     return states
+
+
+def reported(action: str, payload: dict[str, Any]) -> list[tuple[Pair, str]]:
+    """The (EVSE, connector) states a StatusNotification or a NotifyEvent of
+    Connector.AvailabilityState reports (G01.FR.03: either)."""
+    if action == "StatusNotification":
+        return [((payload["evseId"], payload["connectorId"]), str(payload["connectorStatus"]))]
+    found = []
+    for event in payload.get("eventData") or [] if action == "NotifyEvent" else []:
+        component = event.get("component") or {}
+        evse = component.get("evse") or {}
+        if (
+            str(component.get("name", "")).lower() == "connector"
+            and (event.get("variable") or {}).get("name") == "AvailabilityState"
+            and "connectorId" in evse
+        ):
+            found.append(((evse["id"], evse["connectorId"]), str(event.get("actualValue"))))
+    return found
+
+
+async def watch_connector(
+    ctx: CaseContext, evse: int, accept: Callable[[str], bool], seconds: float, cursor: Cursor
+) -> Message | None:
+    """The first report (StatusNotification or NotifyEvent) of a connector of ``evse`` in
+    a state ``accept`` takes, within ``seconds``; None if none came (nothing judged)."""
+
+    def says(action: str) -> Predicate:
+        return lambda p: any(
+            pair[0] == evse and accept(status) for pair, status in reported(action, p)
+        )
+
+    return await _watch(
+        ctx,
+        "StatusNotification",
+        says("StatusNotification"),
+        seconds,
+        cursor,
+        ("NotifyEvent", says("NotifyEvent")),
+    )
 
 
 def _ended(ctx: CaseContext, transaction_id: str, since: int) -> Message | None:
@@ -415,12 +444,8 @@ async def unavailable_persists(ctx: CaseContext) -> str:
     finally:
         back = ctx.mark()
         if not isinstance(await _operative(ctx, evse, True), str):
-            await _watch(
-                ctx,
-                "StatusNotification",
-                lambda p: p["evseId"] == evse and p["connectorStatus"] != "Unavailable",
-                ctx.settings.timeouts.status,
-                back,
+            await watch_connector(
+                ctx, evse, lambda s: s != "Unavailable", ctx.settings.timeouts.status, back
             )
 
 
@@ -428,12 +453,8 @@ async def _unavailable_across(
     ctx: CaseContext, evse: int, wanted: set[Pair], name: str, since: Cursor
 ) -> str:
     ours = {p for p in wanted if p[0] == evse} or {(evse, 1)}
-    await _watch(  # the Unavailable report of the change itself (G01.FR.07; not judged here)
-        ctx,
-        "StatusNotification",
-        lambda p: p["evseId"] == evse and p["connectorStatus"] == "Unavailable",
-        ctx.settings.timeouts.status,
-        since,
+    await watch_connector(  # the Unavailable report of the change itself (G01.FR.07; not judged)
+        ctx, evse, lambda s: s == "Unavailable", ctx.settings.timeouts.status, since
     )
     cursor = ctx.mark()
     result = await ask(ctx, name, "Reset", {"type": "OnIdle"})
@@ -457,10 +478,10 @@ async def _unavailable_across(
     )
     if boot is None:
         return ""
-    await _watch(  # a first report (all Unavailable, B01) may be followed by the real one
+    await watch_connector(  # a first report (all Unavailable, B01) may be followed by the real one
         ctx,
-        "StatusNotification",
-        lambda p: p["evseId"] == evse and p["connectorStatus"] != "Unavailable",
+        evse,
+        lambda s: s != "Unavailable",
         ctx.settings.timeouts.negative,
         Cursor(boot.index + 1),
     )

@@ -154,8 +154,10 @@ async def _watched(
         ctx.check(
             extra is None,
             "no transmission after that",
-            f"transmission {len(sent) + 1} came: {rule}" if extra is not None else "none",
-            (extra.entry_id,) if extra is not None else (),
+            f"transmission {len(sent) + 1} came: {rule}"
+            if extra is not None
+            else f"none after transmission {len(sent)}",
+            (extra.entry_id,) if extra is not None else (sent[-1].entry_id,),
         )
         and ok
     )
