@@ -45,6 +45,9 @@ class Central:
         self.failing_events = 0  # TransactionEvents to answer CALLERROR InternalError first
         self.token_status: str | None = None  # idTokenInfo.status for a TransactionEvent's idToken
         self.refused = 0
+        # loop.time() of each refused handshake, taken when it is seen and before it is
+        # answered: the gap to the next one is never shorter than the station's wait
+        self.refused_at: list[float] = []
         self.closed_paths: dict[str, int | None] = {}  # path prefix -> refusals left (None: all)
         self.refused_paths: list[str] = []  # the path of each refused handshake
         self.changed = asyncio.Condition()
@@ -158,6 +161,7 @@ async def running_csms() -> AsyncIterator[Central]:
                     del central.closed_paths[closed]
         if central.refuse or closed is not None:
             central.refused += 1
+            central.refused_at.append(asyncio.get_running_loop().time())
             central.refused_paths.append(request.path)
             return Response(503, "Service Unavailable", Headers(), b"")
         return None
