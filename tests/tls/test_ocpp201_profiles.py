@@ -1,0 +1,115 @@
+"""The security profiles for an OCPP 2.0.1 station as for 1.6 (OCPP 2.0.1 part 2, A00:
+profile 1 Basic Auth over ws, profile 2 TLS with Basic Auth, profile 3 TLS with a client
+certificate): a station the bench did not write, the ``ocpp`` package's 2.0.1
+``ChargePoint`` over its own ``websockets`` client and its own SSL context, boots under
+each, and the journal names its version and the TLS in use; a wrong password of a 2.0.1
+station is refused and journaled like a 1.6 one's. All on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import ssl
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from ocpp.v201 import ChargePoint, call
+from websockets.asyncio.client import connect
+from websockets.exceptions import InvalidStatus
+
+from chargecheck.csms import CentralSystem, Cursor, ServerSettings
+from chargecheck.journal import Journal
+from tests.tls.conftest import WAIT, refusals, refused
+
+PASSWORD = "s3cret-201"
+
+
+def basic(identity: str, password: str) -> dict[str, str]:
+    token = base64.b64encode(f"{identity}:{password}".encode()).decode()
+    return {"Authorization": f"Basic {token}"}
+
+
+@asynccontextmanager
+async def plain_bench(journal: Journal) -> AsyncIterator[CentralSystem]:
+    """Profile 1: ws:// with a password."""
+    settings = ServerSettings(port=0, ping_interval=None, passwords={"*": PASSWORD})
+    async with CentralSystem(journal, settings) as central:
+        central.run_id = journal.start_run("tls-tests", security_profile=None)
+        yield central
+
+
+async def boot_201(url: str, identity: str, **options: Any) -> str:
+    """A 2.0.1 ChargePoint's BootNotification over its own connection: the status."""
+    async with connect(url, subprotocols=["ocpp2.0.1"], **options) as ws:
+        peer = ChargePoint(identity, ws)
+        listening = asyncio.create_task(peer.start())
+        try:
+            answer = await asyncio.wait_for(
+                peer.call(
+                    call.BootNotification(
+                        charging_station={"model": "Peer201", "vendor_name": "Peer Vendor"},
+                        reason="PowerUp",
+                    )
+                ),
+                WAIT,
+            )
+        finally:
+            listening.cancel()
+    return str(answer.status)
+
+
+@pytest.mark.parametrize("profile", [1, 2, 3])
+async def test_a_2_0_1_station_boots_under_each_security_profile(
+    profile, tls_bench, bench_pair, station_ca, station_cert, journal
+):
+    cert, _ = bench_pair
+    identity = f"P201-{profile}"
+    options: dict[str, Any] = {}
+    bench: AbstractAsyncContextManager[CentralSystem]
+    if profile == 1:
+        bench, options["additional_headers"] = plain_bench(journal), basic(identity, PASSWORD)
+    elif profile == 2:
+        bench = tls_bench(passwords={"*": PASSWORD})
+        options["ssl"] = ssl.create_default_context(cafile=cert)
+        options["additional_headers"] = basic(identity, PASSWORD)
+    else:
+        bench = tls_bench(client_ca=station_ca.certificate)
+        context = ssl.create_default_context(cafile=cert)
+        context.load_cert_chain(station_cert.certificate, station_cert.key)
+        options["ssl"] = context
+    async with bench as central:
+        status = await boot_201(central.url(identity), identity, **options)
+        session = central.sessions[identity]
+        boot = await session.expect("BootNotification", timeout=WAIT, cursor=Cursor())
+        (connected,) = [e.detail for e in journal.entries(central.run_id) if e.kind == "connect"]
+    assert status == "Accepted"
+    assert boot.payload["chargingStation"]["model"] == "Peer201"
+    assert connected["subprotocol"] == "ocpp2.0.1"
+    if profile == 1:
+        assert "tls" not in connected or not connected["tls"]
+    else:
+        assert connected["tls"]["version"] in ("TLSv1.2", "TLSv1.3")
+    if profile == 3:
+        assert connected["tls"]["client_subject"].endswith("CN=CP3")
+
+
+async def test_a_2_0_1_station_with_a_wrong_password_is_refused_and_journaled(
+    tls_bench, bench_pair, journal
+):
+    cert, _ = bench_pair
+    async with tls_bench(passwords={"*": PASSWORD}) as central:
+        with pytest.raises(InvalidStatus) as caught:
+            await boot_201(
+                central.url("P201-X"),
+                "P201-X",
+                ssl=ssl.create_default_context(cafile=Path(cert)),
+                additional_headers=basic("P201-X", "wrong"),
+            )
+        assert caught.value.response.status_code == 401
+        await refused(central, 1)
+        (refusal,) = refusals(journal, central)
+    assert refusal["reason"] == "wrong credentials for P201-X"
+    assert "P201-X" not in central.sessions
