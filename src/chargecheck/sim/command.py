@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import signal
 import ssl
 import sys
 from pathlib import Path
@@ -258,15 +257,19 @@ async def _run(
     secure_url: str | None = None,
     ramp: float = RAMP_DEFAULT,
 ) -> bool:
-    from chargecheck.sim.console import Console
+    from chargecheck.sim.command_run import (
+        attach_console,
+        failures_told,
+        say_line,
+        stop_all,
+        stop_on_signals,
+    )
     from chargecheck.sim.control import ControlServer
     from chargecheck.sim.fleet import SLOTS_AT_LATEST_S, charge_fleet, report_connected, set_once
     from chargecheck.sim.simulator import Simulator
 
-    stop = asyncio.Event()
+    stop = stop_on_signals()
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
     stations = {
         identity: Simulator(
             url,
@@ -277,16 +280,13 @@ async def _run(
             time_scale=time_scale,
             ev_connected=ev_connected,
             tls=tls,
-            say=_say,
+            say=say_line,
             variants=variants,
             secure_url=secure_url,
         )
         for identity in ids
     }
-    console = Console(stations[ids[0]], stop.set) if with_console else None
-    say = _say if console is None else console.say
-    if console is not None:
-        console.attach()  # before the start: the BootNotification has its line too
+    console, say = attach_console(stations[ids[0]], stop, with_console)
     epoch = loop.time()
     failed = False
     try:
@@ -318,16 +318,8 @@ async def _run(
                 charging.cancel()  # stopped before every station was charging: no failure
         failed = charging is not None and not charging.cancelled() and not charging.result()
     finally:
-        # Together: a fleet of 10,000 closes in about one closing handshake, not 10,000.
-        outcomes = await asyncio.gather(
-            *(sim.stop() for sim in stations.values()), return_exceptions=True
-        )
-        for identity, outcome in zip(stations, outcomes, strict=True):
-            if isinstance(outcome, Exception):  # one broken station must not hide the others
-                print(f"station {identity} failed: {type(outcome).__name__}: {outcome}", flush=True)
-                failed = True
-            elif isinstance(outcome, BaseException):
-                raise outcome
+        if failures_told(stations, await stop_all(stations)):
+            failed = True
     return failed
 
 
@@ -396,7 +388,3 @@ def _check_console(flag: bool | None, count: int) -> bool:
 
 def _read_console(group: asyncio.TaskGroup, console: Console | None) -> asyncio.Task[None] | None:
     return None if console is None else group.create_task(console.run())
-
-
-def _say(line: str) -> None:
-    print(line, flush=True)

@@ -4,7 +4,8 @@ actions out, timers, the log, configuration look-ups and status reporting.
 The model is sans-I/O: its inputs are method calls carrying the station time (``Now``),
 its outputs are ``actions`` (frames to send, transfers to run, reboot) and timers (read
 with ``next_deadline``); the only thing it touches besides memory is its
-``StationStore`` (the station's flash), synchronously.
+``StationStore`` (the station's flash), synchronously. The inputs, outputs, timers and
+log the 2.0.1 model has alike are ``chargecheck.sim.model_base.ModelBase``'s.
 """
 
 from __future__ import annotations
@@ -26,12 +27,13 @@ from chargecheck.protocol.errors import ChargecheckError, LocalProtocolError
 from chargecheck.protocol.status_table import ChargePointStatus as S
 from chargecheck.protocol.status_table import allowed
 from chargecheck.protocol.tracker import counter_ids
-from chargecheck.sim.actions import Action, SendFrame
+from chargecheck.sim.actions import SendFrame
 from chargecheck.sim.charging import ChargingProfiles
 from chargecheck.sim.configuration import Configuration, KeySpec
 from chargecheck.sim.connector import Connector, Physical, Quirks, derive_status
 from chargecheck.sim.defects import checked_defects
 from chargecheck.sim.link import Limits, Link, Outgoing
+from chargecheck.sim.model_base import ModelBase
 from chargecheck.sim.station_clock import Now
 from chargecheck.sim.store import StationStore
 from chargecheck.sim.variants import (
@@ -116,7 +118,7 @@ def _key_specs(definitions: bytes) -> tuple[KeySpec, ...] | None:
     return tuple(template.spec(name) for name in names)
 
 
-class StationCore:
+class StationCore(ModelBase[Link]):
     def __init__(
         self,
         settings: StationSettings,
@@ -126,14 +128,11 @@ class StationCore:
         physical: list[Physical] | None = None,
         after_reset: bool = False,
     ) -> None:
+        super().__init__(store, now)
         self.settings = settings
         self.defects = settings.defects
         self.variants = settings.variants
-        self.store = store
-        self.now = now
         self.after_reset = after_reset
-        self.actions: list[Action] = []
-        self.timers: dict[str, float] = {}
         self.config = self._load_configuration()
         self.endpoint = Endpoint(Role.CHARGE_POINT, counter_ids(secrets.token_hex(4)))
         self.link = Link(self.endpoint, store, self._send_text, self._limits, self.log)
@@ -245,15 +244,6 @@ class StationCore:
             return
         self.actions.append(SendFrame(text))
         self.log(f"-> {text}")
-
-    def log(self, text: str) -> None:
-        self.store.log(self.now.text, text[:2000])
-
-    def set_timer(self, name: str, seconds: float) -> None:
-        self.timers[name] = self.now.mono + max(0.0, seconds)
-
-    def cancel_timer(self, name: str) -> None:
-        self.timers.pop(name, None)
 
     def seconds_until(self, moment: datetime) -> float:
         moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -24,8 +24,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from chargecheck.protocol.endpoint import Endpoint, Inbound, InboundKind
-from chargecheck.protocol.frames import Call, CallError, CallResult, encode_frame
+from chargecheck.protocol.endpoint import Endpoint, Inbound
+from chargecheck.protocol.frames import CallError, encode_frame
+from chargecheck.sim.link_base import LinkBase
 from chargecheck.sim.store import StationStore
 
 
@@ -65,7 +66,7 @@ class Limits:
     retry_interval: float  # TransactionMessageRetryInterval
 
 
-class Link:
+class Link(LinkBase[Outgoing, Limits, Outcome]):
     def __init__(
         self,
         endpoint: Endpoint,
@@ -74,16 +75,9 @@ class Link:
         limits: Callable[[], Limits],
         log: Callable[[str], None],
     ) -> None:
-        self.endpoint = endpoint
-        self.online = False
+        super().__init__(endpoint, store, send, limits, log)
         self.accepted = False  # BootNotification Accepted on this connection's station life
         self.hold = False  # send no new CALL (a hard reset is about to cut the link)
-        self._store = store
-        self._send = send
-        self._limits = limits
-        self._log = log
-        self._pending: deque[Outgoing] = deque()
-        self._in_flight: tuple[Call, Outgoing] | None = None
         self.on_sent: Callable[[Outgoing], None] = lambda item: None
 
     # -- what the station queues ---------------------------------------------------
@@ -131,19 +125,6 @@ class Link:
         ]
         for i, item in zip(slots, reversed([self._pending[i] for i in slots]), strict=True):
             self._pending[i] = item
-
-    @property
-    def idle(self) -> bool:
-        return self._in_flight is None and not self._pending
-
-    @property
-    def busy(self) -> bool:
-        """A CALL is waiting for its answer."""
-        return self._in_flight is not None
-
-    @property
-    def queue_length(self) -> int:
-        return sum(1 for item in self._pending if item.queued)
 
     # -- sending -------------------------------------------------------------------
 
@@ -205,32 +186,15 @@ class Link:
 
     # -- receiving -----------------------------------------------------------------
 
-    def reply(self, inbound: Inbound, now: float) -> Outcome | None:
-        """The outcome of the CALL ``inbound`` answers (None if it answers nothing of ours)."""
-        if inbound.pending is None or self._in_flight is None:
-            return None
-        call, item = self._in_flight
-        if inbound.pending.call.unique_id != call.unique_id:
-            return None
-        self._in_flight = None
+    def _succeeded(self, item: Outgoing, payload: dict[str, Any]) -> Outcome:
+        return Outcome(item, payload)
+
+    def _refused(self, item: Outgoing, inbound: Inbound, now: float) -> Outcome:
         frame = inbound.frame
-        if inbound.kind is InboundKind.REPLY and isinstance(frame, CallResult):
-            if item.seq is not None:
-                self._store.dequeue(item.seq)
-            return Outcome(item, frame.payload)
         if isinstance(frame, CallError):
             failure = f"CALLERROR {frame.error_code}: {frame.error_description}"
             return self._failed(item, failure, now, frame.error_code)
         return self._failed(item, f"invalid result: {inbound.error}", now)
-
-    def expire(self, now: float) -> list[Outcome]:
-        outcomes = []
-        for pending in self.endpoint.tracker.expire(now):
-            if self._in_flight is not None and self._in_flight[0] is pending.call:
-                item = self._in_flight[1]
-                self._in_flight = None
-                outcomes.append(self._failed(item, "no answer in time", now))
-        return outcomes
 
     def _failed(
         self, item: Outgoing, failure: str, now: float, error_code: str | None = None
@@ -260,19 +224,5 @@ class Link:
 
     def disconnected(self) -> list[Outgoing]:
         """The connection is gone: transaction messages wait, the others are returned."""
-        self.online = False
         self.accepted = False
-        lost: list[Outgoing] = []
-        if self._in_flight is not None:
-            call, item = self._in_flight
-            self._in_flight = None
-            self.endpoint.tracker.cancel(call.unique_id)
-            if item.queued:
-                self._pending.appendleft(item)
-            else:
-                lost.append(item)
-        kept: deque[Outgoing] = deque()
-        for item in self._pending:
-            (kept if item.queued else lost).append(item)
-        self._pending = kept
-        return lost
+        return super().disconnected()

@@ -22,22 +22,24 @@ the transaction at once. The car stays until ``unplug``; reboots and stops leave
 legal behaviours real chargers show (``chargecheck.sim.variants``); with the variant
 slow_acts, ``plug``, ``unplug``, ``present_id_tag``, ``inject_fault`` and ``clear_fault``
 return at once and the act takes effect SLOW_ACT_S real seconds later.
+
+Start, stop, the waits and the network cable are ``chargecheck.sim.simulator_base``'s,
+as for the 2.0.1 station.
 """
 
 from __future__ import annotations
 
-import asyncio
 import ssl
 from collections.abc import Callable, Iterable
 from contextlib import suppress
 from pathlib import Path
-from types import TracebackType
 
 from chargecheck.clock import Clock
 from chargecheck.sim.central_calls import configure
 from chargecheck.sim.connector import Fault
 from chargecheck.sim.core import StationSettings, checked_ev_connected, profile_connectors
 from chargecheck.sim.shell import StationShell
+from chargecheck.sim.simulator_base import SimulatorBase
 from chargecheck.sim.station import Station
 from chargecheck.sim.station_clock import Now, StationClock
 from chargecheck.sim.variants import (
@@ -48,7 +50,7 @@ from chargecheck.sim.variants import (
 )
 
 
-class Simulator:
+class Simulator(SimulatorBase[Station, StationShell]):
     def __init__(
         self,
         url: str,
@@ -73,8 +75,7 @@ class Simulator:
         Raises ``ValueError`` if ``ev_connected`` names a connector the profile does
         not have (and ``ConfigurationError`` if the profile cannot be read to tell), or
         if a defect or a variant does not exist."""
-        self.identity = identity
-        self.clock = StationClock(clock, time_scale)
+        station_clock = StationClock(clock, time_scale)
         chosen = checked_variants(variants)
         cars = frozenset(ev_connected)
         if cars:
@@ -90,62 +91,22 @@ class Simulator:
         )
         self._slow_acts = "slow_acts" in chosen
         self._backup_power = "backup_power" in chosen
-        self._shell = StationShell(
+        shell = StationShell(
             url,
             settings,
             Path(state_dir),
-            self.clock,
+            station_clock,
             password=password,
             tls=tls,
             say=say,
             secure_url=secure_url,
         )
-        self._task: asyncio.Task[None] | None = None
-        self._back_online: asyncio.TimerHandle | None = None  # go_offline(seconds)
+        super().__init__(identity, station_clock, shell)
 
-    # -- life -------------------------------------------------------------------------------
+    def _boot_accepted(self, model: Station) -> bool:
+        return model.boot_accepted
 
-    async def start(self) -> None:
-        if self._task is not None:
-            raise RuntimeError(f"simulator {self.identity} is already started")
-        self._task = asyncio.create_task(self._shell.run(), name=f"station {self.identity}")
-        await asyncio.sleep(0)
-
-    async def stop(self) -> None:
-        """Stop the station; raises what broke it, if its model failed."""
-        task, self._task = self._task, None
-        if task is None:
-            return
-        self._cancel_back_online()
-        await self._shell.stop()
-        await task
-
-    async def __aenter__(self) -> Simulator:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
-
-    async def run(self) -> None:
-        """Run until cancelled (the ``simulate`` command)."""
-        await self._shell.run()
-
-    async def wait_booted(self, timeout: float | None) -> None:
-        """Until the station is connected and its BootNotification was Accepted."""
-        shell = self._shell
-        await shell.wait_until(
-            lambda: shell.connected and shell.model is not None and shell.model.boot_accepted,
-            timeout,
-        )
-
-    async def wait_connected(self, timeout: float) -> None:
-        await self._shell.wait_until(lambda: self._shell.connected, timeout)
+    # -- waiting ------------------------------------------------------------------------------
 
     async def wait_transaction(self, connector_id: int, timeout: float | None) -> int:
         """Until a transaction runs on ``connector_id`` with the Central System's
@@ -237,22 +198,6 @@ class Simulator:
             raise ValueError(f"SecurityProfile {profile}: 0, 1, 2 or 3")
         await self._act(lambda m, now: m.step(now, _set_security_profile, m, profile))
 
-    async def go_offline(self, seconds: float | None = None) -> None:
-        """Pull the network cable: the socket dies without a closing handshake. With
-        ``seconds``, the cable goes back in by itself after that many station seconds."""
-        self._cancel_back_online()
-        self._shell.set_online(False)
-        if seconds is not None:
-            self._back_online = asyncio.get_running_loop().call_later(
-                self.clock.real_seconds(seconds), self._shell.set_online, True
-            )
-        await self._shell.wait_until(lambda: not self._shell.connected, None)
-
-    async def go_online(self) -> None:
-        """Plug the network back; returns after the first reconnection attempt."""
-        self._cancel_back_online()
-        await self._next_attempt(lambda: self._shell.set_online(True))
-
     async def reboot(self) -> None:
         """Restart the station's software, as a Soft Reset.req would (OCPP 1.6 section
         5.14): running transactions stop (reason SoftReset), what the station holds is
@@ -275,10 +220,6 @@ class Simulator:
         if shell.online_wanted:
             await self._next_attempt(lambda: None)
 
-    def watch_frames(self, observer: Callable[[str, str | bytes], None] | None) -> None:
-        """Call ``observer("in" | "out", text)`` for every OCPP frame received or sent."""
-        self._shell.frame_observer = observer
-
     # -- what it looks like ---------------------------------------------------------------------
 
     def status(self, connector_id: int) -> str:
@@ -296,30 +237,11 @@ class Simulator:
         return self._model.firmware_version
 
     @property
-    def connected(self) -> bool:
-        return self._shell.connected
-
-    @property
     def connection_attempts(self) -> int:
         """Connections tried so far (opened or failed, reconnections too)."""
         return self._shell.attempts
 
-    @property
-    def station(self) -> Station:
-        """The station model of the present power cycle (read it, do not drive it)."""
-        return self._model
-
     # -- internals ------------------------------------------------------------------------------
-
-    @property
-    def _model(self) -> Station:
-        model = self._shell.last_model
-        if model is None:
-            raise RuntimeError(f"simulator {self.identity} is not started")
-        return model
-
-    async def _act(self, change: Callable[[Station, Now], None]) -> None:
-        await self._shell.performed(self._shell.feed(change, user=True))
 
     async def _physical(
         self,
@@ -340,18 +262,6 @@ class Simulator:
         else:
             model.outlet(connector_id)
         self._shell.feed_later(SLOW_ACT_S, change)
-
-    def _cancel_back_online(self) -> None:
-        if self._back_online is not None:
-            self._back_online.cancel()
-            self._back_online = None
-
-    async def _next_attempt(self, kick: Callable[[], None]) -> None:
-        shell = self._shell
-        before = shell.attempts
-        kick()
-        await shell.wait_until(lambda: shell.attempts > before, None)
-        await shell.performed(shell.queued)
 
 
 def _set_security_profile(station: Station, profile: int) -> None:

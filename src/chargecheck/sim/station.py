@@ -27,17 +27,17 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
-from chargecheck.protocol.endpoint import InboundKind
-from chargecheck.protocol.errors import PeerProtocolError
-from chargecheck.protocol.frames import Call, CallError, encode_frame
-from chargecheck.sim.actions import Action, AnswerLater, Reboot
+from chargecheck.protocol.frames import Call
+from chargecheck.sim.actions import AnswerLater, Reboot
 from chargecheck.sim.central_calls import HANDLERS
 from chargecheck.sim.connector import Physical, Transaction
 from chargecheck.sim.core import StationSettings
 from chargecheck.sim.link import Outcome
 from chargecheck.sim.maintenance import Maintenance
+from chargecheck.sim.model_base import Answer
 from chargecheck.sim.reservations import expired as reservation_expired
 from chargecheck.sim.station_clock import Now
 from chargecheck.sim.store import StationStore
@@ -117,39 +117,6 @@ class Station(Transactions, Maintenance):
                 continue
             self.stop_transaction(c, "PowerLoss")
 
-    # -- inputs ----------------------------------------------------------------------------
-
-    def step(self, now: Now, change: Callable[..., None], *args: Any) -> None:
-        """Apply one input (a bound method of this station) at ``now``."""
-        self.now = now
-        change(*args)
-        self._settle()
-
-    def connected(self, now: Now) -> None:
-        self.step(now, self._connected)
-
-    def disconnected(self, now: Now) -> None:
-        self.step(now, self._disconnected)
-
-    def receive(self, text: str | bytes, now: Now) -> None:
-        self.step(now, self._receive, text)
-
-    def on_time(self, now: Now) -> None:
-        self.step(now, self._on_time)
-
-    # -- outputs ---------------------------------------------------------------------------
-
-    def take_actions(self) -> list[Action]:
-        actions, self.actions = self.actions, []
-        return actions
-
-    def next_deadline(self) -> float | None:
-        candidates = list(self.timers.values())
-        link = self.link.next_deadline()
-        if link is not None:
-            candidates.append(link)
-        return min(candidates, default=None)
-
     # -- the connection ----------------------------------------------------------------------
 
     def _connected(self) -> None:
@@ -225,43 +192,13 @@ class Station(Transactions, Maintenance):
         else:
             self.cancel_timer("heartbeat")
 
-    def _heartbeat(self) -> None:
-        if self.may_report:
-            self.link.submit("Heartbeat", {})
-        self.schedule_heartbeat()
-
     # -- frames in ----------------------------------------------------------------------------
 
-    def _receive(self, text: str | bytes) -> None:
-        self.log(f"<- {text if isinstance(text, str) else text.decode('utf-8', 'replace')}")
-        inbound = self.endpoint.receive(text)
-        if inbound.kind is InboundKind.CALL:
-            assert isinstance(inbound.frame, Call)
-            self._answer(inbound.frame)
-        elif inbound.answer_text is not None:
-            self.log(f"refused: {inbound.error}")
-            self._send_text(inbound.answer_text)
-            self.invalid_message(inbound)
-        elif inbound.kind in (InboundKind.REPLY, InboundKind.INVALID_REPLY):
-            self.invalid_message(inbound)
-            outcome = self.link.reply(inbound, self.now.mono)
-            if outcome is not None:
-                self._outcome(outcome)
-        else:
-            self.log(f"ignored {inbound.kind.value}: {inbound.error}")
+    def _handler(self, action: str) -> Callable[[dict[str, Any]], Answer] | None:
+        handler = HANDLERS.get(action)
+        return None if handler is None else partial(handler, self)
 
-    def _answer(self, call: Call) -> None:
-        handler = HANDLERS.get(call.action)
-        if handler is None:
-            error = CallError(call.unique_id, "NotSupported", f"{call.action} is not supported")
-            self._send_text(encode_frame(error))
-            return
-        try:
-            payload, then = handler(self, call.payload)
-        except PeerProtocolError as exc:
-            self._send_text(encode_frame(CallError(call.unique_id, exc.code, exc.description)))
-            return
-        text = encode_frame(self.endpoint.result(call, payload))
+    def _send_answer(self, call: Call, text: str, then: Callable[[], None] | None) -> None:
         if "slow_answers" in self.variants and call.action in SLOW_ANSWER_ACTIONS:
             # Decided now, sent later by the shell's clock; what the answer causes follows
             # it (section 5.17: the TriggerMessage.conf goes before the message it asks for).
@@ -270,9 +207,7 @@ class Station(Transactions, Maintenance):
             self.log(f"answer to {call.action} {call.unique_id} held {SLOW_ANSWER_S} s")
             self.actions.append(AnswerLater(token, SLOW_ANSWER_S))
             return
-        self._send_text(text)
-        if then is not None:
-            then()
+        super()._send_answer(call, text, then)
 
     def answer_due(self, token: int) -> None:
         """A held answer's time has come (``AnswerLater``): send it, then its follow-up."""
@@ -284,13 +219,9 @@ class Station(Transactions, Maintenance):
         if then is not None:
             then()
 
-    def _outcome(self, outcome: Outcome) -> None:
+    def _call_ended(self, outcome: Outcome) -> None:
         item = outcome.item
-        if outcome.failure is not None:
-            self.log(f"{item.action} failed: {outcome.failure}")
-        if item.action == "BootNotification":
-            self._boot_result(outcome)
-        elif item.action == "Authorize":
+        if item.action == "Authorize":
             self.authorize_result(item.context, outcome.payload)
         elif item.action == "StartTransaction" and outcome.payload is not None:
             assert item.local_tx is not None
@@ -299,18 +230,6 @@ class Station(Transactions, Maintenance):
             self.security_event_answered(outcome)
 
     # -- timers --------------------------------------------------------------------------------
-
-    def _on_time(self) -> None:
-        for outcome in self.link.expire(self.now.mono):
-            self._outcome(outcome)
-        due = sorted((at, name) for name, at in self.timers.items() if at <= self.now.mono)
-        handlers = self._timer_handlers()
-        for at, name in due:
-            if self.timers.get(name) != at:
-                continue  # cancelled or moved by an earlier handler
-            del self.timers[name]
-            kind, _, arg = name.partition(":")
-            handlers[kind](arg)
 
     def _timer_handlers(self) -> dict[str, Callable[[str], None]]:
         return {

@@ -6,7 +6,6 @@ any CSMS (the 1.6 command, ``chargecheck.sim.command``, hands over to ``simulate
 from __future__ import annotations
 
 import asyncio
-import signal
 from collections.abc import Mapping
 from contextlib import AsyncExitStack
 from pathlib import Path
@@ -75,23 +74,22 @@ async def _run(
     control_port: int | None = None,
     with_console: bool = False,
 ) -> bool:
-    from chargecheck.sim.console import Console
+    from chargecheck.sim.command_run import (
+        attach_console,
+        failures_told,
+        stop_all,
+        stop_on_signals,
+    )
     from chargecheck.sim.control import ControlServer
 
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+    stop = stop_on_signals()
     stations = {
         identity: Simulator201(
             url, identity, state_dir=state_dir, profile=profile, time_scale=time_scale
         )
         for identity in ids
     }
-    console = Console(stations[ids[0]], stop.set) if with_console else None
-    say = _say if console is None else console.say
-    if console is not None:
-        console.attach()  # before the start: the BootNotification has its line too
+    console, say = attach_console(stations[ids[0]], stop, with_console)
     try:
         for sim in stations.values():
             await sim.start()
@@ -106,18 +104,5 @@ async def _run(
             if reading is not None:
                 reading.cancel()  # stopped by a signal, not by quit
     finally:
-        outcomes = await asyncio.gather(
-            *(sim.stop() for sim in stations.values()), return_exceptions=True
-        )
-    failed = False
-    for sim, outcome in zip(stations.values(), outcomes, strict=True):
-        if isinstance(outcome, Exception):
-            print(f"station {sim.identity} failed: {type(outcome).__name__}: {outcome}", flush=True)
-            failed = True
-        elif isinstance(outcome, BaseException):
-            raise outcome
-    return failed
-
-
-def _say(line: str) -> None:
-    print(line, flush=True)
+        outcomes = await stop_all(stations)
+    return failures_told(stations, outcomes)

@@ -3,7 +3,8 @@ link, timers, log, and the reporting of connector statuses.
 
 Sans I/O, as the 1.6 model (``chargecheck.sim.core``): inputs are method calls carrying the
 station time (``Now``), outputs are ``actions`` and timers; the only thing it touches
-besides memory is its ``StationStore``, synchronously.
+besides memory is its ``StationStore``, synchronously. The inputs, outputs, timers and
+log both models have alike are ``chargecheck.sim.model_base.ModelBase``'s.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from typing import Any
 from chargecheck.protocol.endpoint import Endpoint, Role
 from chargecheck.protocol.tracker import counter_ids
 from chargecheck.protocol.versions import OCPP201
-from chargecheck.sim.actions import Action, SendFrame
+from chargecheck.sim.actions import SendFrame
+from chargecheck.sim.model_base import ModelBase
 from chargecheck.sim.station_clock import Now
 from chargecheck.sim.store import StationStore
 from chargecheck.sim.v201.defects import checked_defects_201
@@ -48,7 +50,7 @@ def cached_profile(profile: str | Path) -> Profile201:
 Physical = dict[tuple[int, int], bool]  # (evse id, connector id) -> plugged
 
 
-class StationCore201:
+class StationCore201(ModelBase[Link]):
     def __init__(
         self,
         settings: Station201Settings,
@@ -57,12 +59,9 @@ class StationCore201:
         *,
         physical: Physical | None = None,
     ) -> None:
+        super().__init__(store, now)
         self.settings = settings
         self.defects = settings.defects
-        self.store = store
-        self.now = now
-        self.actions: list[Action] = []
-        self.timers: dict[str, float] = {}
         self.profile = cached_profile(settings.profile)
         self.evses = {
             spec.id: Evse(
@@ -184,15 +183,6 @@ class StationCore201:
     def _send_text(self, text: str) -> None:
         self.actions.append(SendFrame(text))
         self.log(f"-> {text}")
-
-    def log(self, text: str) -> None:
-        self.store.log(self.now.text, text[:2000])
-
-    def set_timer(self, name: str, seconds: float) -> None:
-        self.timers[name] = self.now.mono + max(0.0, seconds)
-
-    def cancel_timer(self, name: str) -> None:
-        self.timers.pop(name, None)
 
     def evse(self, evse_id: int) -> Evse:
         """The EVSE ``evse_id``; a ``ValueError`` naming the valid ids if none."""

@@ -19,13 +19,12 @@ when Pending or Accepted), ``normal`` and ``transaction`` (only when Accepted).
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from chargecheck.protocol.endpoint import Endpoint, Inbound, InboundKind
-from chargecheck.protocol.frames import CallError, CallResult, encode_frame
-from chargecheck.sim.store import StationStore
+from chargecheck.protocol.endpoint import Inbound
+from chargecheck.protocol.frames import CallError, encode_frame
+from chargecheck.sim.link_base import LinkBase
 
 
 @dataclass(eq=False)
@@ -37,6 +36,11 @@ class Outgoing:
     attempts: int = 0
     not_before: float = 0.0
     context: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def queued(self) -> bool:
+        """A transaction message: in the persistent queue, it waits through an outage."""
+        return self.kind == "transaction"
 
     @property
     def transaction_id(self) -> str | None:
@@ -61,26 +65,11 @@ class Limits:
     attempt_interval: float  # OCPPCommCtrlr.MessageAttemptInterval[TransactionEvent]
 
 
-class Link:
-    def __init__(
-        self,
-        endpoint: Endpoint,
-        store: StationStore,
-        send: Callable[[str], None],
-        limits: Callable[[], Limits],
-        log: Callable[[str], None],
-    ) -> None:
-        self.endpoint = endpoint
-        self.online = False
-        self.registration: str | None = None  # the last BootNotificationResponse status
-        self.ignore_pending = False  # defect boot_ignores_pending
-        self.defects: frozenset[str] = frozenset()  # retry_ignores_interval, retry_beyond_attempts
-        self._store = store
-        self._send = send
-        self._limits = limits
-        self._log = log
-        self._pending: deque[Outgoing] = deque()
-        self._in_flight: tuple[str, Outgoing] | None = None  # (unique id, item)
+class Link(LinkBase[Outgoing, Limits, Outcome]):
+    # Set on each link by its station; immutable defaults until then.
+    registration: str | None = None  # the last BootNotificationResponse status
+    ignore_pending = False  # defect boot_ignores_pending
+    defects: frozenset[str] = frozenset()  # retry_ignores_interval, retry_beyond_attempts
 
     # -- what the station wants sent -----------------------------------------------------
 
@@ -103,10 +92,6 @@ class Link:
         seq = self._store.enqueue("TransactionEvent", payload, None)
         self._pending.append(Outgoing("TransactionEvent", payload, "transaction", seq))
 
-    @property
-    def queue_length(self) -> int:
-        return sum(1 for i in self._pending if i.kind == "transaction")
-
     def queued_for(self, transaction_id: str | None) -> bool:
         """Are TransactionEvents (of ``transaction_id``, or of any transaction) waiting to be
         delivered? The one in flight counts: its answer has not come (use case E14)."""
@@ -116,14 +101,6 @@ class Link:
         return any(
             i.kind == "transaction" and transaction_id in (None, i.transaction_id) for i in items
         )
-
-    @property
-    def busy(self) -> bool:
-        return self._in_flight is not None
-
-    @property
-    def idle(self) -> bool:
-        return self._in_flight is None and not self._pending
 
     # -- sending ---------------------------------------------------------------------------
 
@@ -149,7 +126,7 @@ class Link:
                 continue
             self._pending.remove(item)
             call = self.endpoint.call(item.action, item.payload, now, self._limits().call_timeout)
-            self._in_flight = (call.unique_id, item)
+            self._in_flight = (call, item)
             self._send(encode_frame(call))
             return
 
@@ -163,31 +140,14 @@ class Link:
 
     # -- answers ---------------------------------------------------------------------------
 
-    def reply(self, inbound: Inbound, now: float) -> Outcome | None:
-        """The outcome of our CALL that ``inbound`` answers (None: not ours)."""
-        if inbound.pending is None or self._in_flight is None:
-            return None
-        unique_id, item = self._in_flight
-        if inbound.pending.call.unique_id != unique_id:
-            return None
-        self._in_flight = None
+    def _succeeded(self, item: Outgoing, payload: dict[str, Any]) -> Outcome:
+        return Outcome(item, payload)
+
+    def _refused(self, item: Outgoing, inbound: Inbound, now: float) -> Outcome:
         frame = inbound.frame
-        if inbound.kind is InboundKind.REPLY and isinstance(frame, CallResult):
-            if item.seq is not None:
-                self._store.dequeue(item.seq)
-            return Outcome(item, frame.payload)
         if isinstance(frame, CallError):
             return self._failed(item, f"CALLERROR {frame.error_code}", now)
         return self._failed(item, f"invalid answer: {inbound.error}", now)
-
-    def expire(self, now: float) -> list[Outcome]:
-        outcomes = []
-        for pending in self.endpoint.tracker.expire(now):
-            if self._in_flight is not None and self._in_flight[0] == pending.call.unique_id:
-                item = self._in_flight[1]
-                self._in_flight = None
-                outcomes.append(self._failed(item, "no answer in time", now))
-        return outcomes
 
     def _failed(self, item: Outgoing, failure: str, now: float) -> Outcome:
         if item.seq is None:
@@ -205,21 +165,3 @@ class Link:
         self._pending.appendleft(item)
         self._log(f"{item.action} attempt {item.attempts} failed ({failure}); will retry")
         return Outcome(item, None, failure)
-
-    def disconnected(self) -> list[Outgoing]:
-        """The connection is gone: TransactionEvents wait, the other CALLs are returned."""
-        self.online = False
-        lost: list[Outgoing] = []
-        if self._in_flight is not None:
-            unique_id, item = self._in_flight
-            self._in_flight = None
-            self.endpoint.tracker.cancel(unique_id)
-            if item.kind == "transaction":
-                self._pending.appendleft(item)
-            else:
-                lost.append(item)
-        kept: deque[Outgoing] = deque()
-        for item in self._pending:
-            (kept if item.kind == "transaction" else lost).append(item)
-        self._pending = kept
-        return lost

@@ -28,12 +28,12 @@ shorter one only those that changed (B04). Queued TransactionEvents go in order.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
-from chargecheck.protocol.endpoint import InboundKind
-from chargecheck.protocol.errors import PeerProtocolError
 from chargecheck.protocol.frames import Call, CallError, encode_frame
-from chargecheck.sim.actions import Action, Reboot
+from chargecheck.sim.actions import Reboot
+from chargecheck.sim.model_base import Answer
 from chargecheck.sim.station_clock import Now
 from chargecheck.sim.store import StationStore
 from chargecheck.sim.v201.central_calls import HANDLERS, REJECTED_WHILE_PENDING, WHILE_PENDING
@@ -83,37 +83,6 @@ class Station201(Transactions):
         self.refresh_statuses()
         for e in self.evses.values():
             e.conditions = self.facts(e)
-
-    # -- inputs ------------------------------------------------------------------------
-
-    def step(self, now: Now, change: Callable[..., None], *args: Any) -> None:
-        """Apply one input (a bound method of this station) at ``now``."""
-        self.now = now
-        change(*args)
-        self._settle()
-
-    def connected(self, now: Now) -> None:
-        self.step(now, self._connected)
-
-    def disconnected(self, now: Now) -> None:
-        self.step(now, self._disconnected)
-
-    def receive(self, text: str | bytes, now: Now) -> None:
-        self.step(now, self._receive, text)
-
-    def on_time(self, now: Now) -> None:
-        self.step(now, self._on_time)
-
-    def take_actions(self) -> list[Action]:
-        actions, self.actions = self.actions, []
-        return actions
-
-    def next_deadline(self) -> float | None:
-        candidates = list(self.timers.values())
-        link = self.link.next_deadline()
-        if link is not None:
-            candidates.append(link)
-        return min(candidates, default=None)
 
     # -- the physical world ---------------------------------------------------------------
 
@@ -260,11 +229,6 @@ class Station201(Transactions):
         else:
             self.cancel_timer("heartbeat")
 
-    def _heartbeat(self) -> None:
-        if self.may_report:
-            self.link.submit("Heartbeat", {})
-        self.schedule_heartbeat()
-
     def variables_changed(self) -> None:
         """After a SetVariables: the intervals it may have changed apply at once."""
         self.schedule_heartbeat()
@@ -272,22 +236,6 @@ class Station201(Transactions):
             self.schedule_meter(e)
 
     # -- frames in ---------------------------------------------------------------------------
-
-    def _receive(self, text: str | bytes) -> None:
-        self.log(f"<- {text if isinstance(text, str) else text.decode('utf-8', 'replace')}")
-        inbound = self.endpoint.receive(text)
-        if inbound.kind is InboundKind.CALL:
-            assert isinstance(inbound.frame, Call)
-            self._answer(inbound.frame)
-        elif inbound.answer_text is not None:
-            self.log(f"refused: {inbound.error}")
-            self._send_text(inbound.answer_text)
-        elif inbound.kind in (InboundKind.REPLY, InboundKind.INVALID_REPLY):
-            outcome = self.link.reply(inbound, self.now.mono)
-            if outcome is not None:
-                self._outcome(outcome)
-        else:
-            self.log(f"ignored {inbound.kind.value}: {inbound.error}")
 
     def _gate(self, call: Call) -> dict[str, Any] | str | None:
         """What the registration state makes of ``call``: None (answer it), a payload
@@ -312,28 +260,18 @@ class Station201(Transactions):
             reason = f"{call.action} refused: the registration is {self.link.registration}"
             self._send_text(encode_frame(CallError(call.unique_id, gate, reason)))
             return
-        handler = HANDLERS.get(call.action)
-        if handler is None:
-            error = CallError(call.unique_id, "NotSupported", f"{call.action} is not supported")
-            self._send_text(encode_frame(error))
+        if gate is not None and call.action in HANDLERS:  # B02.FR.05: answered by the gate
+            self._send_answer(call, encode_frame(self.endpoint.result(call, gate)), None)
             return
-        then = None
-        try:
-            payload, then = (gate, None) if gate is not None else handler(self, call.payload)
-        except PeerProtocolError as exc:
-            self._send_text(encode_frame(CallError(call.unique_id, exc.code, exc.description)))
-            return
-        self._send_text(encode_frame(self.endpoint.result(call, payload)))
-        if then is not None:
-            then()
+        super()._answer(call)
 
-    def _outcome(self, outcome: Outcome) -> None:
+    def _handler(self, action: str) -> Callable[[dict[str, Any]], Answer] | None:
+        handler = HANDLERS.get(action)
+        return None if handler is None else partial(handler, self)
+
+    def _call_ended(self, outcome: Outcome) -> None:
         item = outcome.item
-        if outcome.failure is not None:
-            self.log(f"{item.action} failed: {outcome.failure}")
-        if item.action == "BootNotification":
-            self._boot_result(outcome)
-        elif item.action == "Authorize":
+        if item.action == "Authorize":
             self._authorize_result(item.payload["idToken"], outcome.payload)
         elif item.action == "TransactionEvent" and outcome.payload is not None:
             self._transaction_answered(item.payload, outcome.payload)
@@ -468,21 +406,11 @@ class Station201(Transactions):
 
     # -- timers -----------------------------------------------------------------------------------
 
-    def _on_time(self) -> None:
-        for outcome in self.link.expire(self.now.mono):
-            self._outcome(outcome)
-        due = sorted((at, name) for name, at in self.timers.items() if at <= self.now.mono)
-        for at, name in due:
-            if self.timers.get(name) != at:
-                continue  # cancelled or moved by an earlier handler
-            del self.timers[name]
-            kind, _, arg = name.partition(":")
-            if kind == "boot" and self.link.online:
-                self.send_boot()
-            elif kind == "heartbeat":
-                self._heartbeat()
-            elif kind == "updated":
-                self.meter_tick(int(arg))
-            elif kind == "connection":
-                self.connection_timed_out(int(arg))
-            # "reboot": the grace period is over; _settle reboots
+    def _timer_handlers(self) -> dict[str, Callable[[str], None]]:
+        return {
+            "boot": lambda _: self.send_boot() if self.link.online else None,
+            "heartbeat": lambda _: self._heartbeat(),
+            "updated": lambda arg: self.meter_tick(int(arg)),
+            "connection": lambda arg: self.connection_timed_out(int(arg)),
+            "reboot": lambda _: None,  # the grace period is over: _settle reboots
+        }
