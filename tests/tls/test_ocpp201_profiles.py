@@ -3,13 +3,17 @@ profile 1 Basic Auth over ws, profile 2 TLS with Basic Auth, profile 3 TLS with 
 certificate): a station the bench did not write, the ``ocpp`` package's 2.0.1
 ``ChargePoint`` over its own ``websockets`` client and its own SSL context, boots under
 each, and the journal names its version and the TLS in use; a wrong password of a 2.0.1
-station is refused and journaled like a 1.6 one's. All on 127.0.0.1."""
+station is refused and journaled like a 1.6 one's. The 2.0.1 simulator connects under
+each profile too (``password``, ``tls``; ``simulate --ocpp 2.0.1 --ca-file --password``)
+and its SecurityCtrlr.SecurityProfile says which. All on 127.0.0.1."""
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import signal
 import ssl
+import sys
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
@@ -22,9 +26,13 @@ from websockets.exceptions import InvalidStatus
 
 from chargecheck.csms import CentralSystem, Cursor, ServerSettings
 from chargecheck.journal import Journal
+from chargecheck.sim.tls import client_context
+from chargecheck.sim.v201.simulator import Simulator201
 from tests.tls.conftest import WAIT, refusals, refused
 
 PASSWORD = "s3cret-201"
+SCALE = 40.0  # station seconds per real second
+CHARGECHECK = [sys.executable, "-m", "chargecheck"]
 
 
 def basic(identity: str, password: str) -> dict[str, str]:
@@ -113,3 +121,63 @@ async def test_a_2_0_1_station_with_a_wrong_password_is_refused_and_journaled(
         (refusal,) = refusals(journal, central)
     assert refusal["reason"] == "wrong credentials for P201-X"
     assert "P201-X" not in central.sessions
+
+
+# -- the 2.0.1 simulator under each profile ------------------------------------------------------
+
+
+@pytest.mark.parametrize("profile", [1, 2, 3])
+async def test_the_2_0_1_simulator_connects_under_each_profile_and_reports_it(
+    profile, tls_bench, bench_pair, station_ca, station_cert, journal, tmp_path
+):
+    cert, _ = bench_pair
+    identity = f"SIM201-{profile}"
+    options: dict[str, Any] = {}
+    bench: AbstractAsyncContextManager[CentralSystem]
+    if profile == 1:
+        bench, options["password"] = plain_bench(journal), PASSWORD
+    elif profile == 2:
+        bench = tls_bench(passwords={"*": PASSWORD})
+        options = {"password": PASSWORD, "tls": client_context(cert)}
+    else:
+        bench = tls_bench(client_ca=station_ca.certificate)
+        options["tls"] = client_context(cert, station_cert.certificate, station_cert.key)
+    async with bench as central:
+        sim = Simulator201(
+            central.url(""), identity, state_dir=tmp_path, time_scale=SCALE, **options
+        )
+        async with sim:
+            session = await central.wait_for_station(identity, WAIT)
+            await session.expect("BootNotification", timeout=WAIT, cursor=Cursor())
+            wanted = {
+                "component": {"name": "SecurityCtrlr"},
+                "variable": {"name": "SecurityProfile"},
+            }
+            read = await session.call("GetVariables", {"getVariableData": [wanted]}, timeout=WAIT)
+        (connected, *_) = [e.detail for e in journal.entries(central.run_id) if e.kind == "connect"]
+    assert read["getVariableResult"][0]["attributeValue"] == str(profile)
+    assert connected["subprotocol"] == "ocpp2.0.1"
+    assert bool(connected.get("tls")) is (profile > 1)
+    if profile == 3:
+        assert connected["tls"]["client_subject"].endswith("CN=CP3")
+
+
+async def test_simulate_ocpp_2_0_1_takes_the_ca_file_and_password_of_profile_2(
+    tls_bench, bench_pair, tmp_path
+):
+    cert, _ = bench_pair
+    async with tls_bench(passwords={"*": PASSWORD}) as central:
+        station = await asyncio.create_subprocess_exec(
+            *CHARGECHECK, "simulate", central.url(""), "CLI201-TLS", "--ocpp", "2.0.1",
+            "--ca-file", str(cert), "--password", PASSWORD, "--no-console",
+            "--state-dir", str(tmp_path / "sim"),
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        )  # fmt: skip
+        try:
+            session = await central.wait_for_station("CLI201-TLS", 4 * WAIT)
+            boot = await session.expect("BootNotification", timeout=WAIT, cursor=Cursor())
+        finally:
+            station.send_signal(signal.SIGTERM)
+            out, _ = await asyncio.wait_for(station.communicate(), WAIT)
+    assert boot.payload["reason"] == "PowerUp"
+    assert station.returncode == 0, out.decode()

@@ -198,12 +198,12 @@ def simulate(
 
         if ocpp != "2.0.1":
             raise typer.BadParameter("1.6 or 2.0.1", param_hint="'--ocpp'")
-        given = (password, charging, id_tag, meter_interval, ev_connected,
-                 ca_file, client_cert, client_key, secure_url, variant)  # fmt: skip
+        given = (charging, id_tag, meter_interval, ev_connected, secure_url, variant)
         unsupported = dict(zip(OPTIONS_16, given, strict=True))
         simulate_201(url, station_id, count=count, profile=profile, time_scale=time_scale,
                      state_dir=state_dir, unsupported=unsupported, control_port=control_port,
-                     with_console=_check_console(console, count))  # fmt: skip
+                     with_console=_check_console(console, count), password=password,
+                     tls=_check_tls(url, ca_file, client_cert, client_key))  # fmt: skip
         return
     for name, value in (("--id-tag", id_tag), ("--meter-interval", meter_interval)):
         if value is not None and not charging:

@@ -23,7 +23,6 @@ is ``chargecheck.sim.shell_base.ShellBase``'s.
 from __future__ import annotations
 
 import asyncio
-import base64
 import random
 import ssl
 from collections import deque
@@ -40,7 +39,14 @@ from chargecheck.sim.shell_base import PowerCut, ShellBase
 from chargecheck.sim.station import Station
 from chargecheck.sim.station_clock import Now, StationClock
 from chargecheck.sim.store import StationStore, state_file
-from chargecheck.sim.tls import connection_target, failure_event, station_url, tls_problem, tls_url
+from chargecheck.sim.tls import (
+    basic_header,
+    connection_target,
+    failure_event,
+    station_url,
+    tls_problem,
+    tls_url,
+)
 from chargecheck.sim.transfers import TransferError, download, upload
 
 SUBPROTOCOL = Subprotocol("ocpp1.6")
@@ -71,10 +77,7 @@ class StationShell(ShellBase[Station]):
         self._told: str | None = None
         self._failure_events: set[tuple[str, str]] = set()  # told the model since connected
         self.settings = settings
-        self._headers: dict[str, str] = {}
-        if password is not None:
-            token = base64.b64encode(f"{settings.identity}:{password}".encode()).decode()
-            self._headers["Authorization"] = f"Basic {token}"
+        self._headers = basic_header(settings.identity, password)
         # (failures so far, wait before jitter) of each reconnection wait, the latest last
         self.backoffs: deque[tuple[int, float]] = deque(maxlen=64)
         self._random = random.Random(settings.identity)

@@ -93,14 +93,21 @@ def secured_connection(
     return secure_url, secured_context(tls, roots, chain, model.private_key, cert_file)
 
 
+def basic_header(identity: str, password: str | None) -> dict[str, str]:
+    """HTTP Basic Auth of ``identity`` (the user) with ``password``; none without one."""
+    if password is None:
+        return {}
+    token = base64.b64encode(f"{identity}:{password}".encode()).decode()
+    return {"Authorization": f"Basic {token}"}
+
+
 def basic_auth(model: Security | None, started: dict[str, str]) -> dict[str, str]:
     """The Authorization header: Basic Auth with the AuthorizationKey the Central
     System set (security whitepaper), else the one the station was ``started`` with."""
     key = None if model is None else model.authorization_key
     if model is None or key is None:
         return started
-    token = base64.b64encode(f"{model.settings.identity}:{key}".encode()).decode()
-    return {"Authorization": f"Basic {token}"}
+    return basic_header(model.settings.identity, key)
 
 
 def failure_event(exc: BaseException) -> tuple[str, str] | None:

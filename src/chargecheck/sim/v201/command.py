@@ -6,6 +6,7 @@ any CSMS (the 1.6 command, ``chargecheck.sim.command``, hands over to ``simulate
 from __future__ import annotations
 
 import asyncio
+import ssl
 from collections.abc import Mapping
 from contextlib import AsyncExitStack
 from pathlib import Path
@@ -21,14 +22,10 @@ PROFILE_16 = "alfen-ng920"  # the 1.6 command's default profile: means "the defa
 # The options of ``chargecheck simulate`` this first 2.0.1 slice does not have, in the
 # order the 1.6 command hands their values over.
 OPTIONS_16 = (
-    "'--password'",
     "'--charging'",
     "'--id-tag'",
     "'--meter-interval'",
     "'--ev-connected'",
-    "'--ca-file'",
-    "'--client-cert'",
-    "'--client-key'",
     "'--secure-url'",
     "'--variant'",
 )
@@ -45,12 +42,15 @@ def simulate_201(
     unsupported: Mapping[str, Any],
     control_port: int | None = None,
     with_console: bool = False,
+    password: str | None = None,
+    tls: ssl.SSLContext | None = None,
 ) -> None:
     """Run ``count`` 2.0.1 stations until SIGINT / SIGTERM (or the console's quit).
     ``unsupported``: the 1.6 options given (option name -> value) that this first 2.0.1
     slice does not have: a usage error names the first one given. ``control_port``: the
     HTTP control interface on 127.0.0.1 (0: any port; a line says which); ``with_console``:
-    the console of the first station (checked by the caller: one station)."""
+    the console of the first station (checked by the caller: one station); ``password``
+    and ``tls`` (checked by the caller): the security profile, as for 1.6."""
     given = [name for name, value in unsupported.items() if value not in (None, False, [], ())]
     if given:
         raise typer.BadParameter("is not available with --ocpp 2.0.1 yet", param_hint=given[0])
@@ -60,7 +60,10 @@ def simulate_201(
     except ProfileError as exc:
         raise typer.BadParameter(str(exc), param_hint="'--profile'") from None
     ids = [station_id] if count == 1 else [f"{station_id}-{n:04d}" for n in range(1, count + 1)]
-    failed = asyncio.run(_run(url, ids, chosen, time_scale, state_dir, control_port, with_console))
+    security = {"password": password, "tls": tls}
+    failed = asyncio.run(
+        _run(url, ids, chosen, time_scale, state_dir, control_port, with_console, security)
+    )
     if failed:
         raise typer.Exit(1)
 
@@ -73,6 +76,7 @@ async def _run(
     state_dir: Path,
     control_port: int | None = None,
     with_console: bool = False,
+    security: Mapping[str, Any] | None = None,
 ) -> bool:
     from chargecheck.sim.command_run import (
         attach_console,
@@ -85,7 +89,12 @@ async def _run(
     stop = stop_on_signals()
     stations = {
         identity: Simulator201(
-            url, identity, state_dir=state_dir, profile=profile, time_scale=time_scale
+            url,
+            identity,
+            state_dir=state_dir,
+            profile=profile,
+            time_scale=time_scale,
+            **(security or {}),
         )
         for identity in ids
     }

@@ -35,6 +35,9 @@ class Station201Settings:
     identity: str
     profile: str | Path = PROFILE_201
     defects: frozenset[str] = field(default_factory=frozenset)
+    # How it connects (OCPP 2.0.1 part 2 A00): 0 none, 1 Basic Auth, 2 TLS with Basic Auth,
+    # 3 TLS with a client certificate; SecurityCtrlr.SecurityProfile reports it.
+    security_profile: int = 0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "defects", checked_defects_201(self.defects))
@@ -102,6 +105,11 @@ class StationCore201(ModelBase[Link]):
             live=self._live_value,
         )
         model.apply_pending()  # values set with RebootRequired are taken at power-on
+        if self.settings.security_profile:  # the profile it was started with (A00)
+            model.set_internal(
+                model.address("SecurityCtrlr", "SecurityProfile"),
+                str(self.settings.security_profile),
+            )
         self.store.put("device_model", model.to_dict())
         return model
 

@@ -22,8 +22,10 @@ is ``chargecheck.sim.shell_base.ShellBase``'s.
 from __future__ import annotations
 
 import random
+import ssl
 from contextlib import suppress
 from pathlib import Path
+from typing import Any
 
 from websockets.asyncio.client import ClientConnection
 from websockets.typing import Subprotocol
@@ -32,6 +34,7 @@ from chargecheck.protocol.versions import OCPP201
 from chargecheck.sim.shell_base import ShellBase
 from chargecheck.sim.station_clock import StationClock
 from chargecheck.sim.store import StationStore, state_file
+from chargecheck.sim.tls import basic_header
 from chargecheck.sim.v201.core import Station201Settings
 from chargecheck.sim.v201.network import NetworkSlots
 from chargecheck.sim.v201.station import Station201
@@ -63,9 +66,15 @@ class StationShell201(ShellBase[Station201]):
         clock: StationClock,
         *,
         rng: random.Random | None = None,
+        password: str | None = None,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
+        """``password``: Basic Auth (security profiles 1 and 2); ``tls``: the context of
+        wss:// URLs (profiles 2 and 3: the CSMS's CA, the client certificate)."""
         store = StationStore(state_path(Path(state_dir), settings.identity), bursts=True)
         super().__init__(url, settings.identity, clock, store)
+        self._headers = basic_header(settings.identity, password)
+        self._tls = tls
         self.network = NetworkSlots(url, settings.identity)
         self.tried: list[str] = []  # the URL of every connection attempt, in order
         self.settings = settings
@@ -141,7 +150,10 @@ class StationShell201(ShellBase[Station201]):
         if "network_priority_ignored" in self.settings.defects:
             url = self.url  # against B10.FR.04: always the URL it was started with
         self.tried.append(url)
-        ws = await self._open(url, SUBPROTOCOL, ping or None)
+        options: dict[str, Any] = {"additional_headers": self._headers}
+        if url.lower().startswith("wss://") and self._tls is not None:
+            options["ssl"] = self._tls
+        ws = await self._open(url, SUBPROTOCOL, ping or None, **options)
         if ws is None:
             return None
         if ws.subprotocol != SUBPROTOCOL:

@@ -16,6 +16,7 @@ are ``chargecheck.sim.simulator_base``'s, as for the 1.6 station.
 from __future__ import annotations
 
 import random
+import ssl
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -39,12 +40,22 @@ class Simulator201(SimulatorBase[Station201, StationShell201]):
         defects: Iterable[str] = frozenset(),
         clock: Clock | None = None,
         rng: random.Random | None = None,
+        password: str | None = None,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         """A ``ValueError`` for a defect that does not exist; ``ProfileError`` (at start)
-        for a profile that cannot be read."""
+        for a profile that cannot be read. ``password`` (HTTP Basic Auth) and ``tls`` (the
+        client context of a wss:// URL, with a client certificate for profile 3) choose
+        the security profile, which SecurityCtrlr.SecurityProfile then reports."""
         station_clock = StationClock(clock, time_scale)
-        settings = Station201Settings(identity, profile, frozenset(defects))
-        shell = StationShell201(url, settings, Path(state_dir), station_clock, rng=rng)
+        # wss:// with a password is profile 2; without one, the client certificate is the
+        # credential (profile 3: TLS alone is no profile of A00)
+        secured = url.lower().startswith("wss://")
+        profile_no = (3 if password is None else 2) if secured else 1 if password else 0
+        settings = Station201Settings(identity, profile, frozenset(defects), profile_no)
+        shell = StationShell201(
+            url, settings, Path(state_dir), station_clock, rng=rng, password=password, tls=tls
+        )
         super().__init__(identity, station_clock, shell)
 
     def _boot_accepted(self, model: Station201) -> bool:
