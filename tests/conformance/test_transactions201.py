@@ -20,8 +20,9 @@ def _connected(w: TraceWriter) -> None:
     w.exchange("BootNotification", BOOT, BOOT_ANSWER)
 
 
-def _event(w: TraceWriter, kind: str, seq: int, tid: str = "T1", **more: Any) -> int:
-    payload = {
+def _payload(w: TraceWriter, kind: str, seq: int, tid: str = "T1", **more: Any) -> dict[str, Any]:
+    """A TransactionEvent of ``kind`` stamped now, triggered as such an event usually is."""
+    return {
         "eventType": kind,
         "timestamp": w.ts(),
         "triggerReason": {"Started": "Authorized", "Ended": "StopAuthorized"}.get(
@@ -31,6 +32,10 @@ def _event(w: TraceWriter, kind: str, seq: int, tid: str = "T1", **more: Any) ->
         "transactionInfo": {"transactionId": tid},
         **more,
     }
+
+
+def _event(w: TraceWriter, kind: str, seq: int, tid: str = "T1", **more: Any) -> int:
+    payload = _payload(w, kind, seq, tid, **more)
     w.tick(1)
     return w.exchange("TransactionEvent", payload, {})
 
@@ -183,13 +188,7 @@ def test_a_resent_event_is_the_same_event_but_a_second_event_on_a_taken_seq_no_i
 ) -> None:
     _connected(w)
     _event(w, "Started", 0)
-    payload = {
-        "eventType": "Updated",
-        "timestamp": w.ts(),
-        "triggerReason": "MeterValuePeriodic",
-        "seqNo": 1,
-        "transactionInfo": {"transactionId": "T1"},
-    }
+    payload = _payload(w, "Updated", 1)
     w.station_call("TransactionEvent", payload)  # no answer: resent (E13)
     w.tick(30)
     w.exchange("TransactionEvent", {**payload, "timestamp": w.ts()})
@@ -203,13 +202,7 @@ def test_a_resent_event_is_the_same_event_but_a_second_event_on_a_taken_seq_no_i
 def test_an_answered_event_sent_again_is_only_a_warning(w: TraceWriter) -> None:
     _connected(w)
     _event(w, "Started", 0)
-    payload = {
-        "eventType": "Updated",
-        "timestamp": w.ts(),
-        "triggerReason": "MeterValuePeriodic",
-        "seqNo": 1,
-        "transactionInfo": {"transactionId": "T1"},
-    }
+    payload = _payload(w, "Updated", 1)
     w.exchange("TransactionEvent", payload)  # answered
     w.exchange("TransactionEvent", {**payload, "timestamp": w.ts(1)})  # and sent again
     (finding,) = w.findings()

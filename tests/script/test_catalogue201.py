@@ -11,13 +11,12 @@ from importlib import resources
 from pathlib import Path
 
 import pytest
-from rich.console import Console
 
-from chargecheck.demo import run_demo
 from chargecheck.script.catalogue201 import CATALOGUE
 from chargecheck.script.catalogue201.official import BY_ID, OFFICIAL
 from chargecheck.script.catalogue201.pack_file import pack_text
 from chargecheck.script.packs import load_pack
+from tests.script.catalogue201_run import run_pack201
 
 PACK = Path(str(resources.files("chargecheck.script.packs").joinpath("octt201-cs.toml")))
 REFERENCE = Path(__file__).parents[3] / "shared" / "reference" / "octt-201-cs-cases.md"
@@ -54,21 +53,6 @@ def test_the_official_list_is_the_reference_list():
     assert {o.id: o.title for o in OFFICIAL} == listed
 
 
-async def _demo(tmp_path: Path, defects: tuple[str, ...] = (), only: tuple[str, ...] = ()) -> dict:
-    out = tmp_path / "out"
-    out.mkdir()
-    summary = await run_demo(
-        out,
-        Console(file=(tmp_path / "console.txt").open("w"), width=200),
-        script=load_pack("octt201-cs"),
-        defects=defects,
-        only=only,
-        ocpp="2.0.1",
-    )
-    assert summary.bench_errors == []
-    return {v.id: v for v in summary.verdicts}
-
-
 # What the generic simulator lacks, each case NOT TESTED saying so: an EVSE reset alone
 # (it answers Rejected, which TC_B_28/29 judge), a signing meter, a parking bay sensor,
 # DisableRemoteAuthorization, a detachable cable, a DC-only connector, a cache or list.
@@ -87,7 +71,7 @@ NOT_FOR_THE_SIMULATOR = {
 
 
 async def test_every_case_passes_or_says_what_the_simulator_lacks(tmp_path):
-    verdicts = await _demo(tmp_path)
+    verdicts = await run_pack201(tmp_path)
     assert list(verdicts) == list(CATALOGUE)
     outcomes = {i: str(v.outcome) for i, v in verdicts.items()}
     assert {i for i, o in outcomes.items() if o != "PASS"} == set(NOT_FOR_THE_SIMULATOR), outcomes
@@ -114,7 +98,7 @@ async def test_every_case_passes_or_says_what_the_simulator_lacks(tmp_path):
     ],
 )
 async def test_each_defect_fails_the_case_that_judges_it(tmp_path, defect, cases, failing):
-    verdicts = await _demo(tmp_path, (defect,), cases)
+    verdicts = await run_pack201(tmp_path, cases, (defect,))
     for case in cases:
         verdict = verdicts[case]
         assert str(verdict.outcome) == "FAIL", (case, verdict.result)

@@ -9,15 +9,12 @@ that judges the behaviour, citing the requirement."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
-from rich.console import Console
 
-from chargecheck.demo import run_demo
 from chargecheck.script.catalogue201 import CATALOGUE
 from chargecheck.script.catalogue201.official import BY_ID
-from chargecheck.script.packs import load_pack
+from tests.script.catalogue201_run import run_pack201
 
 REQUIREMENT = re.compile(r"\b[A-P]\d\d\.FR\.\d\d\b")
 PART4 = "part 4"  # TC_B_57_CS rests on OCPP-J 2.0.1 part 4 section 5.3, which has no FR ids
@@ -38,21 +35,6 @@ NOT_TESTED = {
 NEW = tuple(case for cases in GROUPS.values() for case in cases)
 
 
-async def _demo(tmp_path: Path, only: tuple[str, ...], defects: tuple[str, ...] = ()) -> dict:
-    out = tmp_path / "out"
-    out.mkdir()
-    summary = await run_demo(
-        out,
-        Console(file=(tmp_path / "console.txt").open("w"), width=200),
-        script=load_pack("octt201-cs"),
-        defects=defects,
-        only=only,
-        ocpp="2.0.1",
-    )
-    assert summary.bench_errors == []
-    return {v.id: v for v in summary.verdicts}
-
-
 def test_the_cases_are_in_the_catalogue_under_their_official_titles():
     for case_id in NEW:
         case = CATALOGUE[case_id]
@@ -64,7 +46,7 @@ def test_the_cases_are_in_the_catalogue_under_their_official_titles():
 @pytest.mark.parametrize("group", sorted(GROUPS))
 async def test_each_case_passes_against_the_healthy_simulator(tmp_path, group):
     cases = GROUPS[group]
-    verdicts = await _demo(tmp_path, cases)
+    verdicts = await run_pack201(tmp_path, cases)
     assert list(verdicts) == list(cases)
     for case_id, verdict in verdicts.items():
         if case_id in NOT_TESTED:
@@ -91,7 +73,7 @@ async def test_each_case_passes_against_the_healthy_simulator(tmp_path, group):
     ],
 )
 async def test_each_defect_fails_the_case_that_judges_it(tmp_path, defect, case, failing):
-    verdict = (await _demo(tmp_path, (case,), (defect,)))[case]
+    verdict = (await run_pack201(tmp_path, (case,), (defect,)))[case]
     assert str(verdict.outcome) == "FAIL", verdict.result
     failed = [c for c in verdict.criteria if str(c.outcome) == "FAIL"]
     assert [c.name for c in failed if failing in c.name], [c.name for c in failed]

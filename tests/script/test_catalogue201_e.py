@@ -15,12 +15,10 @@ from importlib import resources
 from pathlib import Path
 
 import pytest
-from rich.console import Console
 
 from chargecheck import demo
-from chargecheck.demo import run_demo
-from chargecheck.script.packs import load_pack
 from chargecheck.sim.v201.simulator import Simulator201
+from tests.script.catalogue201_run import run_pack201
 
 PASSING = {
     "starts": (
@@ -96,18 +94,7 @@ async def _demo(
     if profile is not None:
         assert monkeypatch is not None
         monkeypatch.setattr(demo, "Simulator201", functools.partial(Simulator201, profile=profile))
-    out = tmp_path / "out"
-    out.mkdir()
-    summary = await run_demo(
-        out,
-        Console(file=(tmp_path / "console.txt").open("w"), width=200),
-        script=load_pack("octt201-cs"),
-        defects=defects,
-        only=only,
-        ocpp="2.0.1",
-    )
-    assert summary.bench_errors == []
-    return {v.id: v for v in summary.verdicts}
+    return await run_pack201(tmp_path, only, defects)
 
 
 def _failed(verdicts: dict) -> dict:

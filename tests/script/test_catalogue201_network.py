@@ -5,29 +5,9 @@ FAILs them (B10.FR.04), and the bench leaves the station on its old profile."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from rich.console import Console
-
-from chargecheck.demo import run_demo
-from chargecheck.script.packs import load_pack
+from tests.script.catalogue201_run import run_pack201
 
 CASES = ("TC_B_45_CS", "TC_B_46_CS", "TC_B_49_CS")
-
-
-async def _demo(tmp_path: Path, defects: tuple[str, ...] = ()) -> dict:
-    out = tmp_path / "out"
-    out.mkdir()
-    summary = await run_demo(
-        out,
-        Console(file=(tmp_path / "console.txt").open("w"), width=200),
-        script=load_pack("octt201-cs"),
-        defects=defects,
-        only=CASES,
-        ocpp="2.0.1",
-    )
-    assert summary.bench_errors == []
-    return {v.id: v for v in summary.verdicts}
 
 
 def _criteria(verdict) -> dict[str, str]:
@@ -35,7 +15,7 @@ def _criteria(verdict) -> dict[str, str]:
 
 
 async def test_the_three_migrations_pass_against_the_simulator(tmp_path):
-    verdicts = await _demo(tmp_path)
+    verdicts = await run_pack201(tmp_path, CASES)
     assert list(verdicts) == list(CASES)
     for case, verdict in verdicts.items():
         assert str(verdict.outcome) == "PASS", (case, verdict.result, verdict.criteria)
@@ -51,7 +31,7 @@ async def test_the_three_migrations_pass_against_the_simulator(tmp_path):
 
 
 async def test_a_station_keeping_its_first_url_fails_each_migration(tmp_path):
-    verdicts = await _demo(tmp_path, ("network_priority_ignored",))
+    verdicts = await run_pack201(tmp_path, CASES, ("network_priority_ignored",))
     for case, verdict in verdicts.items():
         assert str(verdict.outcome) == "FAIL", (case, verdict.result)
         failed = [c for c in verdict.criteria if str(c.outcome) == "FAIL"]

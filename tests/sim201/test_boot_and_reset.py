@@ -10,6 +10,15 @@ from chargecheck.protocol.frames import CallError
 from .pair import Pair
 
 
+def in_transaction(tmp_path: Path) -> Pair:
+    """A booted station with a transaction on EVSE 1: the car plugged in, TAG presented."""
+    pair = Pair(tmp_path / "s.sqlite")
+    pair.connect()
+    pair.act("plug", 1)
+    pair.act("present_id_token", 1, "TAG")
+    return pair
+
+
 def test_boot_accepted_then_a_status_per_connector_then_heartbeats(tmp_path: Path) -> None:
     pair = Pair(tmp_path / "s.sqlite", interval=120)
     pair.connect()
@@ -115,10 +124,7 @@ def test_reset_immediate_without_transaction_reboots_with_reason_remote_reset(
 
 
 def test_reset_on_idle_waits_for_the_transaction_to_end(tmp_path: Path) -> None:
-    pair = Pair(tmp_path / "s.sqlite")
-    pair.connect()
-    pair.act("plug", 1)
-    pair.act("present_id_token", 1, "TAG")
+    pair = in_transaction(tmp_path)
     assert pair.send("Reset", {"type": "OnIdle"}) == {"status": "Scheduled"}
     pair.advance(100)
     assert not pair.reboots
@@ -128,10 +134,7 @@ def test_reset_on_idle_waits_for_the_transaction_to_end(tmp_path: Path) -> None:
 
 
 def test_reset_immediate_ends_the_transaction_first(tmp_path: Path) -> None:
-    pair = Pair(tmp_path / "s.sqlite")
-    pair.connect()
-    pair.act("plug", 1)
-    pair.act("present_id_token", 1, "TAG")
+    pair = in_transaction(tmp_path)
     assert pair.send("Reset", {"type": "Immediate"}) == {"status": "Accepted"}
     ended = pair.events()[-1]
     assert ended["eventType"] == "Ended"
@@ -165,10 +168,7 @@ def test_unavailable_persists_a_reset(tmp_path: Path) -> None:
 
 
 def test_a_transaction_cut_by_a_power_loss_ends_at_the_next_power_on(tmp_path: Path) -> None:
-    pair = Pair(tmp_path / "s.sqlite")
-    pair.connect()
-    pair.act("plug", 1)
-    pair.act("present_id_token", 1, "TAG")
+    pair = in_transaction(tmp_path)
     started = pair.events()[0]
     pair.station = pair._power_on()  # the mains go and come back: same disk, same cable
     mark = pair.mark()
@@ -186,10 +186,7 @@ def test_a_transaction_cut_by_a_power_loss_ends_at_the_next_power_on(tmp_path: P
 def test_a_local_reboot_ends_the_transaction_and_boots_with_reason_local_reset(
     tmp_path: Path,
 ) -> None:
-    pair = Pair(tmp_path / "s.sqlite")
-    pair.connect()
-    pair.act("plug", 1)
-    pair.act("present_id_token", 1, "TAG")
+    pair = in_transaction(tmp_path)
     pair.act("local_reboot")
     assert pair.events()[-1]["eventType"] == "Ended"
     pair.reboot()

@@ -14,12 +14,10 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
-from rich.console import Console
 
-from chargecheck.demo import run_demo
-from chargecheck.script.packs import load_pack
 from chargecheck.sim.control import ControlServer
 from chargecheck.sim.v201.simulator import Simulator201
+from tests.script.catalogue201_run import run_pack201
 from tests.sim.test_command import http
 
 from .peer import WAIT, Central, running_csms
@@ -203,16 +201,6 @@ async def test_simulate_ocpp_201_serves_its_control_port_and_says_which(csms, tm
 
 
 async def test_the_2_0_1_demo_passes_with_the_step_hook_doing_its_steps(tmp_path):
-    out = tmp_path / "out"
-    out.mkdir()
-    summary = await run_demo(
-        out,
-        Console(file=(tmp_path / "console.txt").open("w"), width=200),
-        script=load_pack("octt201-cs"),
-        only=("TC_E_09_CS", "TC_E_30_CS"),
-        ocpp="2.0.1",
-        step_hook=True,
-    )
-    assert summary.bench_errors == []
-    outcomes = {v.id: str(v.outcome) for v in summary.verdicts}
+    verdicts = await run_pack201(tmp_path, ("TC_E_09_CS", "TC_E_30_CS"), step_hook=True)
+    outcomes = {i: str(v.outcome) for i, v in verdicts.items()}
     assert outcomes == {"TC_E_09_CS": "PASS", "TC_E_30_CS": "PASS"}

@@ -250,17 +250,25 @@ async def _set(csms: Central, *items: tuple[str, str, str | None, str]) -> None:
     assert all(r["attribute_status"] == "Accepted" for r in answer.set_variable_result)
 
 
-async def retry_ignores_interval(csms: Central, sim: Simulator201) -> bool:
+async def _start_with_failing_events(
+    csms: Central, sim: Simulator201, attempts: str, interval: str, failing: int
+) -> None:
+    """A transaction started by CARD on a station that makes ``attempts`` attempts at a
+    TransactionEvent, ``interval`` s apart, the CSMS failing the first ``failing`` of them."""
     await booted(csms, sim)
     await _set(
         csms,
-        ("OCPPCommCtrlr", "MessageAttempts", "TransactionEvent", "3"),
-        ("OCPPCommCtrlr", "MessageAttemptInterval", "TransactionEvent", "10"),
+        ("OCPPCommCtrlr", "MessageAttempts", "TransactionEvent", attempts),
+        ("OCPPCommCtrlr", "MessageAttemptInterval", "TransactionEvent", interval),
     )
-    csms.failing_events = 1
-    loop = asyncio.get_running_loop()
+    csms.failing_events = failing
     await sim.plug(1)
     await sim.present_id_token(1, "CARD")
+
+
+async def retry_ignores_interval(csms: Central, sim: Simulator201) -> bool:
+    loop = asyncio.get_running_loop()
+    await _start_with_failing_events(csms, sim, "3", "10", 1)
     await csms.count("TransactionEvent", 1)
     first = loop.time()
     await csms.count("TransactionEvent", 2)
@@ -268,15 +276,7 @@ async def retry_ignores_interval(csms: Central, sim: Simulator201) -> bool:
 
 
 async def retry_beyond_attempts(csms: Central, sim: Simulator201) -> bool:
-    await booted(csms, sim)
-    await _set(
-        csms,
-        ("OCPPCommCtrlr", "MessageAttempts", "TransactionEvent", "2"),
-        ("OCPPCommCtrlr", "MessageAttemptInterval", "TransactionEvent", "1"),
-    )
-    csms.failing_events = 10
-    await sim.plug(1)
-    await sim.present_id_token(1, "CARD")
+    await _start_with_failing_events(csms, sim, "2", "1", 10)
     await csms.count("TransactionEvent", 2)
     await asyncio.sleep(0.3)  # 15 station seconds: a third attempt would be due long before
     return len(csms.of("TransactionEvent")) == 2  # E13.FR.04

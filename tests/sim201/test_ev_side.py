@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .pair import Pair
 from .test_transactions import pair_with, summary
 
 
@@ -27,7 +28,10 @@ def test_stop_on_ev_side_disconnect_deauthorizes_with_stop_point_authorized(
     assert ended["transactionInfo"]["stoppedReason"] == "EVDisconnected"
 
 
-def test_suspend_on_ev_side_disconnect_waits_then_times_out(tmp_path: Path) -> None:
+def unplugged_at_the_car(tmp_path: Path) -> tuple[Pair, int]:
+    """A station that keeps the transaction when the car goes (EVConnectionTimeOut 30 s),
+    its transaction authorized by TAG1 and the cable just pulled at the car; and the mark
+    taken before the pull."""
     pair = pair_with(
         tmp_path,
         TxStopPoint="Authorized",
@@ -38,6 +42,11 @@ def test_suspend_on_ev_side_disconnect_waits_then_times_out(tmp_path: Path) -> N
     pair.act("present_id_token", 1, "TAG1")
     mark = pair.mark()
     pair.act("unplug", 1)
+    return pair, mark
+
+
+def test_suspend_on_ev_side_disconnect_waits_then_times_out(tmp_path: Path) -> None:
+    pair, mark = unplugged_at_the_car(tmp_path)
     assert summary(pair.events(mark)) == [("Updated", "EVCommunicationLost", "Idle", 1)]
     assert statuses(pair, mark) == ["Available"]  # the car is gone, the transaction waits
     pair.advance(29)
@@ -49,16 +58,7 @@ def test_suspend_on_ev_side_disconnect_waits_then_times_out(tmp_path: Path) -> N
 
 
 def test_suspend_on_ev_side_disconnect_resumes_when_the_car_is_back(tmp_path: Path) -> None:
-    pair = pair_with(
-        tmp_path,
-        TxStopPoint="Authorized",
-        StopTxOnEVSideDisconnect="false",
-        EVConnectionTimeOut="30",
-    )
-    pair.act("plug", 1)
-    pair.act("present_id_token", 1, "TAG1")
-    mark = pair.mark()
-    pair.act("unplug", 1)
+    pair, mark = unplugged_at_the_car(tmp_path)
     pair.advance(10)
     pair.act("plug", 1)
     pair.advance(60)  # the timer went with the car's return

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from .pair import Pair
+from .test_boot_and_reset import in_transaction
 
 
 def profile(security: int = 0) -> dict[str, Any]:
@@ -50,10 +51,7 @@ def test_a_lower_security_profile_is_rejected(tmp_path: Path) -> None:
 def test_a_reset_waiting_for_a_transaction_boots_with_reason_scheduled_reset(
     tmp_path: Path,
 ) -> None:
-    pair = Pair(tmp_path / "s.sqlite")
-    pair.connect()
-    pair.act("plug", 1)
-    pair.act("present_id_token", 1, "TAG")
+    pair = in_transaction(tmp_path)
     assert pair.send("Reset", {"type": "OnIdle"}) == {"status": "Scheduled"}
     pair.act("present_id_token", 1, "TAG")  # the same card stops the transaction
     assert pair.events()[-1]["eventType"] == "Ended"

@@ -45,6 +45,16 @@ def var(component: str, variable: str, **extra: Any) -> dict[str, Any]:
     return {"component": {"name": component}, "variable": {"name": variable}, **extra}
 
 
+async def booted_with_meter_values_every_10_s(csms: Central, sim: Simulator201) -> None:
+    """``booted``, then the CSMS sets SampledDataCtrlr.TxUpdatedInterval to 10 s."""
+    await booted(csms, sim)
+    await csms.peer.call(
+        call.SetVariables(
+            set_variable_data=[var("SampledDataCtrlr", "TxUpdatedInterval", attribute_value="10")]
+        )
+    )
+
+
 async def test_boot_then_a_status_per_connector_then_heartbeats(
     csms: Central, tmp_path: Path
 ) -> None:
@@ -141,14 +151,7 @@ async def test_remote_start_and_stop_make_one_transaction_with_consecutive_seq_n
     csms: Central, tmp_path: Path
 ) -> None:
     async with station(csms, tmp_path) as sim:
-        await booted(csms, sim)
-        await csms.peer.call(
-            call.SetVariables(
-                set_variable_data=[
-                    var("SampledDataCtrlr", "TxUpdatedInterval", attribute_value="10")
-                ]
-            )
-        )
+        await booted_with_meter_values_every_10_s(csms, sim)
         answer = await csms.peer.call(
             call.RequestStartTransaction(
                 id_token={"id_token": "REMOTE1", "type": "Central"}, remote_start_id=5
@@ -192,14 +195,7 @@ async def test_local_token_transaction_offline_queue_replayed_in_order(
     csms: Central, tmp_path: Path
 ) -> None:
     async with station(csms, tmp_path) as sim:
-        await booted(csms, sim)
-        await csms.peer.call(
-            call.SetVariables(
-                set_variable_data=[
-                    var("SampledDataCtrlr", "TxUpdatedInterval", attribute_value="10")
-                ]
-            )
-        )
+        await booted_with_meter_values_every_10_s(csms, sim)
         await sim.plug(1)
         await sim.present_id_token(1, "CARD1")
         await csms.first("TransactionEvent", lambda p: p["eventType"] == "Started")

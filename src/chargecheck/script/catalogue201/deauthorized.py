@@ -30,6 +30,7 @@ from chargecheck.script.catalogue201.sessions import (
     ended,
     ended_after,
     next_event,
+    not_for_point,
     settings_for_case,
     tx_points,
 )
@@ -39,7 +40,7 @@ from chargecheck.script.catalogue201.states import (
     running_transactions,
     start_point,
 )
-from chargecheck.script.catalogue201.stops import check_ended, not_for_point
+from chargecheck.script.catalogue201.stops import check_ended
 from chargecheck.script.context import CaseContext
 from chargecheck.script.operator import StepKind
 

@@ -14,6 +14,8 @@ the operator's step "at the car" is then the plain unplug.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from chargecheck.csms.session import Message
 from chargecheck.script.catalogue.base import CatalogueCase, not_tested
 from chargecheck.script.catalogue201.base import (
@@ -27,17 +29,18 @@ from chargecheck.script.catalogue201.official import BY_ID
 from chargecheck.script.catalogue201.sessions import (
     DC_ONLY,
     EV_CONNECTION_TIMEOUT,
+    EV_LEFT_AVAILABLE,
     STOP_TX_ON_EV_SIDE_DISCONNECT,
     UNLOCK_ON_EV_SIDE_DISCONNECT,
     cable_attached,
     charging_by_card,
     charging_state,
-    check_reported,
-    connector_reported_later,
+    check_reported_later,
     connector_type,
     ended,
     energy_suspended,
     next_event,
+    not_for_point,
     resume,
     settings_for_case,
     stopped_reason_present,
@@ -118,6 +121,48 @@ async def _disconnect_event(
     )
 
 
+async def _pulled_while_suspended(
+    ctx: CaseContext,
+    name: str,
+    judge: Callable[[Charging, int], Awaitable[str]],
+    *,
+    card: bool,
+) -> str:
+    """A ``_suspended_session``, the cable pulled at the car, then ``judge(session, since)``
+    (``since``: the inbox index from before the pull); the session cleaned up after."""
+    session = await _suspended_session(ctx, name, card=card)
+    if session is None:
+        return ""
+    try:
+        since = await _pulled_at_car(ctx, session, name)
+        if since is None:
+            return ""
+        return await judge(session, since)
+    finally:
+        await _clean_up(ctx, session)
+
+
+async def _ended_at_car(
+    ctx: CaseContext, name: str, session: Charging, since: int, rule: str
+) -> bool:
+    """The pull at the car ends the transaction: its Ended judged by ``_lost`` (quoting
+    ``rule``), with a stoppedReason (E06.FR.08)."""
+    end = await _disconnect_event(ctx, session, since, want_end=True)
+    ok = _lost(ctx, name, end, ended_wanted=True, rule=rule)
+    if end is not None:
+        ok = stopped_reason_present(ctx, end) and ok
+    return ok
+
+
+def _stop_tx_refused(ctx: CaseContext, name: str, kept: list[str], value: str) -> bool:
+    """Whether the station refused StopTxOnEVSideDisconnect ``value`` (``kept``: what
+    ``settings_for_case`` could not set): then ``name`` is NOT TESTED."""
+    refused = [p for p in kept if str(STOP_TX_ON_EV_SIDE_DISCONNECT) in p]
+    if refused:
+        not_tested(ctx, name, f"{refused[0]}: this case needs it {value}")
+    return bool(refused)
+
+
 async def _available_after(ctx: CaseContext, session: Charging, since: int, attached: bool) -> bool:
     """The connector is reported Available once the EV is gone (G01.FR.04): at once for
     an attached cable; for a detachable one after the card unlocks it and the cable is
@@ -130,13 +175,7 @@ async def _available_after(ctx: CaseContext, session: Charging, since: int, atta
         since = len(ctx.session.inbox)
         if not await ctx.physical(StepKind.UNPLUG, session.evse, step):
             return False
-    available = await connector_reported_later(ctx, session.evse, since, "Available")
-    return check_reported(
-        ctx,
-        available,
-        "Available",
-        f"{PART2} G01.FR.04: when the EV leaves the station SHALL report the connector Available",
-    )
+    return await check_reported_later(ctx, session.evse, since, "Available", EV_LEFT_AVAILABLE)
 
 
 async def _clean_up(ctx: CaseContext, session: Charging) -> None:
@@ -193,32 +232,17 @@ async def deauthorized_ev_side(ctx: CaseContext) -> str:
         ) as kept,
     ):
         if problem is not None:
-            not_tested(
-                ctx,
-                name,
-                f"{problem}: this case is for a station whose transaction ends at TxStopPoint Authorized or PowerPathClosed",
-            )
+            return not_for_point(ctx, name, problem, "Authorized or PowerPathClosed")
+        if _stop_tx_refused(ctx, name, kept, "true"):
             return ""
-        refused = [p for p in kept if str(STOP_TX_ON_EV_SIDE_DISCONNECT) in p]
-        if refused:
-            not_tested(ctx, name, f"{refused[0]}: this case needs it true")
-            return ""
-        session = await _suspended_session(ctx, name, card=not attached)
-        if session is None:
-            return ""
-        try:
-            since = await _pulled_at_car(ctx, session, name)
-            if since is None:
-                return ""
-            end = await _disconnect_event(ctx, session, since, want_end=True)
+
+        async def judge(session: Charging, since: int) -> str:
             rule = f"{PART2} E09.FR.01, E06.FR.04: with StopTxOnEVSideDisconnect true the transaction SHALL be deauthorized when the cable leaves the car, and with Authorized / PowerPathClosed in TxStopPoint that ends it"
-            ok = _lost(ctx, name, end, ended_wanted=True, rule=rule)
-            if end is not None:
-                ok = stopped_reason_present(ctx, end) and ok
+            ok = await _ended_at_car(ctx, name, session, since, rule)
             ok = await _available_after(ctx, session, since, attached) and ok
             return "OK, deauthorized at the car's side" if ok else ""
-        finally:
-            await _clean_up(ctx, session)
+
+        return await _pulled_while_suspended(ctx, name, judge, card=not attached)
 
 
 async def _ends_at_car(
@@ -231,26 +255,13 @@ async def _ends_at_car(
         settings_for_case(ctx, (STOP_TX_ON_EV_SIDE_DISCONNECT, "false")),
     ):
         if problem is not None:
-            not_tested(
-                ctx,
-                name,
-                f"{problem}: this case is for a station whose transaction ends at TxStopPoint {point}",
-            )
-            return ""
-        session = await _suspended_session(ctx, name, card=False)
-        if session is None:
-            return ""
-        try:
-            since = await _pulled_at_car(ctx, session, name)
-            if since is None:
-                return ""
-            end = await _disconnect_event(ctx, session, since, want_end=True)
-            ok = _lost(ctx, name, end, ended_wanted=True, rule=rule)
-            if end is not None:
-                ok = stopped_reason_present(ctx, end) and ok
+            return not_for_point(ctx, name, problem, point)
+
+        async def judge(session: Charging, since: int) -> str:
+            ok = await _ended_at_car(ctx, name, session, since, rule)
             return "OK, ended when the cable left the car" if ok else ""
-        finally:
-            await _clean_up(ctx, session)
+
+        return await _pulled_while_suspended(ctx, name, judge, card=False)
 
 
 async def _ev_disconnected(ctx: CaseContext, case_id: str, *, dc: bool) -> str:
@@ -351,13 +362,8 @@ async def _deauthorize_case(
                 f"{kept[0]}: this case needs StopTxOnEVSideDisconnect true and UnlockOnEVSideDisconnect {unlock}",
             )
             return ""
-        session = await _suspended_session(ctx, name, card=not attached and unlock == "false")
-        if session is None:
-            return ""
-        try:
-            since = await _pulled_at_car(ctx, session, name)
-            if since is None:
-                return ""
+
+        async def judge(session: Charging, since: int) -> str:
             event = await _disconnect_event(ctx, session, since, want_end=False)
             rule = f"{PART2} E09.FR.01: with StopTxOnEVSideDisconnect true the transaction SHALL be deauthorized when the cable leaves the car, which the station SHALL report (E02.FR.17)"
             ok = _lost(ctx, name, event, ended_wanted=None, rule=rule)
@@ -371,8 +377,9 @@ async def _deauthorize_case(
                 else:
                     ok = False
             return "OK, deauthorized at the car's side" if ok else ""
-        finally:
-            await _clean_up(ctx, session)
+
+        card = not attached and unlock == "false"
+        return await _pulled_while_suspended(ctx, name, judge, card=card)
 
 
 @case201(
@@ -433,25 +440,13 @@ async def _suspend_case(ctx: CaseContext, name: str, *, replug: bool) -> str:
         settings_for_case(ctx, *wanted) as kept,
     ):
         if problem is not None:
-            not_tested(
-                ctx,
-                name,
-                f"{problem}: this case is for a station whose transaction ends at TxStopPoint Authorized",
-            )
-            return ""
-        refused = [p for p in kept if str(STOP_TX_ON_EV_SIDE_DISCONNECT) in p]
-        if refused:
-            not_tested(ctx, name, f"{refused[0]}: this case needs it false")
+            return not_for_point(ctx, name, problem, "Authorized")
+        if _stop_tx_refused(ctx, name, kept, "false"):
             return ""
         if any(str(EV_CONNECTION_TIMEOUT) in p for p in kept):
             timeout = int(await get_quietly(ctx, EV_CONNECTION_TIMEOUT) or 60)
-        session = await _suspended_session(ctx, name, card=False)
-        if session is None:
-            return ""
-        try:
-            since = await _pulled_at_car(ctx, session, name)
-            if since is None:
-                return ""
+
+        async def judge(session: Charging, since: int) -> str:
             event = await _disconnect_event(ctx, session, since, want_end=False)
             if event is not None and event.payload["eventType"] == "Ended":
                 not_tested(
@@ -470,8 +465,8 @@ async def _suspend_case(ctx: CaseContext, name: str, *, replug: bool) -> str:
             else:
                 ok = await _timed_out(ctx, session, since, timeout) and ok
             return "OK, suspended at the car's side" if ok else ""
-        finally:
-            await _clean_up(ctx, session)
+
+        return await _pulled_while_suspended(ctx, name, judge, card=False)
 
 
 async def _back(ctx: CaseContext, session: Charging) -> bool:

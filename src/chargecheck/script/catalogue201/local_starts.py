@@ -33,8 +33,8 @@ from chargecheck.script.catalogue201.sessions import (
     carrying,
     charging_by_card,
     charging_state,
-    check_reported,
-    connector_reported_later,
+    check_reported_later,
+    event_since,
     is_true,
     next_event,
     of,
@@ -82,10 +82,10 @@ async def cable_first(ctx: CaseContext) -> str:
     since = len(ctx.session.inbox)
     if not await ctx.physical(StepKind.PLUG_IN, evse, name):
         return ""
-    occupied = await connector_reported_later(ctx, evse, since, "Occupied")
-    ok = check_reported(
+    ok = await check_reported_later(
         ctx,
-        occupied,
+        evse,
+        since,
         "Occupied",
         f"{PART2} E02.FR.05: when the cable is plugged in the station SHALL report the connector Occupied",
     )
@@ -167,16 +167,7 @@ def _first_of(ctx: CaseContext, tid: str, since: int) -> Message | None:
 
 
 async def _first_tx_event(ctx: CaseContext, since: int, where: Any) -> Message | None:
-    try:
-        return await ctx.expect(
-            "TransactionEvent",
-            where,
-            ctx.settings.timeouts.transaction,
-            Cursor(since),
-            what="the TransactionEvent",
-        )
-    except SessionError:
-        return None
+    return await event_since(ctx, since, where, "the TransactionEvent")
 
 
 @case201(

@@ -39,7 +39,7 @@ from chargecheck.script.catalogue201.base import (
     result_for,
     set_quietly,
 )
-from chargecheck.script.catalogue201.provisioning import _transaction_running
+from chargecheck.script.catalogue201.provisioning import _reset_accepted, _transaction_running
 from chargecheck.script.catalogue201.provisioning_boot import PRIORITY, SECURITY_PROFILE
 from chargecheck.script.catalogue201.provisioning_offline import (
     POLL,
@@ -245,15 +245,7 @@ async def rebooted(ctx: CaseContext, migration: Migration) -> bool:
         rule = f"{PART2} B11.FR.01: the station SHALL answer ResetRequest"
         ctx.check(False, name, f"{exc}: {rule}", exc.evidence)
         return False
-    if result.get("status") != "Accepted":
-        not_tested(
-            ctx,
-            name,
-            f"answered {result.get('status')}: a station may refuse (B11.FR.06) or schedule (B11.FR.07) a reset",
-            evidence_of(result),
-        )
-        return False
-    return ctx.check(True, name, "Accepted", evidence_of(result))
+    return _reset_accepted(ctx, name, result)
 
 
 def _where(migration: Migration, text: str) -> str:

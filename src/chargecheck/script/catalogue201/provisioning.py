@@ -260,14 +260,25 @@ async def _unknown(
         _status(item) + ("" if ok else f", not {wanted}: {rule}"),
         evidence,
     )
-    if get and "attributeValue" in item:
-        ctx.check(
-            False,
-            "no attributeValue with it",
-            f"attributeValue {item['attributeValue']!r}: {rule} (without a value)",
-            evidence,
-        )
+    if get:
+        _value_with_it(ctx, item, rule, evidence)
     return item
+
+
+def _value_with_it(
+    ctx: CaseContext, item: dict[str, Any], rule: str, evidence: tuple[int, ...]
+) -> bool:
+    """Whether a GetVariables result for what the station lacks carries an attributeValue
+    (FAIL quoting ``rule``: there SHALL be none)."""
+    if "attributeValue" not in item:
+        return False
+    ctx.check(
+        False,
+        "no attributeValue with it",
+        f"attributeValue {item['attributeValue']!r}: {rule} (without a value)",
+        evidence,
+    )
+    return True
 
 
 # The requirement of each unknown name: (action, what is unknown) -> its id.
@@ -399,13 +410,7 @@ async def _not_supported(
         return ""
     ok = status == "NotSupportedAttributeType"
     ctx.check(ok, name, _status(item) + ("" if ok else f": {rule}"), evidence)
-    if get and "attributeValue" in item:
-        ctx.check(
-            False,
-            "no attributeValue with it",
-            f"attributeValue {item['attributeValue']!r}: {rule} (without a value)",
-            evidence,
-        )
+    if get and _value_with_it(ctx, item, rule, evidence):
         return ""
     return f"OK, {attribute} NotSupportedAttributeType" if ok else ""
 
@@ -1191,8 +1196,27 @@ async def reset_idle(ctx: CaseContext) -> str:
     since = len(ctx.session.inbox)
     cursor = ctx.mark()
     result: Result | None = await ask(ctx, name, "Reset", {"type": "OnIdle"})
-    if result is None:
+    if result is None or not _reset_accepted(ctx, name, result):
         return ""
+    boot_name = "a BootNotification after the reset"
+    boot = await _boot_after_reset(  # no boot in time: judged here
+        ctx,
+        boot_name,
+        cursor,
+        f"{PART2} B11.FR.03: after an Accepted reset the station SHALL reboot, and send a BootNotification (B01.FR.03)",
+        evidence_of(result),
+    )
+    if boot is None:
+        return ""
+    ctx.check(True, boot_name, f"reason {boot.payload.get('reason')}", (boot.entry_id,))
+    ok = _boot_judged(ctx, boot, since)
+    ok = await _booted(ctx, boot, wanted) and ok
+    return f"OK, reset and booted ({boot.payload.get('reason')})" if ok else ""
+
+
+def _reset_accepted(ctx: CaseContext, name: str, result: Result) -> bool:
+    """The station's answer to Reset: Accepted (recorded as ``name``), or NOT TESTED, as
+    a station may refuse (B11.FR.06) or schedule (B11.FR.07) a reset."""
     status, evidence = result.get("status"), evidence_of(result)
     if status != "Accepted":
         not_tested(
@@ -1201,33 +1225,44 @@ async def reset_idle(ctx: CaseContext) -> str:
             f"answered {status}: a station may refuse (B11.FR.06) or schedule (B11.FR.07) a reset",
             evidence,
         )
-        return ""
-    ctx.check(True, name, "Accepted", evidence)
-    boot_name = "a BootNotification after the reset"
+        return False
+    return ctx.check(True, name, "Accepted", evidence)
+
+
+async def _boot_after_reset(
+    ctx: CaseContext, name: str, cursor: Cursor, rule: str, evidence: tuple[int, ...] = ()
+) -> Message | None:
+    """The station's BootNotification since ``cursor``, within the reboot and connect
+    timeouts; none: ``name`` FAILs quoting ``rule``."""
     timeouts = ctx.settings.timeouts
     try:
-        boot = await ctx.expect(
+        return await ctx.expect(
             "BootNotification",
             None,
             timeouts.reboot + timeouts.connect,
             cursor,
             what="the station's boot after the reset",
         )
-    except SessionError as exc:  # no boot in time: judged here
-        ctx.check(
-            False,
-            boot_name,
-            f"{exc}: {PART2} B11.FR.03: after an Accepted reset the station SHALL reboot, and send a BootNotification (B01.FR.03)",
-            evidence,
-        )
-        return ""
-    ctx.check(True, boot_name, f"reason {boot.payload.get('reason')}", (boot.entry_id,))
-    ok = _boot_judged(ctx, boot, since)
-    ok = await _booted(ctx, boot, wanted) and ok
-    return f"OK, reset and booted ({boot.payload.get('reason')})" if ok else ""
+    except SessionError as exc:
+        ctx.check(False, name, f"{exc}: {rule}", evidence)
+        return None
+
+
+async def _reset_then_boot(ctx: CaseContext, name: str, cursor: Cursor) -> Message | None:
+    """Reset OnIdle, Accepted (else NOT TESTED), and the BootNotification after it."""
+    result = await ask(ctx, name, "Reset", {"type": "OnIdle"})
+    if result is None or not _reset_accepted(ctx, name, result):
+        return None
+    return await _boot_after_reset(
+        ctx,
+        "a BootNotification after the reset",
+        cursor,
+        f"{PART2} B11.FR.03: after an Accepted reset the station SHALL reboot and boot again (B01.FR.03)",
+    )
 
 
 PENDING_INTERVAL = 3  # seconds: the interval the bench gives with its Pending answer
+TOLERANCE = 0.5  # seconds a wait may seem short by (the bench's clock, not the station's)
 
 
 @case201(
@@ -1259,34 +1294,10 @@ async def boot_pending(ctx: CaseContext) -> str:
 
     cursor = ctx.mark()
     with ctx.session.answers.override("BootNotification", registration):
-        result = await ask(ctx, name, "Reset", {"type": "OnIdle"})
-        if result is None:
+        pending = await _reset_then_boot(ctx, name, cursor)
+        if pending is None:
             return ""
-        if result.get("status") != "Accepted":
-            not_tested(
-                ctx,
-                name,
-                f"answered {result.get('status')}: a station may refuse (B11.FR.06) or schedule (B11.FR.07) a reset",
-                evidence_of(result),
-            )
-            return ""
-        ctx.check(True, name, "Accepted", evidence_of(result))
         timeouts = ctx.settings.timeouts
-        try:
-            pending = await ctx.expect(
-                "BootNotification",
-                None,
-                timeouts.reboot + timeouts.connect,
-                cursor,
-                what="the station's boot after the reset",
-            )
-        except SessionError as exc:
-            ctx.check(
-                False,
-                "a BootNotification after the reset",
-                f"{exc}: {PART2} B11.FR.03: after an Accepted reset the station SHALL reboot and boot again (B01.FR.03)",
-            )
-            return ""
         ok = await _while_pending(ctx)
         try:
             again = await ctx.expect(
@@ -1303,40 +1314,68 @@ async def boot_pending(ctx: CaseContext) -> str:
                 f"{exc}: {PART2} B02.FR.08: with status not Accepted and an interval, the station SHALL send BootNotification again once it has passed",
             )
             return ""
-    waited = again.mono - pending.mono
-    early = waited < PENDING_INTERVAL - 0.5
     ok = (
-        ctx.check(
-            not early,
+        _boot_not_before(
+            ctx,
             "BootNotification again after the interval",
-            f"after {waited:.1f} s (interval {PENDING_INTERVAL} s)"
-            + (
-                f": {PART2} B02.FR.04: it SHALL NOT be sent again before the interval has passed"
-                if early
-                else ""
-            ),
-            (pending.entry_id, again.entry_id),
+            pending,
+            again,
+            PENDING_INTERVAL,
+            f"{PART2} B02.FR.04: it SHALL NOT be sent again before the interval has passed",
         )
         and ok
     )
-    others = [
-        m
-        for m in ctx.session.inbox[pending.index + 1 : again.index]
-        if m.action != "BootNotification"
-    ]
     ok = (
-        ctx.check(
-            not others,
+        _nothing_between_boots(
+            ctx,
             "no other request while Pending",
-            f"{', '.join(m.action for m in others)}: {PART2} B02.FR.02: until Accepted the station SHALL NOT send other requests"
-            if others
-            else "none",
-            (pending.entry_id, *(m.entry_id for m in others), again.entry_id),
+            pending,
+            again,
+            f"{PART2} B02.FR.02: until Accepted the station SHALL NOT send other requests",
         )
         and ok
     )
     ok = await _booted(ctx, again, wanted) and ok
     return "OK, Pending then Accepted" if ok else ""
+
+
+def _boot_not_before(
+    ctx: CaseContext,
+    name: str,
+    first: Message,
+    again: Message,
+    interval: int,
+    rule: str,
+    note: str = "",
+) -> bool:
+    """The BootNotification ``again`` came no earlier than ``interval`` after ``first``
+    was answered (else FAIL quoting ``rule``); ``note`` is said with the wait."""
+    waited = again.mono - first.mono
+    early = waited < interval - TOLERANCE
+    return ctx.check(
+        not early,
+        name,
+        f"after {waited:.1f} s (interval {interval} s)" + note + (f": {rule}" if early else ""),
+        (first.entry_id, again.entry_id),
+    )
+
+
+def _nothing_between_boots(
+    ctx: CaseContext, name: str, first: Message, again: Message, rule: str
+) -> bool:
+    """No request but BootNotification came between the BootNotifications ``first`` and
+    ``again`` (else FAIL quoting ``rule``)."""
+    others = [
+        m
+        for m in ctx.session.inbox[first.index + 1 : again.index]
+        if m.action != "BootNotification"
+    ]
+    return ctx.check(
+        not others,
+        name,
+        f"{', '.join(m.action for m in others)}: {rule}" if others else "none",
+        (first.entry_id, *(m.entry_id for m in others), again.entry_id),
+    )
 
 
 async def _while_pending(ctx: CaseContext) -> bool:

@@ -26,14 +26,16 @@ from chargecheck.script.catalogue201.base import (
 )
 from chargecheck.script.catalogue201.provisioning import (
     PENDING_INTERVAL,
+    _boot_not_before,
     _booted,
     _connectors_known,
+    _nothing_between_boots,
+    _reset_then_boot,
     _transaction_running,
 )
 from chargecheck.script.context import CaseContext
 
 REJECTED_INTERVAL = PENDING_INTERVAL  # seconds: the interval the bench gives with Rejected
-TOLERANCE = 0.5  # seconds a wait may seem short by (the bench's clock, not the station's)
 
 PRIORITY = Variable("OCPPCommCtrlr", "NetworkConfigurationPriority")
 SECURITY_PROFILE = Variable("SecurityCtrlr", "SecurityProfile")
@@ -67,34 +69,7 @@ async def _reset_for_boot(ctx: CaseContext, name: str, cursor: Cursor) -> Messag
     if _transaction_running(ctx):
         not_tested(ctx, name, "a transaction is running: the reset would wait for its end")
         return None
-    result = await ask(ctx, name, "Reset", {"type": "OnIdle"})
-    if result is None:
-        return None
-    if result.get("status") != "Accepted":
-        not_tested(
-            ctx,
-            name,
-            f"answered {result.get('status')}: a station may refuse (B11.FR.06) or schedule (B11.FR.07) a reset",
-            evidence_of(result),
-        )
-        return None
-    ctx.check(True, name, "Accepted", evidence_of(result))
-    timeouts = ctx.settings.timeouts
-    try:
-        return await ctx.expect(
-            "BootNotification",
-            None,
-            timeouts.reboot + timeouts.connect,
-            cursor,
-            what="the station's boot after the reset",
-        )
-    except SessionError as exc:
-        ctx.check(
-            False,
-            "a BootNotification after the reset",
-            f"{exc}: {PART2} B11.FR.03: after an Accepted reset the station SHALL reboot and boot again (B01.FR.03)",
-        )
-        return None
+    return await _reset_then_boot(ctx, name, cursor)
 
 
 @case201(
@@ -136,35 +111,19 @@ async def boot_rejected(ctx: CaseContext) -> str:
                 (rejected.entry_id,),
             )
             return ""
-    waited = again.mono - rejected.mono
-    early = waited < REJECTED_INTERVAL - TOLERANCE
     closed = again.connection != rejected.connection
-    ok = ctx.check(
-        not early,
+    silent = f"{PART2} B03.FR.02: once Rejected the station SHALL NOT send any message until the interval has passed"
+    ok = _boot_not_before(
+        ctx,
         "BootNotification again after the interval, not before",
-        f"after {waited:.1f} s (interval {REJECTED_INTERVAL} s)"
-        + ("; the connection closed meanwhile (B03.FR.04 allows it)" if closed else "")
-        + (
-            f": {PART2} B03.FR.02: once Rejected the station SHALL NOT send any message until the interval has passed"
-            if early
-            else ""
-        ),
-        (rejected.entry_id, again.entry_id),
+        rejected,
+        again,
+        REJECTED_INTERVAL,
+        silent,
+        "; the connection closed meanwhile (B03.FR.04 allows it)" if closed else "",
     )
-    others = [
-        m
-        for m in ctx.session.inbox[rejected.index + 1 : again.index]
-        if m.action != "BootNotification"
-    ]
     ok = (
-        ctx.check(
-            not others,
-            "no other request while Rejected",
-            f"{', '.join(m.action for m in others)}: {PART2} B03.FR.02: once Rejected the station SHALL NOT send any message until the interval has passed"
-            if others
-            else "none",
-            (rejected.entry_id, *(m.entry_id for m in others), again.entry_id),
-        )
+        _nothing_between_boots(ctx, "no other request while Rejected", rejected, again, silent)
         and ok
     )
     ok = await _booted(ctx, again, wanted) and ok

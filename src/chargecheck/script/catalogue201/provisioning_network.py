@@ -12,6 +12,7 @@ path), refuses it, watches the attempts and puts everything back: ``network_migr
 from __future__ import annotations
 
 from contextlib import AsyncExitStack
+from typing import TYPE_CHECKING
 
 from chargecheck.csms.errors import SessionError
 from chargecheck.script.catalogue.base import CatalogueCase, not_tested
@@ -31,6 +32,9 @@ from chargecheck.script.catalogue201.network_migration import (
 from chargecheck.script.catalogue201.provisioning_offline import PART4, TOLERANCE
 from chargecheck.script.context import CaseContext
 from chargecheck.script.verdict import Outcome
+
+if TYPE_CHECKING:
+    from chargecheck.csms.server import CentralSystem
 
 
 def _first_judged(
@@ -150,35 +154,68 @@ After the reboot the station tries the new profile first (B10.FR.04 SHALL), exac
 Afterwards the bench accepts the new path again and NetworkConfigurationPriority is put back (clean-up, as in TC_B_45_CS)""",
 )
 async def fallback(ctx: CaseContext) -> str:
-    if ctx.central is None:
-        ctx.record(
-            "the bench refuses the new profile",
-            Outcome.ERROR,
-            "the bench has no Central System handle to refuse connections",
-        )
-        return ""
     async with AsyncExitStack() as stack:
-        migration = await prepared(ctx, stack)
-        if migration is None:
+        set_up = await _fallback_set_up(ctx, stack, "the bench refuses the new profile", 2)
+        if set_up is None:
             return ""
-        values = await fallback_values(ctx, stack, migration, 2)
-        if values is None:
+        central, migration, values = set_up
+        n = values[0]
+        central.refuse_path(migration.prefix)
+        stack.callback(central.admit_path, migration.prefix)
+        watch = await _watched_after_reboot(ctx, migration, n + 1, values)
+        if watch is None:
             return ""
-        n, wait, spread, repeat = values
-        ctx.central.refuse_path(migration.prefix)
-        stack.callback(ctx.central.admit_path, migration.prefix)
-        if not await rebooted(ctx, migration):
-            return ""
-        timeouts = ctx.settings.timeouts
-        seconds = timeouts.reboot + timeouts.connect + longest(n + 1, wait, spread, repeat)
-        attempts = await watched(ctx, migration, seconds)
-        if not _first_judged(ctx, migration, attempts, seconds):
-            return ""
+        attempts, seconds = watch
         ok = _next_entry_judged(ctx, attempts, n, seconds)
-        connected = next((a for a in attempts if not a.refused), None)
-        if connected is not None:
-            ok = await _boot_judged(ctx, migration, connected, connected.where) and ok
+        ok = await _connection_booted(ctx, migration, attempts) and ok
     return "OK, fell back to the next entry and booted" if ok else ""
+
+
+async def _fallback_set_up(
+    ctx: CaseContext, stack: AsyncExitStack, name: str, attempts: int
+) -> tuple[CentralSystem, Migration, tuple[int, int, int, int]] | None:
+    """The bench's Central System (none: ``name`` is the bench's ERROR), the new profile
+    ``prepared`` and the ``fallback_values`` with ``attempts`` per entry, both put back by
+    ``stack``; None: the case ends (recorded)."""
+    central = ctx.central
+    if central is None:
+        ctx.record(
+            name, Outcome.ERROR, "the bench has no Central System handle to refuse connections"
+        )
+        return None
+    migration = await prepared(ctx, stack)
+    if migration is None:
+        return None
+    values = await fallback_values(ctx, stack, migration, attempts)
+    if values is None:
+        return None
+    return central, migration, values
+
+
+async def _watched_after_reboot(
+    ctx: CaseContext, migration: Migration, waits: int, values: tuple[int, int, int, int]
+) -> tuple[list[Attempt], float] | None:
+    """The reboot (``rebooted``), then the station's attempts watched for the reboot and
+    connect timeouts and ``waits`` reconnection waits of ``values``, the first judged
+    (B10.FR.04); with how long they were watched. None: the case ends (recorded)."""
+    if not await rebooted(ctx, migration):
+        return None
+    _, wait, spread, repeat = values
+    timeouts = ctx.settings.timeouts
+    seconds = timeouts.reboot + timeouts.connect + longest(waits, wait, spread, repeat)
+    attempts = await watched(ctx, migration, seconds)
+    if not _first_judged(ctx, migration, attempts, seconds):
+        return None
+    return attempts, seconds
+
+
+async def _connection_booted(
+    ctx: CaseContext, migration: Migration, attempts: list[Attempt]
+) -> bool:
+    """The BootNotification over the attempt that connected judged (none connected: True,
+    the attempts' own judgement says so)."""
+    connected = next((a for a in attempts if not a.refused), None)
+    return connected is None or await _boot_judged(ctx, migration, connected, connected.where)
 
 
 def _next_entry_judged(ctx: CaseContext, attempts: list[Attempt], n: int, seconds: float) -> bool:
@@ -218,38 +255,24 @@ Every entry failed, it falls back to the profile of its last successful connecti
 Afterwards the bench accepts both paths again and NetworkConfigurationPriority is put back (clean-up, as in TC_B_45_CS)""",
 )
 async def fallback_last_successful(ctx: CaseContext) -> str:
-    if ctx.central is None:
-        ctx.record(
-            "the bench refuses both profiles",
-            Outcome.ERROR,
-            "the bench has no Central System handle to refuse connections",
-        )
-        return ""
     async with AsyncExitStack() as stack:
-        migration = await prepared(ctx, stack)
-        if migration is None:
+        set_up = await _fallback_set_up(ctx, stack, "the bench refuses both profiles", 1)
+        if set_up is None:
             return ""
-        values = await fallback_values(ctx, stack, migration, 1)
-        if values is None:
+        central, migration, values = set_up
+        n, wait = values[0], values[1]
+        central.refuse_path(migration.prefix)
+        central.refuse_path(migration.old_path, times=n)
+        stack.callback(central.admit_path, migration.prefix)
+        stack.callback(central.admit_path, migration.old_path)
+        watch = await _watched_after_reboot(ctx, migration, 3 * n + 1, values)
+        if watch is None:
             return ""
-        n, wait, spread, repeat = values
-        ctx.central.refuse_path(migration.prefix)
-        ctx.central.refuse_path(migration.old_path, times=n)
-        stack.callback(ctx.central.admit_path, migration.prefix)
-        stack.callback(ctx.central.admit_path, migration.old_path)
-        if not await rebooted(ctx, migration):
-            return ""
-        timeouts = ctx.settings.timeouts
-        seconds = timeouts.reboot + timeouts.connect + longest(3 * n + 1, wait, spread, repeat)
-        attempts = await watched(ctx, migration, seconds)
-        if not _first_judged(ctx, migration, attempts, seconds):
-            return ""
+        attempts, seconds = watch
         ok = _every_entry_judged(ctx, attempts, n) and _fallback_judged(
             ctx, attempts, n, wait, seconds
         )
-        connected = next((a for a in attempts if not a.refused), None)
-        if connected is not None:
-            ok = await _boot_judged(ctx, migration, connected, connected.where) and ok
+        ok = await _connection_booted(ctx, migration, attempts) and ok
     return "OK, fell back to its last successful profile and booted" if ok else ""
 
 

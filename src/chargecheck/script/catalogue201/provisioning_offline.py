@@ -30,6 +30,7 @@ from chargecheck.script.catalogue201.base import (
     get_quietly,
 )
 from chargecheck.script.catalogue201.provisioning import (
+    TOLERANCE,
     _connectors_known,
     _passed,
     _transaction_running,
@@ -41,7 +42,6 @@ from chargecheck.script.operator import StepKind
 from chargecheck.script.verdict import Outcome
 
 PART4 = "OCPP-J 2.0.1 (part 4) section 5.3"
-TOLERANCE = 0.5  # seconds a wait may seem short by (the bench's clock, not the station's)
 POLL = 0.02  # seconds between two looks at the connection and the refusals
 SETTLE = 0.5  # seconds between the bench's close and the plug: the station has seen it
 

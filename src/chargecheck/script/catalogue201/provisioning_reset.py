@@ -20,10 +20,12 @@ from chargecheck.csms.session import Cursor, Message, Predicate, Result
 from chargecheck.script.catalogue.base import CatalogueCase, ask, not_tested
 from chargecheck.script.catalogue201.base import PART2, case201, evidence_of
 from chargecheck.script.catalogue201.provisioning import (
+    _boot_after_reset,
     _boot_judged,
     _booted,
     _connectors_known,
     _passed,
+    _reset_accepted,
     _transaction_running,
 )
 from chargecheck.script.catalogue201.states import Charging, charging, events_of, finish
@@ -152,17 +154,8 @@ async def _rebooted(
     ``rule``), first on its connection (B01.FR.08), and answered Accepted every
     connector's state reported (B01.FR.05)."""
     name = "the station reboots: a BootNotification"
-    timeouts = ctx.settings.timeouts
-    try:
-        boot = await ctx.expect(
-            "BootNotification",
-            None,
-            timeouts.reboot + timeouts.connect,
-            Cursor(cursor.start),
-            what="the station's boot after the reset",
-        )
-    except SessionError as exc:
-        ctx.check(False, name, f"{exc}: {rule}")
+    boot = await _boot_after_reset(ctx, name, Cursor(cursor.start), rule)
+    if boot is None:
         return None
     ctx.check(True, name, f"reason {boot.payload.get('reason')}", (boot.entry_id,))
     _boot_judged(ctx, boot, cursor.start)
@@ -212,28 +205,44 @@ async def _no_cut(
     )
 
 
+async def _reset_while_charging(
+    ctx: CaseContext, name: str, kind: str, wanted: str, rule: str
+) -> tuple[Cursor, tuple[int, ...]] | None:
+    """Reset ``kind`` while a transaction runs, answered ``wanted`` (else FAIL quoting
+    ``rule``; Rejected is NOT TESTED): where the inbox stood before it, and the answer's
+    evidence. None: the case ends (recorded)."""
+    cursor = ctx.mark()
+    result = await ask(ctx, name, "Reset", {"type": kind})
+    if result is None:
+        return None
+    status, evidence = result.get("status"), evidence_of(result)
+    if status == "Rejected":
+        not_tested(ctx, name, f"answered Rejected: {RESET_REFUSED}", evidence)
+        return None
+    if not ctx.check(
+        status == wanted,
+        name,
+        f"answered {status}" + ("" if status == wanted else f": {rule}"),
+        evidence,
+    ):
+        return None
+    return cursor, evidence
+
+
 async def _on_idle(ctx: CaseContext, sessions: list[Charging], wanted: set[Pair]) -> str:
     """Reset OnIdle with ``sessions`` running: Scheduled (B12.FR.01), no reboot until the
     bench has ended each in turn (B12.FR.03), then the reboot."""
     name = "Reset OnIdle is answered Scheduled"
-    cursor = ctx.mark()
-    result = await ask(ctx, name, "Reset", {"type": "OnIdle"})
-    if result is None:
-        return ""
-    status, evidence = result.get("status"), evidence_of(result)
-    if status == "Rejected":
-        not_tested(ctx, name, f"answered Rejected: {RESET_REFUSED}", evidence)
-        return ""
-    rule = (
-        f"{PART2} B12.FR.01: with a transaction running an OnIdle reset SHALL be answered Scheduled"
-    )
-    if not ctx.check(
-        status == "Scheduled",
+    answered = await _reset_while_charging(
+        ctx,
         name,
-        f"answered {status}" + ("" if status == "Scheduled" else f": {rule}"),
-        evidence,
-    ):
+        "OnIdle",
+        "Scheduled",
+        f"{PART2} B12.FR.01: with a transaction running an OnIdle reset SHALL be answered Scheduled",
+    )
+    if answered is None:
         return ""
+    cursor, evidence = answered
     last = cursor
     for n, session in enumerate(sessions):
         if not await _no_cut(ctx, [s.transaction_id for s in sessions[n:]], last, evidence):
@@ -348,22 +357,16 @@ async def reset_immediate_charging(ctx: CaseContext) -> str:
 
 
 async def _immediate(ctx: CaseContext, session: Charging, wanted: set[Pair], name: str) -> str:
-    cursor = ctx.mark()
-    result = await ask(ctx, name, "Reset", {"type": "Immediate"})
-    if result is None:
-        return ""
-    status, evidence = result.get("status"), evidence_of(result)
-    if status == "Rejected":
-        not_tested(ctx, name, f"answered Rejected: {RESET_REFUSED}", evidence)
-        return ""
-    rule = f"{PART2} B12.FR.02: with a transaction running an Immediate reset SHALL be answered Accepted"
-    if not ctx.check(
-        status == "Accepted",
+    answered = await _reset_while_charging(
+        ctx,
         name,
-        f"answered {status}" + ("" if status == "Accepted" else f": {rule}"),
-        evidence,
-    ):
+        "Immediate",
+        "Accepted",
+        f"{PART2} B12.FR.02: with a transaction running an Immediate reset SHALL be answered Accepted",
+    )
+    if answered is None:
         return ""
+    cursor = answered[0]
     tid = session.transaction_id
     ended = await _watch(
         ctx,
@@ -458,18 +461,8 @@ async def _unavailable_across(
     )
     cursor = ctx.mark()
     result = await ask(ctx, name, "Reset", {"type": "OnIdle"})
-    if result is None:
+    if result is None or not _reset_accepted(ctx, name, result):
         return ""
-    status, evidence = result.get("status"), evidence_of(result)
-    if status != "Accepted":
-        not_tested(
-            ctx,
-            name,
-            f"answered {status}: a station may refuse (B11.FR.06) or schedule (B11.FR.07) a reset",
-            evidence,
-        )
-        return ""
-    ctx.check(True, name, "Accepted", evidence)
     boot = await _rebooted(
         ctx,
         cursor,

@@ -282,6 +282,21 @@ async def status_without_id_queued(ctx: CaseContext) -> str:
     return await _status_with_queue(ctx, "the queue is reported", with_id=False)
 
 
+async def _charged_then_stopped_offline(
+    ctx: CaseContext, name: str
+) -> tuple[Charging, Outage] | None:
+    """EnergyTransferStarted with the bench's card, then ``_stopped_offline`` with that
+    card; None: not reached (recorded, the transaction stopped)."""
+    session = await charging_by_card(ctx, name)
+    if session is None:
+        return None
+    made = await _stopped_offline(ctx, name, session, ctx.settings.valid_id_tag)
+    if made is None:
+        await finish(ctx, session.transaction_id, session.evse)
+        return None
+    return session, made
+
+
 async def _stopped_offline(
     ctx: CaseContext, name: str, session: Charging, card: str
 ) -> Outage | None:
@@ -324,14 +339,11 @@ The transaction's Ended arrives (E08.FR.04 SHALL) and the events of the outage s
 async def status_ended_queued(ctx: CaseContext) -> str:
     name = "the ended transaction's queue is reported"
     async with variable_set(ctx, TX_UPDATED_INTERVAL, _interval(ctx)):
-        session = await charging_by_card(ctx, name)
-        if session is None:
+        stopped = await _charged_then_stopped_offline(ctx, name)
+        if stopped is None:
             return ""
+        session, made = stopped
         tid = session.transaction_id
-        made = await _stopped_offline(ctx, name, session, ctx.settings.valid_id_tag)
-        if made is None:
-            await finish(ctx, tid, session.evse)
-            return ""
         result = await ask(
             ctx, "GetTransactionStatus is answered", "GetTransactionStatus", {"transactionId": tid}
         )
@@ -379,14 +391,11 @@ Once back, the station sends the transaction's Ended (E08.FR.04, E08.FR.05/06 SH
 )
 async def stopped_offline(ctx: CaseContext) -> str:
     name = "the transaction stopped offline is reported"
-    session = await charging_by_card(ctx, name)
-    if session is None:
+    stopped = await _charged_then_stopped_offline(ctx, name)
+    if stopped is None:
         return ""
+    session, made = stopped
     tid = session.transaction_id
-    made = await _stopped_offline(ctx, name, session, ctx.settings.valid_id_tag)
-    if made is None:
-        await finish(ctx, tid, session.evse)
-        return ""
     end, ok = await _ended_offline(ctx, tid, made, "E08.FR.04, E08.FR.06")
     if end is None:
         await finish(ctx, tid, session.evse)

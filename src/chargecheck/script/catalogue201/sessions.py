@@ -24,7 +24,6 @@ would reach it, where the station legally refuses or nobody does the physical st
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
 from typing import Any
@@ -34,10 +33,10 @@ from chargecheck.csms.session import Cursor, Message
 from chargecheck.script.catalogue.base import not_tested
 from chargecheck.script.catalogue201.base import PART2, Variable, evidence_of, get_quietly
 from chargecheck.script.catalogue201.states import (
-    REMOTE_TOKEN,
     Charging,
     finish,
     points,
+    remote_start_accepted,
     running_transactions,
     variable_set,
 )
@@ -73,9 +72,21 @@ async def next_event(
     """The first TransactionEvent of ``tid`` since inbox index ``since`` that ``where``
     accepts, waited for up to ``timeout`` (default timeouts.transaction); None if none
     came (nothing recorded: the caller judges)."""
+    return await event_since(ctx, since, of(tid, where), what, timeout)
+
+
+async def event_since(
+    ctx: CaseContext,
+    since: int,
+    where: Callable[[Payload], bool],
+    what: str,
+    timeout: float | None = None,
+) -> Message | None:
+    """``next_event`` of any transaction: the first TransactionEvent since inbox index
+    ``since`` that ``where`` accepts."""
     wait = ctx.settings.timeouts.transaction if timeout is None else timeout
     try:
-        return await ctx.expect("TransactionEvent", of(tid, where), wait, Cursor(since), what=what)
+        return await ctx.expect("TransactionEvent", where, wait, Cursor(since), what=what)
     except SessionError:
         return None
 
@@ -96,6 +107,17 @@ async def tx_points(
         return
     async with variable_set(ctx, variable, wanted) as problem:
         yield problem
+
+
+def not_for_point(ctx: CaseContext, name: str, problem: str, point: str) -> str:
+    """Record ``name`` NOT TESTED: ``tx_points`` could not give the station TxStopPoint
+    ``point`` (``problem`` says why)."""
+    not_tested(
+        ctx,
+        name,
+        f"{problem}: this case is for a station whose transaction ends at TxStopPoint {point}",
+    )
+    return ""
 
 
 @asynccontextmanager
@@ -194,6 +216,19 @@ def check_reported(
         else f"no StatusNotification or NotifyEvent says {status}: {rule}",
         (found.entry_id,) if found is not None else (),
     )
+
+
+EV_LEFT_AVAILABLE = (
+    f"{PART2} G01.FR.04: when the EV leaves the station SHALL report the connector Available"
+)
+
+
+async def check_reported_later(
+    ctx: CaseContext, evse: int, since: int, status: str, rule: str
+) -> bool:
+    """``connector_reported_later``, recorded by ``check_reported``."""
+    found = await connector_reported_later(ctx, evse, since, status)
+    return check_reported(ctx, found, status, rule)
 
 
 # -- Authorized (local) and a session started with a card -----------------------------------------
@@ -313,23 +348,11 @@ async def authorized_remotely(ctx: CaseContext, name: str, evse: int) -> tuple[i
     if running_transactions(ctx):
         not_tested(ctx, name, "a transaction is already running: the EVSE is taken")
         return None
-    since, remote_start_id = len(ctx.session.inbox), secrets.randbelow(1 << 30) + 1
-    request = {"idToken": REMOTE_TOKEN, "remoteStartId": remote_start_id, "evseId": evse}
-    try:
-        result = await ctx.call("RequestStartTransaction", request)
-    except SessionError as exc:
-        not_tested(ctx, name, f"RequestStartTransaction: {exc}")
+    since = len(ctx.session.inbox)
+    accepted = await remote_start_accepted(ctx, name, evse)
+    if accepted is None:
         return None
-    if result.get("status") != "Accepted":
-        not_tested(
-            ctx,
-            name,
-            f"RequestStartTransaction answered {result.get('status')}: a station may refuse "
-            "it (F01.FR.21-24)",
-            evidence_of(result),
-        )
-        return None
-    return remote_start_id, since
+    return accepted[0], since
 
 
 def remote_started(remote_start_id: int) -> Callable[[Payload], bool]:

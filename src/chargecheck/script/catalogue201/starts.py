@@ -13,8 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chargecheck.csms.errors import SessionError
-from chargecheck.csms.session import Cursor, Message
+from chargecheck.csms.session import Message
 from chargecheck.script.catalogue.base import CatalogueCase, not_tested
 from chargecheck.script.catalogue201.base import (
     PART2,
@@ -29,8 +28,8 @@ from chargecheck.script.catalogue201.sessions import (
     authorized_locally,
     authorized_remotely,
     carrying,
-    check_reported,
-    connector_reported_later,
+    check_reported_later,
+    event_since,
     is_true,
     remote_started,
     tx_points,
@@ -132,11 +131,11 @@ async def _started_at_plug(
         await finish(ctx, tid, evse)
         return ""
     ok = _judge_started(ctx, name, started, evse, tag=REMOTE_TAG, extra=[])
-    occupied = await connector_reported_later(ctx, evse, plugged_at, "Occupied")
     ok = (
-        check_reported(
+        await check_reported_later(
             ctx,
-            occupied,
+            evse,
+            plugged_at,
             "Occupied",
             f"{PART2} G01.FR.03, E02.FR.05: when the EV connects the station SHALL report the connector Occupied",
         )
@@ -148,16 +147,12 @@ async def _started_at_plug(
 
 
 async def _await_started(ctx: CaseContext, remote_start_id: int, since: int) -> Message | None:
-    try:
-        return await ctx.expect(
-            "TransactionEvent",
-            lambda p: p["eventType"] == "Started" and remote_started(remote_start_id)(p),
-            ctx.settings.timeouts.transaction,
-            Cursor(since),
-            what="the TransactionEvent Started",
-        )
-    except SessionError:
-        return None
+    return await event_since(
+        ctx,
+        since,
+        lambda p: p["eventType"] == "Started" and remote_started(remote_start_id)(p),
+        "the TransactionEvent Started",
+    )
 
 
 @case201(
@@ -273,16 +268,12 @@ def authorize_evidence(ctx: CaseContext, tag: str, since: int) -> tuple[int, ...
 
 async def next_event_started(ctx: CaseContext, since: int, tag: str) -> Message | None:
     """The TransactionEvent Started that carries ``tag`` since ``since`` (waited for)."""
-    try:
-        return await ctx.expect(
-            "TransactionEvent",
-            lambda p: p["eventType"] == "Started" and carrying(tag)(p),
-            ctx.settings.timeouts.transaction,
-            Cursor(since),
-            what="the TransactionEvent Started of the card",
-        )
-    except SessionError:
-        return None
+    return await event_since(
+        ctx,
+        since,
+        lambda p: p["eventType"] == "Started" and carrying(tag)(p),
+        "the TransactionEvent Started of the card",
+    )
 
 
 @case201(

@@ -107,18 +107,12 @@ class Charging:
     evidence: tuple[int, ...]
 
 
-async def charging(
-    ctx: CaseContext, name: str, evse: int = 1, *, beside: tuple[str, ...] = ()
-) -> Charging | None:
-    """EnergyTransferStarted on ``evse`` (OCTT's reusable state): RequestStartTransaction
-    and the car plugged in, until the transaction says chargingState Charging; None (and
-    ``name`` NOT TESTED, naming what would reach it) if not reached. ``beside``: the
-    transactions (ids) the case itself runs on other EVSEs."""
-    if set(running_transactions(ctx)) - set(beside):
-        not_tested(ctx, name, "a transaction is already running: the EVSE is taken")
-        return None
-    since = len(ctx.session.inbox)
-    cursor = ctx.mark()
+async def remote_start_accepted(
+    ctx: CaseContext, name: str, evse: int, note: str = ""
+) -> tuple[int, tuple[int, ...]] | None:
+    """RequestStartTransaction for ``evse`` with the bench's token, Accepted: its
+    remoteStartId and the answer's evidence. None (``name`` NOT TESTED, with ``note``)
+    when it fails or the station refuses (F01.FR.21-24 let it)."""
     remote_start_id = secrets.randbelow(1 << 30) + 1
     request: dict[str, Any] = {
         "idToken": REMOTE_TOKEN,
@@ -135,10 +129,29 @@ async def charging(
             ctx,
             name,
             f"RequestStartTransaction answered {result.get('status')}: a station may refuse "
-            "it (F01.FR.21-24); a card at the EVSE would start one",
+            f"it (F01.FR.21-24){note}",
             evidence_of(result),
         )
         return None
+    return remote_start_id, evidence_of(result)
+
+
+async def charging(
+    ctx: CaseContext, name: str, evse: int = 1, *, beside: tuple[str, ...] = ()
+) -> Charging | None:
+    """EnergyTransferStarted on ``evse`` (OCTT's reusable state): RequestStartTransaction
+    and the car plugged in, until the transaction says chargingState Charging; None (and
+    ``name`` NOT TESTED, naming what would reach it) if not reached. ``beside``: the
+    transactions (ids) the case itself runs on other EVSEs."""
+    if set(running_transactions(ctx)) - set(beside):
+        not_tested(ctx, name, "a transaction is already running: the EVSE is taken")
+        return None
+    since = len(ctx.session.inbox)
+    cursor = ctx.mark()
+    accepted = await remote_start_accepted(ctx, name, evse, "; a card at the EVSE would start one")
+    if accepted is None:
+        return None
+    remote_start_id, answered = accepted
     if not await ctx.physical(StepKind.PLUG, evse, name):
         return None
     try:
@@ -167,11 +180,11 @@ async def charging(
             name,
             f"no transaction charging after the remote start and the plug ({exc}): the car "
             "may not draw energy",
-            evidence_of(result),
+            answered,
         )
         await finish(ctx, None, evse)
         return None
-    evidence = (*evidence_of(result), first.entry_id)
+    evidence = (*answered, first.entry_id)
     return Charging(tid, evse, remote_start_id, since, evidence)
 
 

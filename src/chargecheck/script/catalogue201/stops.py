@@ -23,12 +23,13 @@ from chargecheck.script.catalogue201.base import (
 )
 from chargecheck.script.catalogue201.official import BY_ID
 from chargecheck.script.catalogue201.sessions import (
+    EV_LEFT_AVAILABLE,
     carrying,
     charging_by_card,
-    check_reported,
-    connector_reported_later,
+    check_reported_later,
     ended_after,
     next_event,
+    not_for_point,
     resume,
     stop_authorized,
     stopped_reason_present,
@@ -48,15 +49,6 @@ from chargecheck.script.operator import StepKind
 
 def _title(case_id: str) -> str:
     return BY_ID[case_id].title
-
-
-def not_for_point(ctx: CaseContext, name: str, problem: str, point: str) -> str:
-    not_tested(
-        ctx,
-        name,
-        f"{problem}: this case is for a station whose transaction ends at TxStopPoint {point}",
-    )
-    return ""
 
 
 def check_ended(
@@ -157,14 +149,8 @@ async def local_stop(ctx: CaseContext) -> str:
             )
             and ok
         )
-    available = await connector_reported_later(ctx, session.evse, unplugged_at, "Available")
     ok = (
-        check_reported(
-            ctx,
-            available,
-            "Available",
-            f"{PART2} G01.FR.04: when the EV leaves the station SHALL report the connector Available",
-        )
+        await check_reported_later(ctx, session.evse, unplugged_at, "Available", EV_LEFT_AVAILABLE)
         and ok
     )
     if tid in running_transactions(ctx):
@@ -221,6 +207,39 @@ async def _ended_by_stop(
     return "OK, ended at the stop" if ok else ""
 
 
+async def _stop_at_point(
+    ctx: CaseContext,
+    name: str,
+    point: str,
+    unwanted: tuple[str, ...],
+    *,
+    local: bool,
+    rule: str,
+    trigger: str | None = None,
+    reason: str | None = None,
+    rule_values: str = "",
+) -> str:
+    """With TxStopPoint naming ``point`` and none of ``unwanted`` (else NOT TESTED), a
+    transaction started with the bench's card (``local``) or remotely, ended by
+    ``_ended_by_stop``."""
+    async with tx_points(ctx, TX_STOP_POINT, point, unwanted) as problem:
+        if problem is not None:
+            return not_for_point(ctx, name, problem, point)
+        session = await (charging_by_card if local else charging)(ctx, name)
+        if session is None:
+            return ""
+        return await _ended_by_stop(
+            ctx,
+            name,
+            session,
+            local=local,
+            rule=rule,
+            trigger=trigger,
+            reason=reason,
+            rule_values=rule_values,
+        )
+
+
 @case201(
     "TC_E_07_CS",
     _title("TC_E_07_CS"),
@@ -231,20 +250,14 @@ EnergyTransferStarted with the bench's card (not reached: NOT TESTED); the same 
 The car is unplugged afterwards; the seqNo go up by one (E06.FR.14)""",
 )
 async def power_path_local_stop(ctx: CaseContext) -> str:
-    name = "the card ends the transaction"
-    async with tx_points(ctx, TX_STOP_POINT, "PowerPathClosed", ("Authorized",)) as problem:
-        if problem is not None:
-            return not_for_point(ctx, name, problem, "PowerPathClosed")
-        session = await charging_by_card(ctx, name)
-        if session is None:
-            return ""
-        return await _ended_by_stop(
-            ctx,
-            name,
-            session,
-            local=True,
-            rule=f"{PART2} E06.FR.06: with PowerPathClosed in TxStopPoint the end of the authorization SHALL end the transaction",
-        )
+    return await _stop_at_point(
+        ctx,
+        "the card ends the transaction",
+        "PowerPathClosed",
+        ("Authorized",),
+        local=True,
+        rule=f"{PART2} E06.FR.06: with PowerPathClosed in TxStopPoint the end of the authorization SHALL end the transaction",
+    )
 
 
 @case201(
@@ -258,21 +271,17 @@ A TransactionEvent Ended follows with triggerReason RemoteStop and stoppedReason
 The car is unplugged afterwards; the seqNo go up by one""",
 )
 async def power_path_remote_stop(ctx: CaseContext) -> str:
-    name = "RequestStopTransaction ends the transaction"
-    async with tx_points(ctx, TX_STOP_POINT, "PowerPathClosed", ("Authorized",)) as problem:
-        if problem is not None:
-            return not_for_point(ctx, name, problem, "PowerPathClosed")
-        return await _remote_stop_case(ctx, name, "PowerPathClosed", "E06.FR.06")
+    return await _remote_stop_case(ctx, "PowerPathClosed", ("Authorized",), "E06.FR.06")
 
 
-async def _remote_stop_case(ctx: CaseContext, name: str, point: str, rule_id: str) -> str:
-    session = await charging(ctx, name)
-    if session is None:
-        return ""
-    return await _ended_by_stop(
+async def _remote_stop_case(
+    ctx: CaseContext, point: str, unwanted: tuple[str, ...], rule_id: str
+) -> str:
+    return await _stop_at_point(
         ctx,
-        name,
-        session,
+        "RequestStopTransaction ends the transaction",
+        point,
+        unwanted,
         local=False,
         rule=f"{PART2} {rule_id}, F03.FR.03: with {point} in TxStopPoint a remote stop SHALL end the transaction",
         trigger="RemoteStop",
@@ -292,11 +301,7 @@ A TransactionEvent Ended follows with triggerReason RemoteStop (F03.FR.09) and s
 The car is unplugged afterwards; the seqNo go up by one""",
 )
 async def authorized_remote_stop(ctx: CaseContext) -> str:
-    name = "RequestStopTransaction ends the transaction"
-    async with tx_points(ctx, TX_STOP_POINT, "Authorized", ("PowerPathClosed",)) as problem:
-        if problem is not None:
-            return not_for_point(ctx, name, problem, "Authorized")
-        return await _remote_stop_case(ctx, name, "Authorized", "E06.FR.03")
+    return await _remote_stop_case(ctx, "Authorized", ("PowerPathClosed",), "E06.FR.03")
 
 
 @case201(
@@ -309,20 +314,14 @@ EnergyTransferStarted with the bench's card (not reached: NOT TESTED); the same 
 The car is unplugged afterwards; the seqNo go up by one""",
 )
 async def authorized_local_stop(ctx: CaseContext) -> str:
-    name = "the card ends the transaction"
-    async with tx_points(ctx, TX_STOP_POINT, "Authorized", ("PowerPathClosed",)) as problem:
-        if problem is not None:
-            return not_for_point(ctx, name, problem, "Authorized")
-        session = await charging_by_card(ctx, name)
-        if session is None:
-            return ""
-        return await _ended_by_stop(
-            ctx,
-            name,
-            session,
-            local=True,
-            rule=f"{PART2} E06.FR.03: with Authorized in TxStopPoint the driver's stop SHALL end the transaction",
-        )
+    return await _stop_at_point(
+        ctx,
+        "the card ends the transaction",
+        "Authorized",
+        ("PowerPathClosed",),
+        local=True,
+        rule=f"{PART2} E06.FR.03: with Authorized in TxStopPoint the driver's stop SHALL end the transaction",
+    )
 
 
 @case201(
@@ -336,21 +335,14 @@ The energy stops, so the transaction ends: TransactionEvent Ended (E06.FR.07 SHA
 The car is unplugged afterwards; the seqNo go up by one""",
 )
 async def energy_transfer_stop(ctx: CaseContext) -> str:
-    name = "the end of the energy transfer ends the transaction"
-    unwanted = ("Authorized", "PowerPathClosed")
-    async with tx_points(ctx, TX_STOP_POINT, "EnergyTransfer", unwanted) as problem:
-        if problem is not None:
-            return not_for_point(ctx, name, problem, "EnergyTransfer")
-        session = await charging(ctx, name)
-        if session is None:
-            return ""
-        return await _ended_by_stop(
-            ctx,
-            name,
-            session,
-            local=False,
-            rule=f"{PART2} E06.FR.07: with EnergyTransfer in TxStopPoint the end of the energy transfer SHALL end the transaction",
-        )
+    return await _stop_at_point(
+        ctx,
+        "the end of the energy transfer ends the transaction",
+        "EnergyTransfer",
+        ("Authorized", "PowerPathClosed"),
+        local=False,
+        rule=f"{PART2} E06.FR.07: with EnergyTransfer in TxStopPoint the end of the energy transfer SHALL end the transaction",
+    )
 
 
 @case201(
@@ -454,13 +446,9 @@ async def ev_disconnected_station_side(ctx: CaseContext) -> str:
         )
         if end is not None:
             ok = _idle(ctx, end) and ok
-        available = await connector_reported_later(ctx, session.evse, unplugged_at, "Available")
         ok = (
-            check_reported(
-                ctx,
-                available,
-                "Available",
-                f"{PART2} G01.FR.04: when the EV leaves the station SHALL report the connector Available",
+            await check_reported_later(
+                ctx, session.evse, unplugged_at, "Available", EV_LEFT_AVAILABLE
             )
             and ok
         )

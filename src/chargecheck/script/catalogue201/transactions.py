@@ -21,6 +21,7 @@ from chargecheck.script.catalogue201.base import (
     case201,
     evidence_of,
 )
+from chargecheck.script.catalogue201.sessions import connector_reported_later
 from chargecheck.script.catalogue201.states import (
     REMOTE_TOKEN,
     charging,
@@ -242,50 +243,6 @@ async def _remote_start(ctx: CaseContext, name: str) -> str:
 # -- cases on a charging session -------------------------------------------------------------
 
 
-def _occupied(ctx: CaseContext, evse: int, since: int) -> Message | None:
-    """The first report since ``since`` that the EVSE's connector is Occupied: a
-    StatusNotification, or a NotifyEvent of Connector.AvailabilityState (G01.FR.03:
-    either)."""
-    for m in ctx.session.inbox[since:]:
-        if not m.valid:
-            continue
-        if m.action == "StatusNotification":
-            if m.payload["evseId"] == evse and m.payload["connectorStatus"] == "Occupied":
-                return m
-        elif m.action == "NotifyEvent" and _says_occupied(m.payload, evse):
-            return m
-    return None
-
-
-def _says_occupied(payload: dict[str, Any], evse: int) -> bool:
-    """A NotifyEvent with Connector.AvailabilityState Occupied on ``evse``."""
-    for event in payload.get("eventData") or []:
-        component = event.get("component") or {}
-        if (
-            str(component.get("name", "")).lower() == "connector"
-            and (component.get("evse") or {}).get("id") == evse
-            and (event.get("variable") or {}).get("name") == "AvailabilityState"
-            and event.get("actualValue") == "Occupied"
-        ):
-            return True
-    return False
-
-
-async def _occupied_later(ctx: CaseContext, evse: int, since: int) -> Message | None:
-    """``_occupied``, waiting up to the status timeout for it (the report and the
-    TransactionEvent may come in either order)."""
-    with suppress(SessionError):
-        await ctx.expect(
-            "StatusNotification",
-            lambda p: p["evseId"] == evse and p["connectorStatus"] == "Occupied",
-            ctx.settings.timeouts.status,
-            Cursor(since),
-            ends=[("NotifyEvent", lambda p: _says_occupied(p, evse))],
-            what="the connector reported Occupied",
-        )
-    return _occupied(ctx, evse, since)
-
-
 @case201(
     "TC_E_09_CS",
     "Start transaction options - EVConnected",
@@ -330,7 +287,7 @@ async def start_ev_connected(ctx: CaseContext) -> str:
             )
             await ctx.physical(StepKind.UNPLUG, evse, "the car is unplugged", otherwise="clean-up")
             return ""
-        occupied = _occupied(ctx, evse, since) or await _occupied_later(ctx, evse, since)
+        occupied = await connector_reported_later(ctx, evse, since, "Occupied")
         ctx.check(
             occupied is not None,
             "the connector is reported Occupied",
