@@ -113,6 +113,9 @@ class Link(ChargePoint):
                 self.peer.head_written = True
         await super()._send(message)
 
+    async def close(self) -> None:
+        await self._connection.close()
+
     async def route_message(self, raw_msg: str | bytes) -> None:
         text = raw_msg if isinstance(raw_msg, str) else raw_msg.decode()
         self.peer.frames.append(("in", text))
@@ -309,6 +312,8 @@ class Peer201:
     go with it. ``problems`` holds every other CALL that failed; ``evse`` is where the
     operator's hands act."""
 
+    link_class: type[Link] = Link  # what serves each connection
+
     def __init__(
         self,
         url: str,
@@ -348,6 +353,9 @@ class Peer201:
         self.offline_since: float | None = None
         self.ids = itertools.count(1)
         self._link: Link | None = None
+        self.task: asyncio.Task[None] | None = None  # the task that runs it, if one is told
+        self.stopped = False
+        self._closing: asyncio.Task[None] | None = None
 
     @property
     def online(self) -> bool:
@@ -356,12 +364,23 @@ class Peer201:
     # -- connecting (part 4 section 5.3, B10) -------------------------------------------------
 
     async def run(self) -> None:
-        async with asyncio.TaskGroup() as tasks:
-            tasks.create_task(self._ticker())
+        """Connections until ``stop()`` or a cancellation."""
+        ticker = asyncio.create_task(self._ticker())
+        try:
             delay = 0.0  # the first power-up
-            while True:
+            while not self.stopped:
                 await self._connect(delay)
                 delay = self.reboot_delay
+        finally:
+            ticker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await ticker
+
+    def stop(self) -> None:
+        """The station is switched off for good: ``run`` ends (its connection closed)."""
+        self.stopped = True
+        if self._link is not None:
+            self._closing = asyncio.create_task(self._link.close())
 
     async def _connect(self, delay: float) -> None:
         """Connection attempts until one is made, and that connection until it ends. After
@@ -372,6 +391,8 @@ class Peer201:
         rebooting = self.boot_reason is not None
         slots = self._boot_slots() if rebooting else itertools.repeat(self.slot)
         for failed, slot in enumerate(slots):
+            if self.stopped:
+                return
             if rebooting:
                 wait = delay if failed == 0 else self._back_off(failed - 1)
             else:
@@ -404,15 +425,22 @@ class Peer201:
     async def _connection(self, url: str, slot: str) -> None:
         async with connect(url, subprotocols=[Subprotocol("ocpp2.0.1")], ping_interval=None) as ws:
             self.slot = self.last_good = slot
-            link = self._link = Link(self, ws)
+            link = self._link = self.link_class(self, ws)
+            # Not a TaskGroup: on Python 3.11 a cancellation that comes as a part fails is
+            # lost in it (the group gives back the part's error), and the peer would never
+            # stop (tests/v201/test_peer201_stops.py forces that moment).
+            parts = [asyncio.create_task(link.start()), asyncio.create_task(link.operate())]
             try:
-                async with asyncio.TaskGroup() as tasks:
-                    tasks.create_task(link.start())
-                    tasks.create_task(link.operate())
-            except* ConnectionClosed:
-                pass
+                done, _ = await asyncio.wait(parts, return_when=asyncio.FIRST_COMPLETED)
             finally:
+                for part in parts:
+                    part.cancel()
+                await asyncio.gather(*parts, return_exceptions=True)
                 self._lost()
+            for part in done:  # the first part to end ends the connection
+                error = part.exception()
+                if error is not None and not isinstance(error, ConnectionClosed):
+                    raise error
 
     def _lost(self) -> None:
         """The connection is gone: the TransactionEvents stay queued, marked offline

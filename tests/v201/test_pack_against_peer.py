@@ -7,7 +7,6 @@ makes exactly the case (or cases) that judge it FAIL."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import io
 import json
 from collections.abc import Sequence
@@ -112,11 +111,13 @@ async def run_pack(
                 options, PeerOperator(holder), Console(file=console, width=200), ready=ready
             )
     finally:
-        for task in running:  # the peer reconnects until stopped
-            task.cancel()
+        if "peer" in holder:  # the peer reconnects until stopped
+            holder["peer"].stop()
         for task in running:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            task.cancel()
+        if running:  # bounded: a peer that does not stop fails the test, never hangs it
+            _, pending = await asyncio.wait(running, timeout=30)
+            assert not pending, "the peer station did not stop"
     return summary, holder["peer"], console.getvalue()
 
 
