@@ -100,7 +100,5 @@ async def test_simulate_ocpp_201_boots_against_the_csms_and_stops_on_sigint(
 async def test_simulate_refuses_an_unknown_version_and_unready_options(tmp_path: Path) -> None:
     code, out = await run_command("ws://127.0.0.1:9/ocpp", "X", "--ocpp", "2.1")
     assert code == 2 and "--ocpp" in out
-    code, out = await run_command(
-        "ws://127.0.0.1:9/ocpp", "X", "--ocpp", "2.0.1", "--charging"
-    )
+    code, out = await run_command("ws://127.0.0.1:9/ocpp", "X", "--ocpp", "2.0.1", "--charging")
     assert code == 2 and "--charging" in out and "2.0.1" in out

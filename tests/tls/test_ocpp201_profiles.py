@@ -14,8 +14,9 @@ import base64
 import signal
 import ssl
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -69,39 +70,63 @@ async def boot_201(url: str, identity: str, **options: Any) -> str:
     return str(answer.status)
 
 
-@pytest.mark.parametrize("profile", [1, 2, 3])
-async def test_a_2_0_1_station_boots_under_each_security_profile(
-    profile, tls_bench, bench_pair, station_ca, station_cert, journal
-):
-    cert, _ = bench_pair
-    identity = f"P201-{profile}"
-    options: dict[str, Any] = {}
+@dataclass(frozen=True)
+class Setup:
+    """A bench asking for one security profile, and what a station brings to it: its
+    password (profiles 1, 2), the CA that signed the bench and its own certificate and
+    key (profile 3) as files."""
+
     bench: AbstractAsyncContextManager[CentralSystem]
-    if profile == 1:
-        bench, options["additional_headers"] = plain_bench(journal), basic(identity, PASSWORD)
-    elif profile == 2:
-        bench = tls_bench(passwords={"*": PASSWORD})
-        options["ssl"] = ssl.create_default_context(cafile=cert)
-        options["additional_headers"] = basic(identity, PASSWORD)
-    else:
+    password: str | None
+    ca: Path | None
+    certificate: Path | None = None
+    key: Path | None = None
+
+
+@pytest.fixture
+def setup(tls_bench, bench_pair, station_ca, station_cert, journal) -> Callable[[int], Setup]:
+    cert = Path(bench_pair[0])
+
+    def make(profile: int) -> Setup:
+        if profile == 1:
+            return Setup(plain_bench(journal), PASSWORD, None)
+        if profile == 2:
+            return Setup(tls_bench(passwords={"*": PASSWORD}), PASSWORD, cert)
         bench = tls_bench(client_ca=station_ca.certificate)
-        context = ssl.create_default_context(cafile=cert)
-        context.load_cert_chain(station_cert.certificate, station_cert.key)
-        options["ssl"] = context
-    async with bench as central:
-        status = await boot_201(central.url(identity), identity, **options)
-        session = central.sessions[identity]
-        boot = await session.expect("BootNotification", timeout=WAIT, cursor=Cursor())
-        (connected,) = [e.detail for e in journal.entries(central.run_id) if e.kind == "connect"]
-    assert status == "Accepted"
-    assert boot.payload["chargingStation"]["model"] == "Peer201"
+        return Setup(bench, None, cert, station_cert.certificate, station_cert.key)
+
+    return make
+
+
+def connected_as(journal: Journal, central: CentralSystem, profile: int) -> None:
+    """The journal's (first) connect entry: 2.0.1, with TLS from profile 2 on, and the
+    client certificate's subject on profile 3."""
+    connected = next(e.detail for e in journal.entries(central.run_id) if e.kind == "connect")
     assert connected["subprotocol"] == "ocpp2.0.1"
-    if profile == 1:
-        assert "tls" not in connected or not connected["tls"]
-    else:
+    assert bool(connected.get("tls")) is (profile > 1)
+    if profile > 1:
         assert connected["tls"]["version"] in ("TLSv1.2", "TLSv1.3")
     if profile == 3:
         assert connected["tls"]["client_subject"].endswith("CN=CP3")
+
+
+@pytest.mark.parametrize("profile", [1, 2, 3])
+async def test_a_2_0_1_station_boots_under_each_security_profile(profile, setup, journal):
+    chosen, identity = setup(profile), f"P201-{profile}"
+    options: dict[str, Any] = {}
+    if chosen.password is not None:
+        options["additional_headers"] = basic(identity, chosen.password)
+    if chosen.ca is not None:  # the peer's own SSL context, not the bench's client_context
+        options["ssl"] = context = ssl.create_default_context(cafile=chosen.ca)
+        if chosen.certificate is not None:
+            context.load_cert_chain(chosen.certificate, chosen.key)
+    async with chosen.bench as central:
+        status = await boot_201(central.url(identity), identity, **options)
+        session = central.sessions[identity]
+        boot = await session.expect("BootNotification", timeout=WAIT, cursor=Cursor())
+        connected_as(journal, central, profile)
+    assert status == "Accepted"
+    assert boot.payload["chargingStation"]["model"] == "Peer201"
 
 
 async def test_a_2_0_1_station_with_a_wrong_password_is_refused_and_journaled(
@@ -128,23 +153,18 @@ async def test_a_2_0_1_station_with_a_wrong_password_is_refused_and_journaled(
 
 @pytest.mark.parametrize("profile", [1, 2, 3])
 async def test_the_2_0_1_simulator_connects_under_each_profile_and_reports_it(
-    profile, tls_bench, bench_pair, station_ca, station_cert, journal, tmp_path
+    profile, setup, journal, tmp_path
 ):
-    cert, _ = bench_pair
-    identity = f"SIM201-{profile}"
-    options: dict[str, Any] = {}
-    bench: AbstractAsyncContextManager[CentralSystem]
-    if profile == 1:
-        bench, options["password"] = plain_bench(journal), PASSWORD
-    elif profile == 2:
-        bench = tls_bench(passwords={"*": PASSWORD})
-        options = {"password": PASSWORD, "tls": client_context(cert)}
-    else:
-        bench = tls_bench(client_ca=station_ca.certificate)
-        options["tls"] = client_context(cert, station_cert.certificate, station_cert.key)
-    async with bench as central:
+    chosen, identity = setup(profile), f"SIM201-{profile}"
+    tls = None if chosen.ca is None else client_context(chosen.ca, chosen.certificate, chosen.key)
+    async with chosen.bench as central:
         sim = Simulator201(
-            central.url(""), identity, state_dir=tmp_path, time_scale=SCALE, **options
+            central.url(""),
+            identity,
+            state_dir=tmp_path,
+            time_scale=SCALE,
+            password=chosen.password,
+            tls=tls,
         )
         async with sim:
             session = await central.wait_for_station(identity, WAIT)
@@ -154,12 +174,8 @@ async def test_the_2_0_1_simulator_connects_under_each_profile_and_reports_it(
                 "variable": {"name": "SecurityProfile"},
             }
             read = await session.call("GetVariables", {"getVariableData": [wanted]}, timeout=WAIT)
-        (connected, *_) = [e.detail for e in journal.entries(central.run_id) if e.kind == "connect"]
+        connected_as(journal, central, profile)
     assert read["getVariableResult"][0]["attributeValue"] == str(profile)
-    assert connected["subprotocol"] == "ocpp2.0.1"
-    assert bool(connected.get("tls")) is (profile > 1)
-    if profile == 3:
-        assert connected["tls"]["client_subject"].endswith("CN=CP3")
 
 
 async def test_simulate_ocpp_2_0_1_takes_the_ca_file_and_password_of_profile_2(
