@@ -4,6 +4,7 @@ WebSocket station client that speaks hand-built OCPP-J frames."""
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -16,6 +17,45 @@ from chargecheck.journal import Journal
 
 # One scalable unit for every wait in the tests.
 UNIT = 0.2
+
+# The modules whose tests each run a whole pack or a long scenario (30 to 160 s each, by
+# --durations). Under ``-n N --dist worksteal`` xdist first hands each worker one contiguous
+# slice of the collection and later moves only the tails of queues: a long test that sits
+# late in a slice starts late and the run ends with a few of them on an idle machine. So
+# each worker's slice is made to begin with its share of these (``pytest_collection_
+# modifyitems``); the other tests keep their order, in contiguous runs.
+LONG_MODULES = frozenset(
+    {
+        "tests/script/test_legal_variants.py",
+        "tests/script/test_catalogue.py",
+        "tests/script/test_catalogue201.py",
+        "tests/script/test_catalogue201_b.py",
+        "tests/script/test_catalogue201_e.py",
+        "tests/script/test_catalogue201_network.py",
+        "tests/script/test_demo_end_to_end.py",
+        "tests/script/test_peer_station.py",
+        "tests/v201/test_pack_against_peer.py",
+        "tests/cli/test_demo_ocpp.py",
+    }
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "0"))
+    if workers < 2:
+        return
+    long = [i for i in items if i.nodeid.split("::")[0] in LONG_MODULES]
+    rest = [i for i in items if i.nodeid.split("::")[0] not in LONG_MODULES]
+    ordered: list[pytest.Item] = []
+    for k in range(workers):  # the slice sizes xdist's worksteal hands out, in order
+        size = (len(items) - len(ordered)) // (workers - k)
+        mine = long[k::workers][:size]
+        ordered += mine
+        ordered += rest[: size - len(mine)]
+        del rest[: size - len(mine)]
+    ordered += rest
+    assert sorted(map(id, ordered)) == sorted(map(id, items))
+    items[:] = ordered
 
 
 @pytest.fixture
