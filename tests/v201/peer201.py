@@ -375,6 +375,9 @@ class Peer201:
             ticker.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await ticker
+            if self._closing is not None:  # the close stop() began
+                with contextlib.suppress(Exception):
+                    await self._closing
 
     def stop(self) -> None:
         """The station is switched off for good: ``run`` ends (its connection closed)."""

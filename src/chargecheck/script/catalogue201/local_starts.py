@@ -477,14 +477,14 @@ async def remote_authorization_disabled(ctx: CaseContext) -> str:
             ok = ctx.check(
                 False, name, f"{asked.action} carrying the card: {rule}", (asked.entry_id,)
             )
-        else:  # the evidence: the setting read back after the silence
+        else:  # the evidence: the setting read back after the silence, still true
             value, read = await read_variable(ctx, DISABLE_REMOTE_AUTHORIZATION)
-            ok = ctx.check(
-                True,
-                name,
-                f"none came in {ctx.settings.timeouts.negative:g} s; {DISABLE_REMOTE_AUTHORIZATION} reads {value!r} after",
-                read,
-            )
+            said = f"none came in {ctx.settings.timeouts.negative:g} s; {DISABLE_REMOTE_AUTHORIZATION} reads {value!r} after"
+            if (value or "").strip().lower() == "true":
+                ok = ctx.check(True, name, said, read)
+            else:  # the silence was not shown under the setting the case is about
+                not_tested(ctx, name, f"{said}, not true: the case needs it true", read)
+                ok = False
         await finish(
             ctx, _tid(asked) if asked and asked.action == "TransactionEvent" else None, evse
         )

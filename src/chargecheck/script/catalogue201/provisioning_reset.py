@@ -13,7 +13,6 @@ car is unplugged after the case.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from chargecheck.csms.errors import SessionError
 from chargecheck.csms.session import Cursor, Message, Predicate, Result
@@ -28,6 +27,7 @@ from chargecheck.script.catalogue201.provisioning import (
     _reset_accepted,
     _transaction_running,
 )
+from chargecheck.script.catalogue201.sessions import reported
 from chargecheck.script.catalogue201.states import Charging, charging, events_of, finish
 from chargecheck.script.context import CaseContext
 from chargecheck.script.operator import StepKind
@@ -50,26 +50,10 @@ def connector_states(
     states: dict[Pair, tuple[str, Message]] = {}
     for m in ctx.session.inbox[since:]:
         if m.valid and (connection is None or m.connection == connection):
-            states.update((pair, (status, m)) for pair, status in reported(m.action, m.payload))
+            for (evse, connector), status in reported(m.action, m.payload):
+                if connector is not None:  # a connector's own state, not its EVSE's
+                    states[(evse, connector)] = (status, m)
     return states
-
-
-def reported(action: str, payload: dict[str, Any]) -> list[tuple[Pair, str]]:
-    """The (EVSE, connector) states a StatusNotification or a NotifyEvent of
-    Connector.AvailabilityState reports (G01.FR.03: either)."""
-    if action == "StatusNotification":
-        return [((payload["evseId"], payload["connectorId"]), str(payload["connectorStatus"]))]
-    found = []
-    for event in payload.get("eventData") or [] if action == "NotifyEvent" else []:
-        component = event.get("component") or {}
-        evse = component.get("evse") or {}
-        if (
-            str(component.get("name", "")).lower() == "connector"
-            and (event.get("variable") or {}).get("name") == "AvailabilityState"
-            and "connectorId" in evse
-        ):
-            found.append(((evse["id"], evse["connectorId"]), str(event.get("actualValue"))))
-    return found
 
 
 async def watch_connector(

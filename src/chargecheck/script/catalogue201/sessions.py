@@ -156,18 +156,30 @@ async def is_true(ctx: CaseContext, variable: Variable) -> bool | None:
 # -- the connector's status (G01) ---------------------------------------------------------------
 
 
-def _says(payload: Payload, evse: int, status: str) -> bool:
-    """A NotifyEvent with Connector.AvailabilityState ``status`` on ``evse``."""
+def reported(action: str, payload: Payload) -> list[tuple[tuple[int, int | None], str]]:
+    """The ((evseId, connectorId), state) pairs a StatusNotification or a NotifyEvent of
+    Connector.AvailabilityState reports (G01.FR.03: either); connectorId None where a
+    NotifyEvent's component names none."""
+    if action == "StatusNotification":
+        return [((payload["evseId"], payload["connectorId"]), str(payload["connectorStatus"]))]
+    if action != "NotifyEvent":
+        return []
+    found: list[tuple[tuple[int, int | None], str]] = []
     for event in payload.get("eventData") or []:
         component = event.get("component") or {}
+        evse = component.get("evse") or {}
         if (
             str(component.get("name", "")).lower() == "connector"
-            and (component.get("evse") or {}).get("id") == evse
+            and "id" in evse
             and (event.get("variable") or {}).get("name") == "AvailabilityState"
-            and event.get("actualValue") == status
         ):
-            return True
-    return False
+            found.append(((evse["id"], evse.get("connectorId")), str(event.get("actualValue"))))
+    return found
+
+
+def _says(payload: Payload, evse: int, status: str) -> bool:
+    """A NotifyEvent with Connector.AvailabilityState ``status`` on ``evse``."""
+    return any(p[0] == evse and s == status for p, s in reported("NotifyEvent", payload))
 
 
 def connector_reported(ctx: CaseContext, evse: int, since: int, status: str) -> Message | None:
